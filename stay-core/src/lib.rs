@@ -1,0 +1,31 @@
+//! `stay-core`: the formats and the one verification of the resident-card stack.
+//!
+//! `#![no_std]`, no allocation, no I/O: bytes in, typed results out. The host daemon, the
+//! handheld firmware and the personalization station all decide through [`verify`].
+//!
+//! Data flow: [`record`] and [`trust_list`] parse views over bytes, [`signature`] checks
+//! ECDSA P-256, [`chip_proof`] checks the card's answer, [`verify`] applies [`policy`] and
+//! returns a [`verdict::Verdict`].
+#![no_std]
+#![forbid(unsafe_code)]
+
+pub mod chip_proof;
+pub mod date;
+pub mod policy;
+pub mod record;
+pub mod signature;
+pub mod tlv;
+pub mod trust_list;
+pub mod verdict;
+mod verify;
+
+pub use chip_proof::{chip_proof_message, ChipProof, CHALLENGE_LEN};
+pub use date::{Date, UnixTime};
+pub use policy::{Policy, Role};
+pub use record::{DocumentType, Purpose, RecordError, RecordFields, Sex, StayRecord};
+pub use signature::{KeyId, PublicKey, SignatureError};
+pub use trust_list::{ListError, SignerEntry, TrustList, TrustListContent};
+pub use verdict::{
+    Decision, IndeterminateReason, InvalidReason, NotEmployable, ShownFields, Status, Verdict,
+};
+pub use verify::{verify, Check, Presentation};

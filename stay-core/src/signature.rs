@@ -1,0 +1,105 @@
+//! ECDSA P-256 / SHA-256 with raw `r || s` signatures, low-S only: the one signature check.
+//!
+//! Low-S only makes every signature unique: for a valid `(r, s)` the twin `(r, n - s)` also
+//! verifies mathematically, and accepting both would give one record two byte encodings.
+
+use core::fmt;
+
+use ecdsa::signature::Verifier;
+use p256::ecdsa::{Signature, VerifyingKey};
+use sha2::{Digest, Sha256};
+
+/// Length of a raw `r || s` signature.
+pub const SIGNATURE_LEN: usize = 64;
+/// Length of an uncompressed SEC1 public key (`04 || x || y`).
+pub const PUBLIC_KEY_LEN: usize = 65;
+/// Length of a key id.
+pub const KEY_ID_LEN: usize = 8;
+
+/// Identifies a key: the first 8 bytes of SHA-256 over its uncompressed SEC1 encoding.
+///
+/// A key id only finds a key; the key found then checks the signature, so a collision can
+/// at worst make a record fail, never verify under a key that did not sign it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KeyId(pub [u8; KEY_ID_LEN]);
+
+impl KeyId {
+    pub fn of(public_key: &[u8; PUBLIC_KEY_LEN]) -> KeyId {
+        let digest = Sha256::digest(public_key);
+        let mut id = [0u8; KEY_ID_LEN];
+        id.copy_from_slice(&digest[..KEY_ID_LEN]);
+        KeyId(id)
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({self})")
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for KeyId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureError {
+    /// Not a point on P-256 in SEC1 form.
+    BadPublicKey,
+    /// Not 64 bytes, or `r` or `s` zero or not below the group order.
+    MalformedSignature,
+    /// `s` above n/2: the malleable twin of a valid signature.
+    HighS,
+    /// The signature does not match the message and key.
+    Mismatch,
+}
+
+/// A P-256 public key, checked to be on the curve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PublicKey(VerifyingKey);
+
+impl PublicKey {
+    pub fn from_sec1(bytes: &[u8]) -> Result<PublicKey, SignatureError> {
+        VerifyingKey::from_sec1_bytes(bytes)
+            .map(PublicKey)
+            .map_err(|_| SignatureError::BadPublicKey)
+    }
+
+    /// The uncompressed SEC1 encoding.
+    pub fn to_sec1(&self) -> [u8; PUBLIC_KEY_LEN] {
+        let point = self.0.to_encoded_point(false);
+        let mut out = [0u8; PUBLIC_KEY_LEN];
+        out.copy_from_slice(point.as_bytes());
+        out
+    }
+
+    pub fn key_id(&self) -> KeyId {
+        KeyId::of(&self.to_sec1())
+    }
+
+    /// Checks a raw `r || s` signature over `message` (hashed with SHA-256), low-S only.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), SignatureError> {
+        let sig =
+            Signature::from_slice(signature).map_err(|_| SignatureError::MalformedSignature)?;
+        if sig.normalize_s().is_some() {
+            return Err(SignatureError::HighS);
+        }
+        self.0
+            .verify(message, &sig)
+            .map_err(|_| SignatureError::Mismatch)
+    }
+}
+
+/// Checks `signature` over `message` with a SEC1-encoded key.
+pub fn verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), SignatureError> {
+    PublicKey::from_sec1(public_key)?.verify(message, signature)
+}

@@ -1,0 +1,191 @@
+//! The one verification function. Host, firmware and station all call [`verify`].
+//!
+//! Checks run in this order, and the first failure decides (docs/policy.md):
+//! 1. the bytes parse as a canonical record                      -> Invalid(malformed)
+//! 2. the signer key is not revoked                              -> Invalid(signer-revoked)
+//! 3. the signer key is on the trust list                        -> Indeterminate(unknown-signer)
+//! 4. the issuer's signature verifies                            -> Invalid(bad-signature)
+//! 5. the signer may sign this type, on this issue date          -> Invalid(signer-…)
+//! 6. the validity span is within policy for the type            -> Invalid(validity-exceeds-policy)
+//! 7. the document is not revoked                                -> Invalid(document-revoked)
+//! 8. the chip proves its key (when read from a chip)            -> Invalid(chip-proof-…)
+//! 9. the clock is not before the list's issue time              -> Indeterminate(clock-before-trust-list)
+//! 10. today is within valid-from ..= valid-until (Bishkek time) -> Invalid(not-yet-valid | expired)
+//! 11. the list is not past next-update + grace                   -> Indeterminate(trust-list-stale)
+//!
+//! Reasons that hold whatever the clock says come first; then the clock's own sanity; then
+//! the dates; freshness last, because an expired document is invalid even on a stale list.
+
+use crate::chip_proof::ChipProof;
+use crate::date::UnixTime;
+use crate::policy::{Policy, Role};
+use crate::record::{DocumentType, StayRecord};
+use crate::trust_list::TrustList;
+use crate::verdict::{
+    Decision, IndeterminateReason, InvalidReason, NotEmployable, ShownFields, Status, Verdict,
+};
+
+/// How the record reached the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presentation<'a> {
+    /// Read from the card's chip, with the chip's answer to the terminal's challenge.
+    Chip { proof: Option<ChipProof<'a>> },
+    /// Printed: the card's or document's QR code, or a record file. Proves the data, not
+    /// that the original card is present.
+    Printed,
+}
+
+/// Everything a verification depends on besides the record and the list.
+#[derive(Debug, Clone, Copy)]
+pub struct Check<'a> {
+    pub now: UnixTime,
+    pub role: Role<'a>,
+    pub presentation: Presentation<'a>,
+    pub policy: &'a Policy,
+}
+
+struct Evidence {
+    authentic: bool,
+    chip_authenticated: bool,
+}
+
+fn evaluate(
+    record: &StayRecord<'_>,
+    list: &TrustList<'_>,
+    check: &Check<'_>,
+    ev: &mut Evidence,
+) -> Status {
+    use IndeterminateReason as Ind;
+    use InvalidReason as Inv;
+    let f = &record.fields;
+
+    if list.is_signer_revoked(f.signer_key_id) {
+        return Status::Invalid(Inv::SignerRevoked);
+    }
+    let Some(signer) = list.signer(f.signer_key_id) else {
+        return Status::Indeterminate(Ind::UnknownSigner);
+    };
+    if crate::signature::verify(signer.public_key, record.signed_bytes, record.signature).is_err() {
+        return Status::Invalid(Inv::BadSignature);
+    }
+    ev.authentic = true;
+    if !signer.may_sign(f.document_type) {
+        return Status::Invalid(Inv::SignerNotAuthorized);
+    }
+    if !signer.covers(f.issue_date) {
+        return Status::Invalid(Inv::SignerOutsidePeriod);
+    }
+    let span = f.valid_from.days_inclusive_until(f.valid_until);
+    if span > i64::from(check.policy.max_validity_days(f.document_type)) {
+        return Status::Invalid(Inv::ValidityExceedsPolicy);
+    }
+    if list.is_document_revoked(f.document_number) {
+        return Status::Invalid(Inv::DocumentRevoked);
+    }
+    if let Presentation::Chip { proof } = check.presentation {
+        match (f.chip_public_key, proof) {
+            (Some(key), Some(proof)) => {
+                if proof.check(key, record.bytes).is_err() {
+                    return Status::Invalid(Inv::ChipProofFailed);
+                }
+                ev.chip_authenticated = true;
+            }
+            // A chip holding a record without a chip key cannot prove anything: a copy.
+            (None, Some(_)) => return Status::Invalid(Inv::ChipProofFailed),
+            (_, None) if check.policy.require_chip_proof => {
+                return Status::Invalid(Inv::ChipProofMissing)
+            }
+            (_, None) => {}
+        }
+    }
+    if check.now < list.issued_at {
+        return Status::Indeterminate(Ind::ClockBeforeTrustList);
+    }
+    let today = check.now.bishkek_date();
+    if today < f.valid_from {
+        return Status::Invalid(Inv::NotYetValid);
+    }
+    if today > f.valid_until {
+        return Status::Invalid(Inv::Expired);
+    }
+    let stale_after = list
+        .next_update
+        .0
+        .saturating_add(check.policy.trust_list_grace_secs);
+    if check.now.0 > stale_after {
+        return Status::Indeterminate(Ind::TrustListStale);
+    }
+    Status::Valid
+}
+
+fn decide(
+    role: &Role<'_>,
+    status: &Status,
+    record: Option<&StayRecord<'_>>,
+    policy: &Policy,
+    chip_authenticated: bool,
+) -> Decision {
+    match (role, status) {
+        (Role::Border, Status::Valid) => Decision::MayStay,
+        (Role::Border, Status::Invalid(_)) => Decision::MayNotStay,
+        (Role::Employer { .. }, Status::Invalid(_)) => {
+            Decision::MayNotEmploy(NotEmployable::DocumentInvalid)
+        }
+        (Role::Employer { tin }, Status::Valid) => match record.map(|r| &r.fields) {
+            None => Decision::MayNotEmploy(NotEmployable::DocumentInvalid),
+            Some(f) if f.document_type == DocumentType::DigitalNomad => {
+                Decision::MayNotEmploy(NotEmployable::DigitalNomad)
+            }
+            Some(f) if f.employer_tin.is_some_and(|named| named != *tin) => {
+                Decision::MayNotEmploy(NotEmployable::OtherEmployer)
+            }
+            Some(f) if !policy.purpose_employable(f.purpose) => {
+                Decision::MayNotEmploy(NotEmployable::PurposeNotEmployable)
+            }
+            Some(_) => Decision::MayEmploy,
+        },
+        // A card is often written before its validity starts; the station accepts that,
+        // and nothing else short of a fully valid, chip-proven card.
+        (Role::Station, Status::Valid | Status::Invalid(InvalidReason::NotYetValid))
+            if chip_authenticated =>
+        {
+            Decision::CardVerifies
+        }
+        (Role::Station, _) => Decision::CardRejected,
+        (_, Status::Indeterminate(_)) => Decision::Refer,
+    }
+}
+
+/// Verifies `record_bytes` against a verified trust list, for one role, at one instant.
+pub fn verify<'r>(record_bytes: &'r [u8], list: &TrustList<'_>, check: &Check<'_>) -> Verdict<'r> {
+    let mut ev = Evidence {
+        authentic: false,
+        chip_authenticated: false,
+    };
+    let (status, record) = match StayRecord::parse(record_bytes) {
+        Err(e) => (Status::Invalid(InvalidReason::Malformed(e)), None),
+        Ok(record) => (evaluate(&record, list, check, &mut ev), Some(record)),
+    };
+    let decision = decide(
+        &check.role,
+        &status,
+        record.as_ref(),
+        check.policy,
+        ev.chip_authenticated,
+    );
+    let shown = match record {
+        Some(r) if ev.authentic => match check.role {
+            Role::Border => ShownFields::for_border(&r.fields),
+            Role::Employer { .. } => ShownFields::for_employer(&r.fields),
+            Role::Station => ShownFields::for_station(&r.fields),
+        },
+        _ => ShownFields::default(),
+    };
+    Verdict {
+        status,
+        decision,
+        authentic: ev.authentic,
+        chip_authenticated: ev.chip_authenticated,
+        shown,
+    }
+}
