@@ -1,0 +1,776 @@
+//! The golden vectors in `testdata/`: records, lists and the verdict each case must give.
+//! Host and firmware run the same files. Regenerate with `cargo xtask vectors`; keys come
+//! from fixed seeds and ECDSA signing is deterministic (RFC 6979), so the bytes never drift.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use stay_core::{
+    chip_proof_message, Check, ChipProof, Date, DocumentType, Policy, Presentation, PublicKey,
+    Purpose, Role, TrustList, UnixTime,
+};
+
+use crate::holder::{seal_record, Holder};
+use crate::keys::KeyPair;
+use crate::list::{ListSpec, SignerSpec};
+
+/// The instant most cases are checked at: 2026-11-21 12:00 in Bishkek.
+pub const NOW: UnixTime = UnixTime(1_795_240_800);
+const DAY: u64 = 86_400;
+pub const EMPLOYER_TIN: &str = "01234567890123";
+pub const OTHER_EMPLOYER_TIN: &str = "09999999999999";
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Vectors {
+    /// The pinned root key (SPKI PEM file).
+    pub root_key: String,
+    #[serde(rename = "list")]
+    pub lists: Vec<ListCase>,
+    #[serde(rename = "case")]
+    pub cases: Vec<Case>,
+}
+
+/// Loading a list, with the sequence of the list already trusted.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ListCase {
+    pub name: String,
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trusted_sequence: Option<u64>,
+    /// `ok`, `rollback`, `bad-signature` or `malformed`.
+    pub expect: String,
+}
+
+/// One verification and its expected verdict.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Case {
+    pub name: String,
+    pub record: String,
+    pub list: String,
+    /// Unix seconds.
+    pub now: u64,
+    /// `border`, `employer` or `station`.
+    pub role: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub employer_tin: Option<String>,
+    /// `chip` or `printed`.
+    pub presentation: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
+    pub expect_status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect_reason: Option<String>,
+    pub expect_decision: String,
+    pub expect_chip_authenticated: bool,
+}
+
+/// What a case gave, in the vectors' own words.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub status: String,
+    pub reason: Option<String>,
+    pub decision: String,
+    pub chip_authenticated: bool,
+}
+
+impl Case {
+    pub fn expected(&self) -> Outcome {
+        Outcome {
+            status: self.expect_status.clone(),
+            reason: self.expect_reason.clone(),
+            decision: self.expect_decision.clone(),
+            chip_authenticated: self.expect_chip_authenticated,
+        }
+    }
+}
+
+impl Vectors {
+    pub fn read(dir: &Path) -> Result<Vectors> {
+        let text = std::fs::read_to_string(dir.join("vectors.toml"))?;
+        Ok(toml::from_str(&text)?)
+    }
+
+    pub fn root(&self, dir: &Path) -> Result<PublicKey> {
+        crate::keys::read_public(&dir.join(&self.root_key))
+    }
+
+    /// Loads a list case's file; `Ok(code)` is the outcome in the vectors' words.
+    pub fn load_list(&self, dir: &Path, case: &ListCase) -> Result<String> {
+        let bytes = std::fs::read(dir.join(&case.file))?;
+        let root = self.root(dir)?;
+        Ok(
+            match TrustList::load(&bytes, &root, case.trusted_sequence) {
+                Ok(_) => "ok".into(),
+                Err(stay_core::ListError::Rollback { .. }) => "rollback".into(),
+                Err(stay_core::ListError::BadSignature(_)) => "bad-signature".into(),
+                Err(_) => "malformed".into(),
+            },
+        )
+    }
+
+    /// Runs one case through `stay_core::verify`.
+    pub fn run(&self, dir: &Path, case: &Case) -> Result<Outcome> {
+        let root = self.root(dir)?;
+        let list_bytes = std::fs::read(dir.join(&case.list))?;
+        let list = TrustList::load(&list_bytes, &root, None)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", case.list))?;
+        let record = std::fs::read(dir.join(&case.record))?;
+        let challenge: Option<[u8; 16]> = case
+            .challenge
+            .as_deref()
+            .map(|h| {
+                hex::decode(h)?
+                    .try_into()
+                    .map_err(|_| anyhow::anyhow!("challenge length"))
+            })
+            .transpose()
+            .map_err(|e: anyhow::Error| e)?;
+        let proof: Option<[u8; 64]> = case
+            .proof
+            .as_deref()
+            .map(|h| {
+                hex::decode(h)?
+                    .try_into()
+                    .map_err(|_| anyhow::anyhow!("proof length"))
+            })
+            .transpose()?;
+        let presentation = match case.presentation.as_str() {
+            "printed" => Presentation::Printed,
+            "chip" => Presentation::Chip {
+                proof: match (&challenge, &proof) {
+                    (Some(challenge), Some(signature)) => Some(ChipProof {
+                        challenge,
+                        signature,
+                    }),
+                    _ => None,
+                },
+            },
+            other => anyhow::bail!("{}: unknown presentation {other}", case.name),
+        };
+        let role = match case.role.as_str() {
+            "border" => Role::Border,
+            "station" => Role::Station,
+            "employer" => Role::Employer {
+                tin: case
+                    .employer_tin
+                    .as_deref()
+                    .context("employer case without employer_tin")?,
+            },
+            other => anyhow::bail!("{}: unknown role {other}", case.name),
+        };
+        let check = Check {
+            now: UnixTime(case.now),
+            role,
+            presentation,
+            policy: &Policy::DEFAULT,
+        };
+        let v = stay_core::verify(&record, &list, &check);
+        Ok(Outcome {
+            status: v.status.name().into(),
+            reason: v.status.reason_code().map(Into::into),
+            decision: v.decision.code().into(),
+            chip_authenticated: v.chip_authenticated,
+        })
+    }
+}
+
+fn date(y: u16, m: u8, d: u8) -> Date {
+    Date::new(y, m, d).expect("a fixed, real date")
+}
+
+fn resident(number: &str, chip: Option<&KeyPair>) -> Holder {
+    Holder {
+        document_type: DocumentType::ResidentCard.name().into(),
+        document_number: number.into(),
+        pin: "21503199000123".into(),
+        itn: Some("21503199000123".into()),
+        surname: "SMIRNOVA".into(),
+        given_names: "Elena".into(),
+        nationality: "RUS".into(),
+        date_of_birth: "1990-03-15".into(),
+        sex: "F".into(),
+        purpose: Purpose::Work.name().into(),
+        employer_tin: Some(EMPLOYER_TIN.into()),
+        valid_from: "2026-11-01".into(),
+        valid_until: "2027-10-31".into(),
+        issue_date: "2026-10-25".into(),
+        issuing_authority: crate::authority::ISSUING_AUTHORITY.into(),
+        chip_public_key: chip.map(|k| hex::encode(k.public_sec1())),
+        portrait_digest: Some(hex::encode([0x5Au8; 32])),
+    }
+}
+
+/// Signs `holder` with `key` without the issuer's checks (vectors include records a rogue
+/// or mistaken signer could produce).
+fn forge(holder: &Holder, key: &KeyPair) -> Vec<u8> {
+    let relaxed = Policy {
+        max_validity_days: [u16::MAX; 3],
+        ..Policy::DEFAULT
+    };
+    let app = holder
+        .application(&relaxed)
+        .expect("vector holders are well formed");
+    seal_record(&app.fields(key.key_id()), key)
+}
+
+/// Writes every vector into `dir` (which must exist).
+pub fn generate(dir: &Path) -> Result<()> {
+    for sub in ["keys", "records", "lists"] {
+        std::fs::create_dir_all(dir.join(sub))?;
+    }
+    let key = KeyPair::from_seed;
+    let root = key("golden root");
+    let rc = key("golden signer resident-card");
+    let uw = key("golden signer unified-window");
+    let dn = key("golden signer digital-nomad");
+    let retired = key("golden signer retired 2020-2023");
+    let compromised = key("golden signer compromised");
+    let stranger = key("golden signer not on the list");
+    let chip1 = key("golden chip 1");
+    let chip2 = key("golden chip 2");
+    for (name, k) in [
+        ("root", &root),
+        ("signer-resident-card", &rc),
+        ("signer-unified-window", &uw),
+        ("signer-digital-nomad", &dn),
+        ("chip-1", &chip1),
+    ] {
+        crate::files::write_atomic(
+            &dir.join(format!("keys/{name}.pub.pem")),
+            k.public_pem()?.as_bytes(),
+        )?;
+    }
+
+    let signer = |k: &KeyPair, from: Date, until: Date, types: &[DocumentType]| SignerSpec {
+        public_key: k.public_sec1(),
+        not_before: from,
+        not_after: until,
+        document_types: types.to_vec(),
+    };
+    let mut revoked_documents: Vec<String> = (0..1000).map(|i| format!("RX{:07}", i * 7)).collect();
+    revoked_documents.push("RC0000099".into());
+    let current = ListSpec {
+        sequence: 5,
+        issued_at: UnixTime(NOW.0 - 2 * DAY),
+        next_update: UnixTime(NOW.0 + 28 * DAY),
+        signers: vec![
+            signer(
+                &rc,
+                date(2025, 1, 1),
+                date(2028, 12, 31),
+                &[DocumentType::ResidentCard],
+            ),
+            signer(
+                &uw,
+                date(2025, 1, 1),
+                date(2028, 12, 31),
+                &[DocumentType::UnifiedWindow],
+            ),
+            signer(
+                &dn,
+                date(2025, 1, 1),
+                date(2028, 12, 31),
+                &[DocumentType::DigitalNomad],
+            ),
+            signer(
+                &retired,
+                date(2020, 1, 1),
+                date(2023, 12, 31),
+                &[DocumentType::ResidentCard],
+            ),
+            signer(
+                &compromised,
+                date(2025, 1, 1),
+                date(2028, 12, 31),
+                &[DocumentType::ResidentCard],
+            ),
+        ],
+        revoked_signers: vec![compromised.key_id()],
+        revoked_documents,
+    };
+    let current_bytes = current.seal(&root)?;
+    let older_bytes = ListSpec {
+        sequence: 4,
+        issued_at: UnixTime(NOW.0 - 32 * DAY),
+        next_update: UnixTime(NOW.0 - 2 * DAY),
+        ..current.clone()
+    }
+    .seal(&root)?;
+    let mut bad_signature = current_bytes.clone();
+    let last = bad_signature.len() - 1;
+    bad_signature[last] ^= 0x01;
+    let truncated_list = current_bytes[..current_bytes.len() - 1].to_vec();
+    let lists: [(&str, &[u8]); 4] = [
+        ("current", &current_bytes),
+        ("older", &older_bytes),
+        ("bad-signature", &bad_signature),
+        ("truncated", &truncated_list),
+    ];
+    for (name, bytes) in lists {
+        crate::files::write_atomic(&dir.join(format!("lists/{name}.list")), bytes)?;
+    }
+
+    // Records.
+    let rc_chip = forge(&resident("RC0000001", Some(&chip1)), &rc);
+    let uw_holder = Holder {
+        document_type: DocumentType::UnifiedWindow.name().into(),
+        document_number: "UW0000001".into(),
+        itn: None,
+        surname: "RAHIMOV".into(),
+        given_names: "Farrukh".into(),
+        nationality: "UZB".into(),
+        sex: "M".into(),
+        valid_from: "2026-11-15".into(),
+        valid_until: "2027-01-14".into(),
+        issue_date: "2026-11-14".into(),
+        portrait_digest: None,
+        ..resident("UW0000001", None)
+    };
+    let nomad = Holder {
+        document_type: DocumentType::DigitalNomad.name().into(),
+        document_number: "DN0000001".into(),
+        itn: None,
+        surname: "MÜLLER".into(),
+        given_names: "Jonas".into(),
+        nationality: "DEU".into(),
+        sex: "M".into(),
+        purpose: Purpose::RemoteWork.name().into(),
+        employer_tin: None,
+        portrait_digest: None,
+        ..resident("DN0000001", None)
+    };
+    let student = Holder {
+        purpose: Purpose::Study.name().into(),
+        employer_tin: None,
+        ..resident("RC0000002", None)
+    };
+    let records: Vec<(&str, Vec<u8>)> = vec![
+        ("resident-card-chip", rc_chip.clone()),
+        ("unified-window", forge(&uw_holder, &uw)),
+        ("digital-nomad", forge(&nomad, &dn)),
+        ("resident-card-study", forge(&student, &rc)),
+        (
+            "resident-card-revoked",
+            forge(&resident("RC0000099", None), &rc),
+        ),
+        (
+            "signer-revoked",
+            forge(&resident("RC0000003", None), &compromised),
+        ),
+        (
+            "signer-outside-period",
+            forge(&resident("RC0000004", None), &retired),
+        ),
+        ("signer-not-authorized", forge(&uw_holder, &rc)),
+        (
+            "expired",
+            forge(
+                &Holder {
+                    valid_from: "2025-01-01".into(),
+                    valid_until: "2025-12-31".into(),
+                    issue_date: "2025-01-01".into(),
+                    ..resident("RC0000005", None)
+                },
+                &rc,
+            ),
+        ),
+        (
+            "not-yet-valid",
+            forge(
+                &Holder {
+                    valid_from: "2027-01-01".into(),
+                    valid_until: "2027-12-31".into(),
+                    ..resident("RC0000006", None)
+                },
+                &rc,
+            ),
+        ),
+        (
+            "validity-exceeds-policy",
+            forge(
+                &Holder {
+                    valid_until: "2027-02-12".into(),
+                    ..uw_holder.clone()
+                },
+                &uw,
+            ),
+        ),
+        (
+            "unknown-signer",
+            forge(&resident("RC0000007", None), &stranger),
+        ),
+        ("tampered", {
+            let mut r = rc_chip.clone();
+            let at = r
+                .windows(8)
+                .position(|w| w == b"SMIRNOVA")
+                .expect("surname present");
+            r[at + 7] = b'B';
+            r
+        }),
+        ("truncated", rc_chip[..rc_chip.len() - 1].to_vec()),
+    ];
+    for (name, bytes) in &records {
+        crate::files::write_atomic(&dir.join(format!("records/{name}.bin")), bytes)?;
+    }
+
+    let challenge1 = [0x11u8; 16];
+    let challenge2 = [0x22u8; 16];
+    let proof1 = chip1.sign(&chip_proof_message(&challenge1, &rc_chip));
+    let clone_proof = chip2.sign(&chip_proof_message(&challenge1, &rc_chip));
+
+    struct Spec<'a> {
+        name: &'a str,
+        record: &'a str,
+        list: &'a str,
+        now: u64,
+        role: &'a str,
+        presentation: (&'a str, Option<[u8; 16]>, Option<[u8; 64]>),
+        expect: (&'a str, Option<&'a str>, &'a str, bool),
+    }
+    let printed = ("printed", None, None);
+    let chip_ok = ("chip", Some(challenge1), Some(proof1));
+    let now = NOW.0;
+    let specs = [
+        Spec {
+            name: "resident-card-border-chip",
+            record: "resident-card-chip",
+            list: "current",
+            now,
+            role: "border",
+            presentation: chip_ok,
+            expect: ("valid", None, "may-stay", true),
+        },
+        Spec {
+            name: "resident-card-employer-chip",
+            record: "resident-card-chip",
+            list: "current",
+            now,
+            role: "employer",
+            presentation: chip_ok,
+            expect: ("valid", None, "may-employ", true),
+        },
+        Spec {
+            name: "resident-card-other-employer",
+            record: "resident-card-chip",
+            list: "current",
+            now,
+            role: "employer-other",
+            presentation: chip_ok,
+            expect: ("valid", None, "may-not-employ:other-employer", true),
+        },
+        Spec {
+            name: "resident-card-station",
+            record: "resident-card-chip",
+            list: "current",
+            now,
+            role: "station",
+            presentation: chip_ok,
+            expect: ("valid", None, "card-verifies", true),
+        },
+        Spec {
+            name: "resident-card-border-qr",
+            record: "resident-card-chip",
+            list: "current",
+            now,
+            role: "border",
+            presentation: printed,
+            expect: ("valid", None, "may-stay", false),
+        },
+        Spec {
+            name: "station-qr-only",
+            record: "resident-card-chip",
+            list: "current",
+            now,
+            role: "station",
+            presentation: printed,
+            expect: ("valid", None, "card-rejected", false),
+        },
+        Spec {
+            name: "chip-proof-missing",
+            record: "resident-card-chip",
+            list: "current",
+            now,
+            role: "border",
+            presentation: ("chip", None, None),
+            expect: ("invalid", Some("chip-proof-missing"), "may-not-stay", false),
+        },
+        Spec {
+            name: "chip-cloned",
+            record: "resident-card-chip",
+            list: "current",
+            now,
+            role: "border",
+            presentation: ("chip", Some(challenge1), Some(clone_proof)),
+            expect: ("invalid", Some("chip-proof-failed"), "may-not-stay", false),
+        },
+        Spec {
+            name: "chip-proof-replayed",
+            record: "resident-card-chip",
+            list: "current",
+            now,
+            role: "border",
+            presentation: ("chip", Some(challenge2), Some(proof1)),
+            expect: ("invalid", Some("chip-proof-failed"), "may-not-stay", false),
+        },
+        Spec {
+            name: "unified-window-border",
+            record: "unified-window",
+            list: "current",
+            now,
+            role: "border",
+            presentation: printed,
+            expect: ("valid", None, "may-stay", false),
+        },
+        Spec {
+            name: "unified-window-employer",
+            record: "unified-window",
+            list: "current",
+            now,
+            role: "employer",
+            presentation: printed,
+            expect: ("valid", None, "may-employ", false),
+        },
+        Spec {
+            name: "digital-nomad-border",
+            record: "digital-nomad",
+            list: "current",
+            now,
+            role: "border",
+            presentation: printed,
+            expect: ("valid", None, "may-stay", false),
+        },
+        Spec {
+            name: "digital-nomad-employer",
+            record: "digital-nomad",
+            list: "current",
+            now,
+            role: "employer",
+            presentation: printed,
+            expect: ("valid", None, "may-not-employ:digital-nomad", false),
+        },
+        Spec {
+            name: "student-employer",
+            record: "resident-card-study",
+            list: "current",
+            now,
+            role: "employer",
+            presentation: printed,
+            expect: ("valid", None, "may-not-employ:purpose-of-stay", false),
+        },
+        Spec {
+            name: "document-revoked",
+            record: "resident-card-revoked",
+            list: "current",
+            now,
+            role: "border",
+            presentation: printed,
+            expect: ("invalid", Some("document-revoked"), "may-not-stay", false),
+        },
+        Spec {
+            name: "document-revoked-employer",
+            record: "resident-card-revoked",
+            list: "current",
+            now,
+            role: "employer",
+            presentation: printed,
+            expect: ("invalid", Some("document-revoked"), "may-not-employ", false),
+        },
+        Spec {
+            name: "signer-revoked",
+            record: "signer-revoked",
+            list: "current",
+            now,
+            role: "border",
+            presentation: printed,
+            expect: ("invalid", Some("signer-revoked"), "may-not-stay", false),
+        },
+        Spec {
+            name: "signer-outside-period",
+            record: "signer-outside-period",
+            list: "current",
+            now,
+            role: "border",
+            presentation: printed,
+            expect: (
+                "invalid",
+                Some("signer-outside-period"),
+                "may-not-stay",
+                false,
+            ),
+        },
+        Spec {
+            name: "signer-not-authorized",
+            record: "signer-not-authorized",
+            list: "current",
+            now,
+            role: "border",
+            presentation: printed,
+            expect: (
+                "invalid",
+                Some("signer-not-authorized"),
+                "may-not-stay",
+                false,
+            ),
+        },
+        Spec {
+            name: "expired",
+            record: "expired",
+            list: "current",
+            now,
+            role: "border",
+            presentation: printed,
+            expect: ("invalid", Some("expired"), "may-not-stay", false),
+        },
+        Spec {
+            name: "not-yet-valid",
+            record: "not-yet-valid",
+            list: "current",
+            now,
+            role: "border",
+            presentation: printed,
+            expect: ("invalid", Some("not-yet-valid"), "may-not-stay", false),
+        },
+        Spec {
+            name: "validity-exceeds-policy",
+            record: "validity-exceeds-policy",
+            list: "current",
+            now,
+            role: "border",
+            presentation: printed,
+            expect: (
+                "invalid",
+                Some("validity-exceeds-policy"),
+                "may-not-stay",
+                false,
+            ),
+        },
+        Spec {
+            name: "unknown-signer",
+            record: "unknown-signer",
+            list: "current",
+            now,
+            role: "border",
+            presentation: printed,
+            expect: ("indeterminate", Some("unknown-signer"), "refer", false),
+        },
+        Spec {
+            name: "tampered",
+            record: "tampered",
+            list: "current",
+            now,
+            role: "border",
+            presentation: printed,
+            expect: ("invalid", Some("bad-signature"), "may-not-stay", false),
+        },
+        Spec {
+            name: "truncated",
+            record: "truncated",
+            list: "current",
+            now,
+            role: "border",
+            presentation: printed,
+            expect: ("invalid", Some("malformed"), "may-not-stay", false),
+        },
+        Spec {
+            name: "clock-before-trust-list",
+            record: "resident-card-chip",
+            list: "current",
+            now: NOW.0 - 2 * DAY - 1,
+            role: "border",
+            presentation: chip_ok,
+            expect: (
+                "indeterminate",
+                Some("clock-before-trust-list"),
+                "refer",
+                true,
+            ),
+        },
+        Spec {
+            name: "trust-list-stale",
+            record: "resident-card-chip",
+            list: "current",
+            now: NOW.0 + 35 * DAY + 1,
+            role: "border",
+            presentation: chip_ok,
+            expect: ("indeterminate", Some("trust-list-stale"), "refer", true),
+        },
+        Spec {
+            name: "trust-list-in-grace",
+            record: "resident-card-chip",
+            list: "current",
+            now: NOW.0 + 35 * DAY,
+            role: "border",
+            presentation: chip_ok,
+            expect: ("valid", None, "may-stay", true),
+        },
+    ];
+    let mut cases = Vec::new();
+    for s in specs {
+        let (role, employer_tin) = match s.role {
+            "employer" => ("employer", Some(EMPLOYER_TIN.to_string())),
+            "employer-other" => ("employer", Some(OTHER_EMPLOYER_TIN.to_string())),
+            r => (r, None),
+        };
+        cases.push(Case {
+            name: s.name.into(),
+            record: format!("records/{}.bin", s.record),
+            list: format!("lists/{}.list", s.list),
+            now: s.now,
+            role: role.into(),
+            employer_tin,
+            presentation: s.presentation.0.into(),
+            challenge: s.presentation.1.map(hex::encode),
+            proof: s.presentation.2.map(hex::encode),
+            expect_status: s.expect.0.into(),
+            expect_reason: s.expect.1.map(Into::into),
+            expect_decision: s.expect.2.into(),
+            expect_chip_authenticated: s.expect.3,
+        });
+    }
+    let list_cases = vec![
+        ListCase {
+            name: "current".into(),
+            file: "lists/current.list".into(),
+            trusted_sequence: Some(5),
+            expect: "ok".into(),
+        },
+        ListCase {
+            name: "newer-than-trusted".into(),
+            file: "lists/current.list".into(),
+            trusted_sequence: Some(4),
+            expect: "ok".into(),
+        },
+        ListCase {
+            name: "rollback".into(),
+            file: "lists/older.list".into(),
+            trusted_sequence: Some(5),
+            expect: "rollback".into(),
+        },
+        ListCase {
+            name: "bad-signature".into(),
+            file: "lists/bad-signature.list".into(),
+            trusted_sequence: None,
+            expect: "bad-signature".into(),
+        },
+        ListCase {
+            name: "truncated".into(),
+            file: "lists/truncated.list".into(),
+            trusted_sequence: None,
+            expect: "malformed".into(),
+        },
+    ];
+    let vectors = Vectors {
+        root_key: "keys/root.pub.pem".into(),
+        lists: list_cases,
+        cases,
+    };
+    let header = "# Golden vectors: generated by `cargo xtask vectors`; do not edit by hand.\n\
+                  # Each [[case]] is one call of stay_core::verify and the verdict it must give.\n\n";
+    let text = format!("{header}{}", toml::to_string_pretty(&vectors)?);
+    crate::files::write_atomic(&dir.join("vectors.toml"), text.as_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,313 @@
+//! Holder files (TOML) and the checks that keep the issuer from signing nonsense.
+
+use serde::{Deserialize, Serialize};
+use stay_core::record::{self, RecordFields, PIN_LEN, TIN_LEN};
+use stay_core::{Date, DocumentType, KeyId, Policy, Purpose, RecordError, Sex, TrustListContent};
+
+use crate::keys::KeyPair;
+
+/// One application, as an operator or a registry export writes it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Holder {
+    pub document_type: String,
+    pub document_number: String,
+    /// Personal identification number: 14 digits.
+    pub pin: String,
+    /// Individual taxpayer number (14 digits); required on resident cards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub itn: Option<String>,
+    pub surname: String,
+    #[serde(default)]
+    pub given_names: String,
+    /// ISO 3166-1 alpha-3 (ICAO 9303 codes such as `XXA` allowed).
+    pub nationality: String,
+    pub date_of_birth: String,
+    /// F, M or X.
+    pub sex: String,
+    pub purpose: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employer_tin: Option<String>,
+    pub valid_from: String,
+    pub valid_until: String,
+    pub issue_date: String,
+    pub issuing_authority: String,
+    /// The chip's public key (SEC1 uncompressed, hex) for cards; absent for QR-only documents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chip_public_key: Option<String>,
+    /// SHA-256 of the portrait (hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portrait_digest: Option<String>,
+}
+
+/// Why the issuer refuses to sign. Each names what to fix.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Refusal {
+    #[error("holder file: {0}")]
+    Unreadable(String),
+    #[error("{field}: {why}")]
+    BadValue { field: &'static str, why: String },
+    #[error("pin: must be exactly {PIN_LEN} digits, got {0:?}")]
+    Pin(String),
+    #[error("valid_until ({until}) is before valid_from ({from})")]
+    ValidityInverted { from: Date, until: Date },
+    #[error("issue_date ({issue}) is after valid_until ({until})")]
+    IssuedAfterExpiry { issue: Date, until: Date },
+    #[error("validity of {days} days exceeds the {max} days a {document_type} may have")]
+    ValidityTooLong {
+        document_type: DocumentType,
+        days: i64,
+        max: u16,
+    },
+    #[error("a resident card must carry the holder's taxpayer number (itn)")]
+    MissingItn,
+    #[error("a digital nomad has no local employer: remove employer_tin")]
+    NomadWithEmployer,
+    #[error("a digital nomad's purpose of stay is remote-work, not {0}")]
+    NomadPurpose(Purpose),
+    #[error("signer key {0} is not on the trust list")]
+    SignerNotListed(KeyId),
+    #[error("signer key {0} is revoked")]
+    SignerRevoked(KeyId),
+    #[error("signer key {key_id} is not authorized to sign {document_type} documents")]
+    SignerNotAuthorized {
+        key_id: KeyId,
+        document_type: DocumentType,
+    },
+    #[error("issue date {issue} is outside signer key {key_id}'s period {from}..{until}")]
+    SignerOutsidePeriod {
+        key_id: KeyId,
+        issue: Date,
+        from: Date,
+        until: Date,
+    },
+    #[error("record rejected by the format: {0}")]
+    Format(String),
+}
+
+fn date(field: &'static str, text: &str) -> Result<Date, Refusal> {
+    Date::parse_iso(text).map_err(|_| Refusal::BadValue {
+        field,
+        why: format!("{text:?} is not a date YYYY-MM-DD"),
+    })
+}
+
+fn hex_array<const N: usize>(field: &'static str, text: &str) -> Result<[u8; N], Refusal> {
+    let bytes = hex::decode(text.trim()).map_err(|e| Refusal::BadValue {
+        field,
+        why: format!("not hex: {e}"),
+    })?;
+    bytes.try_into().map_err(|b: Vec<u8>| Refusal::BadValue {
+        field,
+        why: format!("{} bytes, expected {N}", b.len()),
+    })
+}
+
+/// A holder file checked and converted, owning what [`RecordFields`] borrows.
+pub struct Application<'h> {
+    holder: &'h Holder,
+    pub document_type: DocumentType,
+    sex: Sex,
+    purpose: Purpose,
+    date_of_birth: Date,
+    valid_from: Date,
+    valid_until: Date,
+    issue_date: Date,
+    chip_public_key: Option<[u8; 65]>,
+    portrait_digest: Option<[u8; 32]>,
+}
+
+impl Holder {
+    pub fn from_toml(text: &str) -> Result<Holder, Refusal> {
+        toml::from_str(text).map_err(|e| Refusal::Unreadable(e.to_string()))
+    }
+
+    /// Checks every field and the document-type rules of `policy`.
+    pub fn application(&self, policy: &Policy) -> Result<Application<'_>, Refusal> {
+        let document_type =
+            DocumentType::from_name(&self.document_type).ok_or_else(|| Refusal::BadValue {
+                field: "document_type",
+                why: format!(
+                    "{:?} is not one of resident-card, unified-window, digital-nomad",
+                    self.document_type
+                ),
+            })?;
+        if !record::is_digits(&self.pin, PIN_LEN) {
+            return Err(Refusal::Pin(self.pin.clone()));
+        }
+        let sex = match self.sex.as_bytes() {
+            [c] => Sex::from_code(*c),
+            _ => None,
+        }
+        .ok_or_else(|| Refusal::BadValue {
+            field: "sex",
+            why: format!("{:?} is not F, M or X", self.sex),
+        })?;
+        let purpose = Purpose::from_name(&self.purpose).ok_or_else(|| Refusal::BadValue {
+            field: "purpose",
+            why: format!(
+                "{:?} is not one of work, study, family, business, remote-work, other",
+                self.purpose
+            ),
+        })?;
+        for (field, tin) in [("itn", &self.itn), ("employer_tin", &self.employer_tin)] {
+            if let Some(tin) = tin {
+                if !record::is_digits(tin, TIN_LEN) {
+                    return Err(Refusal::BadValue {
+                        field,
+                        why: format!("must be exactly {TIN_LEN} digits, got {tin:?}"),
+                    });
+                }
+            }
+        }
+        let app = Application {
+            holder: self,
+            document_type,
+            sex,
+            purpose,
+            date_of_birth: date("date_of_birth", &self.date_of_birth)?,
+            valid_from: date("valid_from", &self.valid_from)?,
+            valid_until: date("valid_until", &self.valid_until)?,
+            issue_date: date("issue_date", &self.issue_date)?,
+            chip_public_key: self
+                .chip_public_key
+                .as_deref()
+                .map(|h| hex_array("chip_public_key", h))
+                .transpose()?,
+            portrait_digest: self
+                .portrait_digest
+                .as_deref()
+                .map(|h| hex_array("portrait_digest", h))
+                .transpose()?,
+        };
+        if let Some(key) = &app.chip_public_key {
+            stay_core::PublicKey::from_sec1(key).map_err(|_| Refusal::BadValue {
+                field: "chip_public_key",
+                why: "not an uncompressed P-256 point".into(),
+            })?;
+        }
+        if app.valid_until < app.valid_from {
+            return Err(Refusal::ValidityInverted {
+                from: app.valid_from,
+                until: app.valid_until,
+            });
+        }
+        if app.issue_date > app.valid_until {
+            return Err(Refusal::IssuedAfterExpiry {
+                issue: app.issue_date,
+                until: app.valid_until,
+            });
+        }
+        let days = app.valid_from.days_inclusive_until(app.valid_until);
+        let max = policy.max_validity_days(document_type);
+        if days > i64::from(max) {
+            return Err(Refusal::ValidityTooLong {
+                document_type,
+                days,
+                max,
+            });
+        }
+        match document_type {
+            DocumentType::ResidentCard if self.itn.is_none() => return Err(Refusal::MissingItn),
+            DocumentType::DigitalNomad if self.employer_tin.is_some() => {
+                return Err(Refusal::NomadWithEmployer)
+            }
+            DocumentType::DigitalNomad if purpose != Purpose::RemoteWork => {
+                return Err(Refusal::NomadPurpose(purpose))
+            }
+            _ => {}
+        }
+        // Everything else (alphabets, lengths) is the format's rule: ask the format.
+        app.fields(KeyId([0; 8])).validate().map_err(|e| match e {
+            RecordError::BadField(f) => Refusal::BadValue {
+                field: f.name(),
+                why: "not allowed by the record format (see docs/formats.md)".into(),
+            },
+            other => Refusal::Format(other.to_string()),
+        })?;
+        Ok(app)
+    }
+}
+
+impl Application<'_> {
+    /// The record fields, naming `signer` as the signing key.
+    pub fn fields(&self, signer: KeyId) -> RecordFields<'_> {
+        let h = self.holder;
+        RecordFields {
+            document_type: self.document_type,
+            document_number: &h.document_number,
+            pin: &h.pin,
+            itn: h.itn.as_deref(),
+            surname: &h.surname,
+            given_names: &h.given_names,
+            nationality: &h.nationality,
+            date_of_birth: self.date_of_birth,
+            sex: self.sex,
+            purpose: self.purpose,
+            employer_tin: h.employer_tin.as_deref(),
+            valid_from: self.valid_from,
+            valid_until: self.valid_until,
+            issue_date: self.issue_date,
+            issuing_authority: &h.issuing_authority,
+            signer_key_id: signer,
+            chip_public_key: self.chip_public_key.as_ref(),
+            portrait_digest: self.portrait_digest.as_ref(),
+        }
+    }
+
+    /// Checks that `signer` may sign this application according to the authority's list.
+    pub fn check_signer(&self, signer: KeyId, list: &TrustListContent<'_>) -> Result<(), Refusal> {
+        if list.is_signer_revoked(signer) {
+            return Err(Refusal::SignerRevoked(signer));
+        }
+        let entry = list
+            .signer(signer)
+            .ok_or(Refusal::SignerNotListed(signer))?;
+        if !entry.may_sign(self.document_type) {
+            return Err(Refusal::SignerNotAuthorized {
+                key_id: signer,
+                document_type: self.document_type,
+            });
+        }
+        if !entry.covers(self.issue_date) {
+            return Err(Refusal::SignerOutsidePeriod {
+                key_id: signer,
+                issue: self.issue_date,
+                from: entry.not_before,
+                until: entry.not_after,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Encodes and signs `fields` with `key`. No policy check: callers check first
+/// ([`sign_record`]); test vectors use it to make the records a rogue signer could make.
+pub fn seal_record(fields: &RecordFields<'_>, key: &KeyPair) -> Vec<u8> {
+    let mut body = vec![0u8; fields.body_len()];
+    let n = fields.encode_body(&mut body).expect("sized by body_len");
+    debug_assert_eq!(n, body.len());
+    let signature = key.sign(&body);
+    let mut record = vec![0u8; fields.record_len()];
+    let n = fields
+        .encode_record(&signature, &mut record)
+        .expect("sized by record_len");
+    debug_assert_eq!(n, record.len());
+    record
+}
+
+/// Checks the application and the signer's authorization, then signs.
+pub fn sign_record(
+    holder: &Holder,
+    key: &KeyPair,
+    list: &TrustListContent<'_>,
+    policy: &Policy,
+) -> Result<Vec<u8>, Refusal> {
+    let app = holder.application(policy)?;
+    let signer = key.key_id();
+    app.check_signer(signer, list)?;
+    let record = seal_record(&app.fields(signer), key);
+    // The format must read back what was signed: refuse rather than issue an unreadable card.
+    stay_core::StayRecord::parse(&record).map_err(|e| Refusal::Format(e.to_string()))?;
+    Ok(record)
+}

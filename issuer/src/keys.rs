@@ -1,0 +1,117 @@
+//! Key files: private keys as PKCS#8 PEM, public keys as SPKI PEM, exactly as openssl
+//! writes and reads them (`openssl pkey -in K.key.pem -pubout` prints the `.pub.pem`).
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
+use p256::pkcs8::{
+    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
+};
+use sha2::{Digest, Sha256};
+use stay_core::signature::PUBLIC_KEY_LEN;
+use stay_core::{KeyId, PublicKey};
+
+/// A P-256 private key that signs records, lists or chip proofs.
+#[derive(Clone)]
+pub struct KeyPair {
+    signing: SigningKey,
+}
+
+impl KeyPair {
+    pub fn generate() -> KeyPair {
+        KeyPair {
+            signing: SigningKey::random(&mut rand_core::OsRng),
+        }
+    }
+
+    /// A key derived from a label: for reproducible test vectors only, never for issuing.
+    pub fn from_seed(label: &str) -> KeyPair {
+        let mut counter = 0u32;
+        loop {
+            let digest = Sha256::new()
+                .chain_update(label.as_bytes())
+                .chain_update(counter.to_be_bytes())
+                .finalize();
+            if let Ok(signing) = SigningKey::from_slice(&digest) {
+                return KeyPair { signing };
+            }
+            counter += 1;
+        }
+    }
+
+    pub fn public_sec1(&self) -> [u8; PUBLIC_KEY_LEN] {
+        let point = self.signing.verifying_key().to_encoded_point(false);
+        point
+            .as_bytes()
+            .try_into()
+            .expect("an uncompressed P-256 point is 65 bytes")
+    }
+
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey::from_sec1(&self.public_sec1()).expect("a generated key is on the curve")
+    }
+
+    pub fn key_id(&self) -> KeyId {
+        KeyId::of(&self.public_sec1())
+    }
+
+    /// ECDSA P-256 / SHA-256 over `message`, raw r||s, normalized to low S (the only form
+    /// verifiers accept).
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        let sig: Signature = self.signing.sign(message);
+        let sig = sig.normalize_s().unwrap_or(sig);
+        sig.to_bytes().into()
+    }
+
+    pub fn private_pem(&self) -> Result<String> {
+        Ok(self.signing.to_pkcs8_pem(LineEnding::LF)?.to_string())
+    }
+
+    pub fn public_pem(&self) -> Result<String> {
+        public_pem(&self.public_sec1())
+    }
+
+    pub fn read(path: &Path) -> Result<KeyPair> {
+        let pem = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read private key {}", path.display()))?;
+        let signing = SigningKey::from_pkcs8_pem(&pem).with_context(|| {
+            format!(
+                "{} is not a P-256 private key in PKCS#8 PEM",
+                path.display()
+            )
+        })?;
+        Ok(KeyPair { signing })
+    }
+
+    /// Writes `NAME.key.pem` (mode 0600) and `NAME.pub.pem` into `dir`.
+    pub fn write(&self, dir: &Path, name: &str) -> Result<()> {
+        let private = dir.join(format!("{name}.key.pem"));
+        crate::files::write_private(&private, self.private_pem()?.as_bytes())?;
+        crate::files::write_atomic(
+            &dir.join(format!("{name}.pub.pem")),
+            self.public_pem()?.as_bytes(),
+        )
+    }
+}
+
+/// SPKI PEM of an uncompressed SEC1 public key.
+pub fn public_pem(sec1: &[u8]) -> Result<String> {
+    let key = VerifyingKey::from_sec1_bytes(sec1).context("not a P-256 public key")?;
+    Ok(key.to_public_key_pem(LineEnding::LF)?)
+}
+
+/// Reads an SPKI PEM public key (`-----BEGIN PUBLIC KEY-----`).
+pub fn read_public(path: &Path) -> Result<PublicKey> {
+    let pem = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read public key {}", path.display()))?;
+    parse_public_pem(&pem)
+        .with_context(|| format!("{} is not a P-256 public key in SPKI PEM", path.display()))
+}
+
+pub fn parse_public_pem(pem: &str) -> Result<PublicKey> {
+    let key = VerifyingKey::from_public_key_pem(pem)?;
+    let point = key.to_encoded_point(false);
+    Ok(PublicKey::from_sec1(point.as_bytes()).map_err(|e| anyhow::anyhow!("{e:?}"))?)
+}

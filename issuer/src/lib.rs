@@ -1,0 +1,15 @@
+//! The issuing authority's tools: keys, holder files, signed stay records and trust lists,
+//! card-face QR codes, and the reproducible golden vectors in `testdata/`.
+
+pub mod authority;
+pub mod files;
+pub mod golden;
+pub mod holder;
+pub mod keys;
+pub mod list;
+pub mod qr;
+pub mod show;
+
+pub use holder::{seal_record, sign_record, Holder, Refusal};
+pub use keys::KeyPair;
+pub use list::{ListSource, ListSpec, SignerSpec};

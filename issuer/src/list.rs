@@ -1,0 +1,208 @@
+//! Trust lists: the authority's source file (TOML) and the signed binary list.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use stay_core::record::is_document_number;
+use stay_core::trust_list::{ListBody, SignerEntry};
+use stay_core::{Date, DocumentType, KeyId, UnixTime};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::keys::KeyPair;
+
+/// One signer key the list trusts.
+#[derive(Debug, Clone)]
+pub struct SignerSpec {
+    pub public_key: [u8; 65],
+    pub not_before: Date,
+    pub not_after: Date,
+    pub document_types: Vec<DocumentType>,
+}
+
+/// Everything a list says, before encoding.
+#[derive(Debug, Clone)]
+pub struct ListSpec {
+    pub sequence: u64,
+    pub issued_at: UnixTime,
+    pub next_update: UnixTime,
+    pub signers: Vec<SignerSpec>,
+    pub revoked_signers: Vec<KeyId>,
+    pub revoked_documents: Vec<String>,
+}
+
+impl ListSpec {
+    /// Sorts, checks and signs the list with the root key.
+    pub fn seal(&self, root: &KeyPair) -> Result<Vec<u8>> {
+        if self.next_update <= self.issued_at {
+            bail!("next_update must be after issued_at");
+        }
+        let mut signers: Vec<SignerEntry<'_>> = Vec::with_capacity(self.signers.len());
+        for s in &self.signers {
+            stay_core::PublicKey::from_sec1(&s.public_key)
+                .map_err(|_| anyhow::anyhow!("a signer public key is not a P-256 point"))?;
+            if s.not_after < s.not_before {
+                bail!(
+                    "signer {}: not_after before not_before",
+                    KeyId::of(&s.public_key)
+                );
+            }
+            if s.document_types.is_empty() {
+                bail!("signer {}: no document types", KeyId::of(&s.public_key));
+            }
+            signers.push(SignerEntry {
+                key_id: KeyId::of(&s.public_key),
+                public_key: &s.public_key,
+                not_before: s.not_before,
+                not_after: s.not_after,
+                document_types: s.document_types.iter().fold(0, |m, t| m | t.bit()),
+            });
+        }
+        signers.sort_by_key(|s| s.key_id);
+        if let Some(w) = signers.windows(2).find(|w| w[0].key_id == w[1].key_id) {
+            bail!("signer {} listed twice", w[0].key_id);
+        }
+        let mut revoked_signers = self.revoked_signers.clone();
+        revoked_signers.sort();
+        revoked_signers.dedup();
+        let mut revoked: Vec<&str> = self.revoked_documents.iter().map(String::as_str).collect();
+        if let Some(bad) = revoked.iter().find(|d| !is_document_number(d)) {
+            bail!("revoked document {bad:?} is not a document number (1-16 of A-Z 0-9)");
+        }
+        revoked.sort_unstable_by(|a, b| stay_core::trust_list::revoked_document_order(a, b));
+        revoked.dedup();
+        let body = ListBody {
+            sequence: self.sequence,
+            issued_at: self.issued_at,
+            next_update: self.next_update,
+            signers: &signers,
+            revoked_signers: &revoked_signers,
+            revoked_documents: &revoked,
+        };
+        let mut signed = vec![0u8; body.body_len()];
+        body.encode_body(&mut signed).expect("sized by body_len");
+        let signature = root.sign(&signed);
+        let mut list = vec![0u8; body.list_len()];
+        body.encode_list(&signature, &mut list)
+            .expect("sized by list_len");
+        Ok(list)
+    }
+}
+
+/// The list source file an authority edits (`issuer sign-list --in LIST.toml`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListSource {
+    pub sequence: u64,
+    /// RFC 3339, e.g. `2026-11-21T00:00:00Z`.
+    pub issued_at: String,
+    pub next_update: String,
+    #[serde(default, rename = "signer")]
+    pub signers: Vec<SignerSource>,
+    /// Key ids (16 hex digits) or public key files.
+    #[serde(default)]
+    pub revoked_signers: Vec<String>,
+    #[serde(default)]
+    pub revoked_documents: Vec<String>,
+    /// A text file with one revoked document number per line (for large lists).
+    #[serde(default)]
+    pub revoked_documents_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignerSource {
+    /// SPKI PEM file, relative to the list source.
+    pub public_key: PathBuf,
+    pub not_before: String,
+    pub not_after: String,
+    pub document_types: Vec<String>,
+}
+
+pub fn parse_rfc3339(field: &str, text: &str) -> Result<UnixTime> {
+    let t = OffsetDateTime::parse(text, &Rfc3339)
+        .with_context(|| format!("{field}: {text:?} is not an RFC 3339 time"))?;
+    let secs =
+        u64::try_from(t.unix_timestamp()).with_context(|| format!("{field}: before 1970"))?;
+    Ok(UnixTime(secs))
+}
+
+pub fn format_rfc3339(t: UnixTime) -> String {
+    i64::try_from(t.0)
+        .ok()
+        .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| format!("@{}", t.0))
+}
+
+fn date(field: &str, text: &str) -> Result<Date> {
+    Date::parse_iso(text).map_err(|_| anyhow::anyhow!("{field}: {text:?} is not a date YYYY-MM-DD"))
+}
+
+impl ListSource {
+    pub fn read(path: &Path) -> Result<ListSource> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid list source", path.display()))
+    }
+
+    /// Resolves files relative to `base` and checks every value.
+    pub fn spec(&self, base: &Path) -> Result<ListSpec> {
+        let mut signers = Vec::new();
+        for s in &self.signers {
+            let key = crate::keys::read_public(&base.join(&s.public_key))?;
+            let mut document_types = Vec::new();
+            for name in &s.document_types {
+                document_types.push(DocumentType::from_name(name).with_context(|| {
+                    format!(
+                        "signer {}: unknown document type {name:?}",
+                        s.public_key.display()
+                    )
+                })?);
+            }
+            signers.push(SignerSpec {
+                public_key: key.to_sec1(),
+                not_before: date("not_before", &s.not_before)?,
+                not_after: date("not_after", &s.not_after)?,
+                document_types,
+            });
+        }
+        let mut revoked_signers = Vec::new();
+        for entry in &self.revoked_signers {
+            let id = match hex::decode(entry)
+                .ok()
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            {
+                Some(id) => KeyId(id),
+                None => crate::keys::read_public(&base.join(entry))
+                    .with_context(|| {
+                        format!("revoked signer {entry:?}: neither a key id nor a key file")
+                    })?
+                    .key_id(),
+            };
+            revoked_signers.push(id);
+        }
+        let mut revoked_documents = self.revoked_documents.clone();
+        if let Some(file) = &self.revoked_documents_file {
+            let path = base.join(file);
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            revoked_documents.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(str::to_owned),
+            );
+        }
+        Ok(ListSpec {
+            sequence: self.sequence,
+            issued_at: parse_rfc3339("issued_at", &self.issued_at)?,
+            next_update: parse_rfc3339("next_update", &self.next_update)?,
+            signers,
+            revoked_signers,
+            revoked_documents,
+        })
+    }
+}
