@@ -218,13 +218,15 @@ impl Holder {
             _ => {}
         }
         // Everything else (alphabets, lengths) is the format's rule: ask the format.
-        app.fields(KeyId([0; 8])).validate().map_err(|e| match e {
-            RecordError::BadField(f) => Refusal::BadValue {
-                field: f.name(),
-                why: "not allowed by the record format (see docs/formats.md)".into(),
-            },
-            other => Refusal::Format(other.to_string()),
-        })?;
+        app.fields(KeyId::of(&[0x04; 65]))
+            .validate()
+            .map_err(|e| match e {
+                RecordError::BadField(f) => Refusal::BadValue {
+                    field: f.name(),
+                    why: "not allowed by the record format (see docs/formats.md)".into(),
+                },
+                other => Refusal::Format(other.to_string()),
+            })?;
         Ok(app)
     }
 }

@@ -377,6 +377,7 @@ impl<'a> RecordFields<'a> {
             self.chip_public_key.is_none_or(|k| k[0] == 0x04),
             Field::ChipPublicKey,
         )?;
+        bad(self.signer_key_id.is_well_formed(), Field::SignerKeyId)?;
         if self.valid_until < self.valid_from || self.issue_date > self.valid_until {
             return Err(RecordError::InconsistentDates);
         }

@@ -16,19 +16,47 @@ pub const PUBLIC_KEY_LEN: usize = 65;
 /// Length of a key id.
 pub const KEY_ID_LEN: usize = 8;
 
-/// Identifies a key: the first 8 bytes of SHA-256 over its uncompressed SEC1 encoding.
+/// Identifies a key: the first 6 bytes of SHA-256 over its uncompressed SEC1 encoding,
+/// then a CRC-16/CCITT of those 6 bytes (big endian).
 ///
 /// A key id only finds a key; the key found then checks the signature, so a collision can
-/// at worst make a record fail, never verify under a key that did not sign it.
+/// at worst make a record fail, never verify under a key that did not sign it. The CRC
+/// makes a damaged id (any 1 to 3 flipped bits, any burst up to 16 bits) malformed rather
+/// than "unknown signer": damage is Invalid, a signer this terminal has not heard of yet
+/// is Indeterminate.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KeyId(pub [u8; KEY_ID_LEN]);
+
+const KEY_ID_DIGEST_LEN: usize = 6;
+
+/// CRC-16/CCITT-FALSE (polynomial 0x1021, initial value 0xFFFF).
+fn crc16(bytes: &[u8]) -> u16 {
+    bytes.iter().fold(0xFFFF, |mut crc: u16, &b| {
+        crc ^= u16::from(b) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                crc << 1 ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+        crc
+    })
+}
 
 impl KeyId {
     pub fn of(public_key: &[u8; PUBLIC_KEY_LEN]) -> KeyId {
         let digest = Sha256::digest(public_key);
         let mut id = [0u8; KEY_ID_LEN];
-        id.copy_from_slice(&digest[..KEY_ID_LEN]);
+        id[..KEY_ID_DIGEST_LEN].copy_from_slice(&digest[..KEY_ID_DIGEST_LEN]);
+        let check = crc16(&id[..KEY_ID_DIGEST_LEN]).to_be_bytes();
+        id[KEY_ID_DIGEST_LEN..].copy_from_slice(&check);
         KeyId(id)
+    }
+
+    /// Whether the id's check bytes match: false for a damaged id.
+    pub fn is_well_formed(&self) -> bool {
+        self.0[KEY_ID_DIGEST_LEN..] == crc16(&self.0[..KEY_ID_DIGEST_LEN]).to_be_bytes()
     }
 }
 
@@ -102,4 +130,31 @@ impl PublicKey {
 /// Checks `signature` over `message` with a SEC1-encoded key.
 pub fn verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), SignatureError> {
     PublicKey::from_sec1(public_key)?.verify(message, signature)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc16_check_value() {
+        // The catalogued check value of CRC-16/CCITT-FALSE.
+        assert_eq!(crc16(b"123456789"), 0x29B1);
+    }
+
+    #[test]
+    fn every_one_and_two_bit_error_in_a_key_id_is_detected() {
+        let id = KeyId::of(&[4; PUBLIC_KEY_LEN]);
+        assert!(id.is_well_formed());
+        for i in 0..64 {
+            for j in i..64 {
+                let mut damaged = id;
+                damaged.0[i / 8] ^= 1 << (i % 8);
+                if j != i {
+                    damaged.0[j / 8] ^= 1 << (j % 8);
+                }
+                assert!(!damaged.is_well_formed(), "bits {i} {j}");
+            }
+        }
+    }
 }

@@ -266,6 +266,12 @@ impl<'a> TrustListContent<'a> {
         if revoked_signers.len() % KEY_ID_LEN != 0 {
             return Err(ListError::BadField("revoked signers"));
         }
+        if !revoked_signers
+            .chunks_exact(KEY_ID_LEN)
+            .all(|c| c.try_into().is_ok_and(|id| KeyId(id).is_well_formed()))
+        {
+            return Err(ListError::BadField("revoked signers"));
+        }
         if !strictly_ascending(revoked_signers, KEY_ID_LEN) {
             return Err(ListError::NotSorted("revoked signers"));
         }

@@ -1,0 +1,71 @@
+//! How a verdict is shown: text for the person at the desk, JSON for scripts.
+
+use std::fmt::Write as _;
+
+use serde_json::{json, Value};
+use stay_core::{Role, TrustList, UnixTime, Verdict};
+
+/// The verdict as JSON: status, reason, decision and the fields this role may see.
+pub fn to_json(
+    verdict: &Verdict<'_>,
+    role: &Role<'_>,
+    source: &str,
+    at: UnixTime,
+    list: &TrustList<'_>,
+) -> Value {
+    json!({
+        "status": verdict.status.name(),
+        "reason": verdict.status.reason_code(),
+        "explanation": verdict.status.explanation(),
+        "role": role.name(),
+        "decision": verdict.decision.code(),
+        "decision_explanation": verdict.decision.explanation(),
+        "authentic": verdict.authentic,
+        "chip_authenticated": verdict.chip_authenticated,
+        "fields": verdict.shown,
+        "source": source,
+        "checked_at": issuer::list::format_rfc3339(at),
+        "trust_list": {
+            "sequence": list.sequence,
+            "issued_at": issuer::list::format_rfc3339(list.issued_at),
+            "next_update": issuer::list::format_rfc3339(list.next_update),
+        },
+    })
+}
+
+/// The verdict as text: the status large and first, then the decision, then the fields.
+pub fn to_text(verdict: &Verdict<'_>, role: &Role<'_>, source: &str) -> String {
+    let mut out = String::new();
+    let headline = verdict.status.name().to_uppercase();
+    match verdict.status.reason_code() {
+        None => {
+            let _ = writeln!(out, "{headline}");
+        }
+        Some(code) => {
+            let _ = writeln!(out, "{headline}: {code} ({})", verdict.status.explanation());
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  {} ({}): {}",
+        role.name(),
+        verdict.decision.code(),
+        verdict.decision.explanation()
+    );
+    let _ = writeln!(out, "  source: {source}");
+    if verdict.authentic && !verdict.chip_authenticated {
+        let _ = writeln!(
+            out,
+            "  chip: not checked (printed data: compare the portrait with the person)"
+        );
+    } else if verdict.chip_authenticated {
+        let _ = writeln!(out, "  chip: genuine (answered this terminal's challenge)");
+    }
+    if let Value::Object(fields) = json!(verdict.shown) {
+        for (k, v) in fields {
+            let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            let _ = writeln!(out, "  {:<20} {text}", k.replace('_', " "));
+        }
+    }
+    out
+}

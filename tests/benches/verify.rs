@@ -1,0 +1,89 @@
+//! Records verified per second, and trust-list work with 1,000,000 revoked documents.
+//! Run: `cargo xtask bench` (prints `openssl speed ecdsap256` from the same run after).
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use stay_core::{verify, Check, ChipProof, Policy, Presentation, Role, TrustList};
+use stay_tests::Fixture;
+
+fn verification(c: &mut Criterion) {
+    let f = Fixture::new();
+    let list_bytes = f.list();
+    let list = TrustList::load(&list_bytes, &f.root.public_key(), None).unwrap();
+    let record = f.record(&f.holder());
+    let challenge = [9u8; 16];
+    let proof = f
+        .chip
+        .sign(&stay_core::chip_proof_message(&challenge, &record));
+    let mut group = c.benchmark_group("verify");
+    group.throughput(Throughput::Elements(1));
+    let printed = Check {
+        now: f.now,
+        role: Role::Border,
+        presentation: Presentation::Printed,
+        policy: &Policy::DEFAULT,
+    };
+    group.bench_function("record (QR: issuer signature)", |b| {
+        b.iter(|| {
+            assert!(verify(black_box(&record), &list, &printed)
+                .status
+                .is_valid())
+        })
+    });
+    let chip = Check {
+        presentation: Presentation::Chip {
+            proof: Some(ChipProof {
+                challenge: &challenge,
+                signature: &proof,
+            }),
+        },
+        ..printed
+    };
+    group.bench_function("record + chip proof (two signatures)", |b| {
+        b.iter(|| assert!(verify(black_box(&record), &list, &chip).status.is_valid()))
+    });
+    group.bench_function("ecdsa p256 verify (one signature)", |b| {
+        let key = f.signer.public_key();
+        let sig = f.signer.sign(b"message");
+        b.iter(|| key.verify(black_box(b"message"), &sig).unwrap())
+    });
+    group.finish();
+}
+
+fn million_revocations(c: &mut Criterion) {
+    let f = Fixture::new();
+    let revoked: Vec<String> = (0..1_000_000u32)
+        .map(|i| format!("RC{:07}", i * 2))
+        .collect();
+    let bytes = f.list_spec(revoked).seal(&f.root).unwrap();
+    eprintln!(
+        "list with 1,000,000 revoked documents: {} bytes",
+        bytes.len()
+    );
+    let root = f.root.public_key();
+    let mut group = c.benchmark_group("trust list, 1M revoked");
+    group.sample_size(20);
+    group.bench_function("load (parse, check order, verify signature)", |b| {
+        b.iter(|| TrustList::load(black_box(&bytes), &root, None).unwrap())
+    });
+    let list = TrustList::load(&bytes, &root, None).unwrap();
+    group.sample_size(100);
+    let mut i = 0u32;
+    group.bench_function("revocation lookup", |b| {
+        b.iter(|| {
+            i = (i + 7919) % 2_000_000;
+            let mut number = [0u8; 9];
+            number[..2].copy_from_slice(b"RC");
+            let mut n = i;
+            for d in number[2..].iter_mut().rev() {
+                *d = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+            let number = std::str::from_utf8(&number).unwrap();
+            black_box(list.is_document_revoked(black_box(number)))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, verification, million_revocations);
+criterion_main!(benches);

@@ -1,0 +1,378 @@
+//! The command-line tools as an operator uses them: `issuer` builds an authority and signs,
+//! `reader-host verify` answers with the documented exit statuses, openssl agrees with our
+//! keys and signatures, and an independent BER-TLV parser reads our encodings.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin(name: &str) -> PathBuf {
+    // Integration tests live in another package: build the binaries once, then run them.
+    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug");
+    let path = target.join(name);
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", name, "--bin", name])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    path
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    eprintln!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+struct Authority {
+    dir: tempfile::TempDir,
+    issuer: PathBuf,
+    reader: PathBuf,
+}
+
+impl Authority {
+    fn new() -> Authority {
+        let dir = tempfile::tempdir().unwrap();
+        let issuer = bin("issuer");
+        let reader = bin("reader-host");
+        assert!(run(Command::new(&issuer)
+            .arg("init")
+            .arg(dir.path().join("auth")))
+        .status
+        .success());
+        Authority {
+            dir,
+            issuer,
+            reader,
+        }
+    }
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+    fn sign(&self, key: &str, holder: &Path, out: &str) -> Output {
+        run(Command::new(&self.issuer)
+            .args(["sign-record", "--key"])
+            .arg(self.path(&format!("auth/{key}.key.pem")))
+            .arg("--in")
+            .arg(holder)
+            .arg("--out")
+            .arg(self.path(out)))
+    }
+    fn verify(&self, args: &[&str]) -> Output {
+        run(Command::new(&self.reader)
+            .arg("verify")
+            .arg("--trust-list")
+            .arg(self.path("auth/trust.list"))
+            .arg("--root-key")
+            .arg(self.path("auth/root.pub.pem"))
+            .args(args))
+    }
+}
+
+#[test]
+fn sign_render_and_verify_every_sample() {
+    let a = Authority::new();
+    for (name, key) in [
+        ("resident-card", "resident-card"),
+        ("unified-window", "unified-window"),
+        ("digital-nomad", "digital-nomad"),
+        ("resident-card-revoked", "resident-card"),
+    ] {
+        let holder = a.path(&format!("auth/holders/{name}.toml"));
+        assert!(
+            a.sign(key, &holder, &format!("{name}.bin"))
+                .status
+                .success(),
+            "{name}"
+        );
+        let png = a.path(&format!("{name}.png"));
+        let record = a.path(&format!("{name}.bin"));
+        assert!(run(Command::new(&a.issuer)
+            .arg("qr")
+            .arg(&record)
+            .arg("--out")
+            .arg(&png))
+        .status
+        .success());
+        assert!(run(Command::new(&a.issuer)
+            .arg("qr")
+            .arg(&record)
+            .arg("--out")
+            .arg(a.path("x.svg")))
+        .status
+        .success());
+        let from_file = a.verify(&["--json", "--record", record.to_str().unwrap()]);
+        let from_qr = a.verify(&["--json", "--qr", png.to_str().unwrap()]);
+        let expected = if name.ends_with("revoked") { 1 } else { 0 };
+        assert_eq!(from_file.status.code(), Some(expected), "{name}");
+        assert_eq!(from_qr.status.code(), Some(expected), "{name} from QR");
+        let file_json: serde_json::Value = serde_json::from_slice(&from_file.stdout).unwrap();
+        let qr_json: serde_json::Value = serde_json::from_slice(&from_qr.stdout).unwrap();
+        assert_eq!(
+            file_json["fields"], qr_json["fields"],
+            "{name}: QR and file differ"
+        );
+        assert_eq!(file_json["status"], qr_json["status"]);
+    }
+    let employer = |record: &str, tin: &str| {
+        let out = a.verify(&[
+            "--json",
+            "--role",
+            "employer",
+            "--employer-tin",
+            tin,
+            "--record",
+            a.path(record).to_str().unwrap(),
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["decision"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(
+        employer("resident-card.bin", "01234567890123"),
+        "may-employ"
+    );
+    assert_eq!(
+        employer("resident-card.bin", "01234567890124"),
+        "may-not-employ:other-employer"
+    );
+    assert_eq!(
+        employer("digital-nomad.bin", "01234567890123"),
+        "may-not-employ:digital-nomad"
+    );
+    // Human output leads with the verdict.
+    let out = a.verify(&[
+        "--record",
+        a.path("resident-card-revoked.bin").to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("INVALID: document-revoked"));
+}
+
+#[test]
+fn exit_statuses_for_every_outcome() {
+    let a = Authority::new();
+    assert!(a
+        .sign(
+            "resident-card",
+            &a.path("auth/holders/resident-card.toml"),
+            "rc.bin"
+        )
+        .status
+        .success());
+    let rc = a.path("rc.bin");
+    let rc = rc.to_str().unwrap();
+    assert_eq!(a.verify(&["--record", rc]).status.code(), Some(0));
+    assert_eq!(
+        a.verify(&["--record", rc, "--at", "2099-01-01T00:00:00Z"])
+            .status
+            .code(),
+        Some(1)
+    );
+    // Long after the list's next update: indeterminate (stale list) until the record expires.
+    let list_stale = a.verify(&["--json", "--record", rc, "--at", "2000-01-01T00:00:00Z"]);
+    assert_eq!(list_stale.status.code(), Some(2), "clock before the list");
+    assert_eq!(
+        a.verify(&["--record", "/nonexistent"]).status.code(),
+        Some(66)
+    );
+    assert_eq!(
+        a.verify(&["--record", rc, "--at", "yesterday"])
+            .status
+            .code(),
+        Some(64)
+    );
+    assert_eq!(
+        a.verify(&["--record", rc, "--role", "employer"])
+            .status
+            .code(),
+        Some(64)
+    );
+    assert_eq!(
+        a.verify(&["--record", rc, "--role", "employer", "--employer-tin", "12"])
+            .status
+            .code(),
+        Some(64)
+    );
+    // A picture with no QR code in it.
+    let blank = a.path("blank.png");
+    image_blank(&blank);
+    assert_eq!(
+        a.verify(&["--qr", blank.to_str().unwrap()]).status.code(),
+        Some(65)
+    );
+    // A damaged trust list is refused before anything is verified.
+    let mut list = std::fs::read(a.path("auth/trust.list")).unwrap();
+    let n = list.len();
+    list[n - 3] ^= 0x40;
+    std::fs::write(a.path("auth/trust.list"), list).unwrap();
+    assert_eq!(a.verify(&["--record", rc]).status.code(), Some(65));
+}
+
+fn image_blank(path: &Path) {
+    // A minimal valid 1x1 grey PNG.
+    let png = hex::decode(
+        "89504e470d0a1a0a0000000d4948445200000001000000010800000000\
+         3a7e9b550000000a49444154789c63f80f00000101000518d84e0000000049454e44ae426082",
+    )
+    .unwrap();
+    std::fs::write(path, png).unwrap();
+}
+
+#[test]
+fn issuer_refuses_nonsense_with_a_clear_message() {
+    let a = Authority::new();
+    let base = std::fs::read_to_string(a.path("auth/holders/resident-card.toml")).unwrap();
+    let cases: [(&str, String, &str); 6] = [
+        (
+            "pin",
+            base.replace("pin = \"21503199000123\"", "pin = \"2150319900012\""),
+            "pin: must be exactly 14 digits",
+        ),
+        (
+            "inverted",
+            base.replace("valid_until = \"", "valid_until = \"2000-01-01\"\n#"),
+            "valid_until (2000-01-01) is before valid_from",
+        ),
+        (
+            "too-long",
+            base.replace("valid_until = \"", "valid_until = \"2099-01-01\"\n#"),
+            "exceeds the 366 days a resident-card may have",
+        ),
+        (
+            "unknown-field",
+            format!("{base}\nfavourite_colour = \"blue\"\n"),
+            "unknown field `favourite_colour`",
+        ),
+        (
+            "unauthorized",
+            base.clone(),
+            "not authorized to sign resident-card",
+        ),
+        (
+            "no-itn",
+            base.replace("itn = \"21503199000123\"\n", ""),
+            "must carry the holder's taxpayer number",
+        ),
+    ];
+    for (name, text, message) in cases {
+        let holder = a.path(&format!("{name}.toml"));
+        std::fs::write(&holder, text).unwrap();
+        let key = if name == "unauthorized" {
+            "unified-window"
+        } else {
+            "resident-card"
+        };
+        let out = a.sign(key, &holder, &format!("{name}.bin"));
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(message), "{name}: {err}");
+        assert!(
+            !a.path(&format!("{name}.bin")).exists(),
+            "{name}: wrote a record anyway"
+        );
+    }
+}
+
+fn openssl(args: &[&str], dir: &Path) -> Output {
+    run(Command::new("openssl").args(args).current_dir(dir))
+}
+
+#[test]
+fn openssl_reads_our_keys_and_checks_our_signatures() {
+    let a = Authority::new();
+    let dir = a.path("auth");
+    for name in ["root", "resident-card", "personalization"] {
+        let out = openssl(
+            &["pkey", "-in", &format!("{name}.key.pem"), "-pubout"],
+            &dir,
+        );
+        assert!(out.status.success());
+        assert_eq!(
+            out.stdout,
+            std::fs::read(dir.join(format!("{name}.pub.pem"))).unwrap(),
+            "{name}"
+        );
+    }
+    assert!(a
+        .sign(
+            "resident-card",
+            &dir.join("holders/resident-card.toml"),
+            "auth/rc.bin"
+        )
+        .status
+        .success());
+    // The recipe of docs/formats.md, verbatim.
+    let script = include_str!("../../docs/openssl-verify.sh");
+    let out = run(Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .arg("verify")
+        .arg("rc.bin")
+        .arg("resident-card.pub.pem")
+        .current_dir(&dir));
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Verified OK"));
+    // A tampered record fails the same recipe.
+    let mut record = std::fs::read(dir.join("rc.bin")).unwrap();
+    let at = record.windows(5).position(|w| w == b"Elena").unwrap();
+    record[at] = b'I';
+    std::fs::write(dir.join("bad.bin"), record).unwrap();
+    let out = run(Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .arg("verify")
+        .arg("bad.bin")
+        .arg("resident-card.pub.pem")
+        .current_dir(&dir));
+    assert!(!out.status.success());
+    // And a list's signature with the root key.
+    let out = run(Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .arg("verify")
+        .arg("trust.list")
+        .arg("root.pub.pem")
+        .current_dir(&dir));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Verified OK"));
+}
+
+#[test]
+fn an_independent_ber_tlv_parser_reads_the_same_tree() {
+    use iso7816_tlv::ber::{Tlv, Value};
+    let dir = stay_tests::testdata();
+    for file in [
+        "records/resident-card-chip.bin",
+        "records/digital-nomad.bin",
+        "lists/current.list",
+    ] {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let (tlv, rest) = Tlv::parse(&bytes);
+        let tlv = tlv.unwrap_or_else(|e| panic!("{file}: {e:?}"));
+        assert!(rest.is_empty(), "{file}");
+        assert_eq!(tlv.to_vec(), bytes, "{file}: re-encoding differs");
+        let Value::Constructed(parts) = tlv.value() else {
+            panic!("{file}: not constructed")
+        };
+        assert_eq!(parts.len(), 2, "{file}: body and signature");
+        let Value::Primitive(signature) = parts[1].value() else {
+            panic!("{file}: signature")
+        };
+        assert_eq!(signature.len(), 64);
+        // The body's fields, in order, are what stay-core reads.
+        let Value::Constructed(fields) = parts[0].value() else {
+            panic!("{file}: body")
+        };
+        let mut ours = stay_core::tlv::Reader::new(&bytes);
+        let outer = ours.read().unwrap();
+        let body = stay_core::tlv::Reader::new(outer.value).read().unwrap();
+        let mut reader = stay_core::tlv::Reader::new(body.value);
+        for field in fields {
+            let mine = reader.read().unwrap();
+            assert_eq!(field.to_vec(), mine.encoded, "{file}");
+        }
+        assert!(reader.is_empty());
+    }
+}

@@ -1,0 +1,119 @@
+//! No altered record or list ever verifies: every single-bit flip, and random damage.
+
+use proptest::prelude::*;
+use stay_core::{verify, Check, ChipProof, Policy, Presentation, Role, Status, TrustList};
+use stay_tests::Fixture;
+
+const CHALLENGE: [u8; 16] = [7; 16];
+
+fn chip(signature: &[u8; 64]) -> Presentation<'_> {
+    Presentation::Chip {
+        proof: Some(ChipProof {
+            challenge: &CHALLENGE,
+            signature,
+        }),
+    }
+}
+
+fn check<'a>(f: &Fixture, presentation: Presentation<'a>) -> Check<'a> {
+    Check {
+        now: f.now,
+        role: Role::Border,
+        presentation,
+        policy: &Policy::DEFAULT,
+    }
+}
+
+#[test]
+fn every_bit_flip_of_a_record_is_refused() {
+    let f = Fixture::new();
+    let list_bytes = f.list();
+    let list = TrustList::load(&list_bytes, &f.root.public_key(), None).unwrap();
+    let record = f.record(&f.holder());
+    let proof = f
+        .chip
+        .sign(&stay_core::chip_proof_message(&CHALLENGE, &record));
+
+    assert_eq!(
+        verify(&record, &list, &check(&f, chip(&proof))).status,
+        Status::Valid
+    );
+    assert_eq!(
+        verify(&record, &list, &check(&f, Presentation::Printed)).status,
+        Status::Valid
+    );
+
+    for bit in 0..record.len() * 8 {
+        let mut damaged = record.clone();
+        damaged[bit / 8] ^= 1 << (bit % 8);
+        for presentation in [Presentation::Printed, chip(&proof)] {
+            let v = verify(&damaged, &list, &check(&f, presentation));
+            assert!(
+                matches!(v.status, Status::Invalid(_)),
+                "bit {bit}: {:?}",
+                v.status
+            );
+        }
+    }
+}
+
+#[test]
+fn every_bit_flip_of_a_list_is_refused() {
+    let f = Fixture::new();
+    let list = f.list();
+    let root = f.root.public_key();
+    assert!(TrustList::load(&list, &root, None).is_ok());
+    for bit in 0..list.len() * 8 {
+        let mut damaged = list.clone();
+        damaged[bit / 8] ^= 1 << (bit % 8);
+        assert!(
+            TrustList::load(&damaged, &root, None).is_err(),
+            "bit {bit} still loads"
+        );
+    }
+}
+
+#[test]
+fn every_truncation_of_a_list_is_refused() {
+    let f = Fixture::new();
+    let list = f.list();
+    let root = f.root.public_key();
+    for len in 0..list.len() {
+        assert!(
+            TrustList::load(&list[..len], &root, None).is_err(),
+            "length {len} still loads"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Random overwrites, insertions and truncations: never a panic, never Valid.
+    #[test]
+    fn random_damage_never_verifies(
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..6),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let f = Fixture::new();
+        let list_bytes = f.list();
+        let list = TrustList::load(&list_bytes, &f.root.public_key(), None).unwrap();
+        let original = f.record(&f.holder());
+        let mut record = original.clone();
+        for (at, byte, op) in edits {
+            let i = at.index(record.len().max(1));
+            match op {
+                0 if !record.is_empty() => record[i] ^= byte | 1,
+                1 => record.insert(i, byte),
+                _ if !record.is_empty() => { record.remove(i); }
+                _ => {}
+            }
+        }
+        if record.len() > 1 && cut.index(4) == 0 {
+            record.truncate(cut.index(record.len()));
+        }
+        prop_assume!(record != original);
+        let v = verify(&record, &list, &check(&f, Presentation::Printed));
+        prop_assert!(!v.status.is_valid());
+    }
+}

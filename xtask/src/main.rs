@@ -1,0 +1,340 @@
+//! `cargo xtask`: the project's entry points.
+//!
+//! - `demo`  : the main job end to end on embedded defaults
+//! - `test`  : every test (what CI runs)
+//! - `fuzz`  : the fuzz targets (`--seconds N`, default 600 each)
+//! - `bench` : criterion benchmarks beside `openssl speed`
+//! - `vectors [--check]`: regenerate `testdata/`
+//!
+//! Each installs what it needs first (Debian packages, the Cortex-M target), idempotently.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+/// Debian packages the tests and demo use: openssl as an independent ECDSA/PEM peer.
+const DEBIAN_PACKAGES: &[&str] = &["openssl"];
+const EMBEDDED_TARGET: &str = "thumbv7em-none-eabihf";
+const FUZZ_TARGETS: &[&str] = &["record", "trust_list", "verify"];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn run(what: &str, cmd: &mut Command) -> Result<()> {
+    eprintln!("==> {what}");
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start: {what}"))?;
+    if !status.success() {
+        bail!("failed: {what} ({status})");
+    }
+    Ok(())
+}
+
+fn output(cmd: &mut Command) -> Option<String> {
+    cmd.output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+fn installed(package: &str) -> bool {
+    output(Command::new("dpkg-query").args(["-W", "-f=${Status}", package]))
+        .is_some_and(|s| s.contains("install ok installed"))
+}
+
+/// Installs missing Debian packages and the embedded Rust target. Does nothing when all is there.
+fn setup() -> Result<()> {
+    let missing: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| !installed(p))
+        .collect();
+    if !missing.is_empty() {
+        let is_root = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
+        let apt = |args: &[&str]| {
+            let mut c = if is_root {
+                Command::new("apt-get")
+            } else {
+                let mut s = Command::new("sudo");
+                s.args(["-n", "apt-get"]);
+                s
+            };
+            c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+            c
+        };
+        run("apt-get update", &mut apt(&["update", "-qq"]))?;
+        let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
+        install.args(&missing);
+        run(
+            &format!("apt-get install {}", missing.join(" ")),
+            &mut install,
+        )?;
+    }
+    let targets =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if !targets.lines().any(|t| t.trim() == EMBEDDED_TARGET) {
+        run(
+            &format!("rustup target add {EMBEDDED_TARGET}"),
+            Command::new("rustup").args(["target", "add", EMBEDDED_TARGET]),
+        )?;
+    }
+    Ok(())
+}
+
+fn has_nightly() -> bool {
+    output(Command::new("rustup").args(["run", "nightly", "rustc", "--version"])).is_some()
+}
+
+fn ensure_cargo_fuzz() -> Result<()> {
+    if output(cargo().args(["fuzz", "--version"])).is_none() {
+        run(
+            "cargo install cargo-fuzz",
+            cargo().args(["install", "--locked", "cargo-fuzz"]),
+        )?;
+    }
+    Ok(())
+}
+
+fn fuzz(seconds: u64, only: &[String]) -> Result<()> {
+    if !has_nightly() {
+        bail!("cargo fuzz needs the nightly toolchain (rustup toolchain install nightly)");
+    }
+    ensure_cargo_fuzz()?;
+    for target in FUZZ_TARGETS
+        .iter()
+        .filter(|t| only.is_empty() || only.iter().any(|o| o == *t))
+    {
+        let corpus = root().join(format!("stay-core/fuzz/corpus/{target}"));
+        std::fs::create_dir_all(&corpus)?;
+        run(
+            &format!("fuzz {target} for {seconds} s"),
+            cargo()
+                .current_dir(root().join("stay-core"))
+                .args(["+nightly", "fuzz", "run", target])
+                .arg(&corpus)
+                .arg(root().join("stay-core/fuzz/seeds"))
+                .args([
+                    "--",
+                    &format!("-max_total_time={seconds}"),
+                    "-max_len=4096",
+                    "-print_final_stats=1",
+                ]),
+        )?;
+    }
+    Ok(())
+}
+
+fn test() -> Result<()> {
+    setup()?;
+    run(
+        "cargo fmt --check",
+        cargo().args(["fmt", "--all", "--", "--check"]),
+    )?;
+    run(
+        "cargo clippy",
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    run("cargo test", cargo().args(["test", "--workspace"]))?;
+    run(
+        &format!("stay-core for {EMBEDDED_TARGET}"),
+        cargo().args([
+            "build",
+            "-p",
+            "stay-core",
+            "--release",
+            "--target",
+            EMBEDDED_TARGET,
+        ]),
+    )?;
+    if has_nightly() {
+        fuzz(15, &[])?;
+    } else {
+        eprintln!("==> fuzz smoke skipped: no nightly toolchain on this machine");
+    }
+    eprintln!("==> all checks passed");
+    Ok(())
+}
+
+fn vectors(check: bool) -> Result<()> {
+    let dir = root().join("testdata");
+    if check {
+        run(
+            "golden vectors reproduce",
+            cargo().args(["test", "-p", "stay-tests", "--test", "golden"]),
+        )
+    } else {
+        issuer::golden::generate(&dir)?;
+        eprintln!("==> wrote {}", dir.display());
+        Ok(())
+    }
+}
+
+fn bench() -> Result<()> {
+    setup()?;
+    run(
+        "criterion benchmarks",
+        cargo().args(["bench", "-p", "stay-tests", "--bench", "verify"]),
+    )?;
+    run(
+        "openssl speed ecdsap256 (peer figure)",
+        Command::new("openssl").args(["speed", "-seconds", "5", "ecdsap256"]),
+    )?;
+    Ok(())
+}
+
+fn demo() -> Result<()> {
+    setup()?;
+    run(
+        "build issuer and reader-host",
+        cargo().args(["build", "--quiet", "-p", "issuer", "-p", "reader-host"]),
+    )?;
+    let bin = root().join("target/debug");
+    let work = root().join("target/demo");
+    if work.exists() {
+        std::fs::remove_dir_all(&work)?;
+    }
+    std::fs::create_dir_all(&work)?;
+    let auth = work.join("authority");
+    let issuer = |args: &[&str]| {
+        let mut c = Command::new(bin.join("issuer"));
+        c.args(args).current_dir(&work);
+        c
+    };
+    run("issuer init authority", &mut issuer(&["init", "authority"]))?;
+    let documents = [
+        ("resident-card", "resident-card"),
+        ("unified-window", "unified-window"),
+        ("digital-nomad", "digital-nomad"),
+        ("resident-card-study", "resident-card"),
+        ("resident-card-revoked", "resident-card"),
+    ];
+    for (holder, key) in documents {
+        run(
+            &format!("issuer sign-record {holder}"),
+            &mut issuer(&[
+                "sign-record",
+                "--key",
+                &format!("authority/{key}.key.pem"),
+                "--in",
+                &format!("authority/holders/{holder}.toml"),
+                "--out",
+                &format!("{holder}.bin"),
+            ]),
+        )?;
+        run(
+            &format!("issuer qr {holder}"),
+            &mut issuer(&[
+                "qr",
+                &format!("{holder}.bin"),
+                "--out",
+                &format!("{holder}.png"),
+            ]),
+        )?;
+    }
+    run(
+        "issuer show resident-card.bin",
+        &mut issuer(&["show", "resident-card.bin"]),
+    )?;
+    run(
+        "issuer show trust.list",
+        &mut issuer(&[
+            "show",
+            "authority/trust.list",
+            "--root-key",
+            "authority/root.pub.pem",
+        ]),
+    )?;
+
+    let mut summary = Vec::new();
+    for (holder, _) in documents {
+        for (role, extra) in [
+            ("border", vec![]),
+            (
+                "employer",
+                vec!["--employer-tin", issuer::authority::DEMO_EMPLOYER_TIN],
+            ),
+        ] {
+            let image = format!("{holder}.png");
+            let mut c = Command::new(bin.join("reader-host"));
+            c.current_dir(&work)
+                .args([
+                    "verify",
+                    "--trust-list",
+                    "authority/trust.list",
+                    "--root-key",
+                    "authority/root.pub.pem",
+                    "--role",
+                    role,
+                ])
+                .args(&extra)
+                .args(["--qr", &image]);
+            eprintln!("\n==> reader-host verify --role {role} --qr {image}");
+            let out = c.output()?;
+            print!("{}", String::from_utf8_lossy(&out.stdout));
+            eprint!("{}", String::from_utf8_lossy(&out.stderr));
+            let first = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .take(2)
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" / ");
+            summary.push(format!(
+                "  {holder:<22} {role:<9} exit {}  {first}",
+                out.status.code().unwrap_or(-1)
+            ));
+        }
+    }
+    println!(
+        "\nDemo summary (QR images verified offline; files in {}):",
+        work.display()
+    );
+    for line in summary {
+        println!("{line}");
+    }
+    println!("\nTry: target/debug/reader-host verify --trust-list {0}/trust.list --root-key {0}/root.pub.pem --qr {1}/resident-card.png", auth.display(), work.display());
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("demo") => demo(),
+        Some("test") => test(),
+        Some("setup") => setup(),
+        Some("fuzz") => {
+            let mut seconds = 600;
+            let mut only = Vec::new();
+            let mut rest = args[1..].iter();
+            while let Some(a) = rest.next() {
+                if a == "--seconds" {
+                    seconds = rest.next().context("--seconds N")?.parse()?;
+                } else {
+                    only.push(a.clone());
+                }
+            }
+            fuzz(seconds, &only)
+        }
+        Some("bench") => bench(),
+        Some("vectors") => vectors(args.iter().any(|a| a == "--check")),
+        _ => bail!("usage: cargo xtask demo | test | setup | fuzz [--seconds N] [TARGET..] | bench | vectors [--check]"),
+    }
+}
