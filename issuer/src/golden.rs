@@ -243,6 +243,9 @@ pub fn generate(dir: &Path) -> Result<()> {
             k.public_pem()?.as_bytes(),
         )?;
     }
+    // The root key as raw SEC1 hex, for consumers without a PEM parser (firmware, fuzzing).
+    let root_hex = format!("{}\n", hex::encode(root.public_sec1()));
+    crate::files::write_atomic(&dir.join("keys/root.sec1.hex"), root_hex.as_bytes())?;
 
     let signer = |k: &KeyPair, from: Date, until: Date, types: &[DocumentType]| SignerSpec {
         public_key: k.public_sec1(),
@@ -299,12 +302,28 @@ pub fn generate(dir: &Path) -> Result<()> {
         ..current.clone()
     }
     .seal(&root)?;
+    // The smallest useful list: the full hex example of docs/formats.md.
+    let minimal_bytes = ListSpec {
+        sequence: 1,
+        issued_at: UnixTime(NOW.0 - 2 * DAY),
+        next_update: UnixTime(NOW.0 + 28 * DAY),
+        signers: vec![signer(
+            &dn,
+            date(2025, 1, 1),
+            date(2028, 12, 31),
+            &[DocumentType::DigitalNomad],
+        )],
+        revoked_signers: vec![],
+        revoked_documents: vec!["DN0000013".into()],
+    }
+    .seal(&root)?;
     let mut bad_signature = current_bytes.clone();
     let last = bad_signature.len() - 1;
     bad_signature[last] ^= 0x01;
     let truncated_list = current_bytes[..current_bytes.len() - 1].to_vec();
-    let lists: [(&str, &[u8]); 4] = [
+    let lists: [(&str, &[u8]); 5] = [
         ("current", &current_bytes),
+        ("minimal", &minimal_bytes),
         ("older", &older_bytes),
         ("bad-signature", &bad_signature),
         ("truncated", &truncated_list),
@@ -742,6 +761,12 @@ pub fn generate(dir: &Path) -> Result<()> {
             name: "newer-than-trusted".into(),
             file: "lists/current.list".into(),
             trusted_sequence: Some(4),
+            expect: "ok".into(),
+        },
+        ListCase {
+            name: "minimal".into(),
+            file: "lists/minimal.list".into(),
+            trusted_sequence: None,
             expect: "ok".into(),
         },
         ListCase {

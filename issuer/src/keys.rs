@@ -113,5 +113,5 @@ pub fn read_public(path: &Path) -> Result<PublicKey> {
 pub fn parse_public_pem(pem: &str) -> Result<PublicKey> {
     let key = VerifyingKey::from_public_key_pem(pem)?;
     let point = key.to_encoded_point(false);
-    Ok(PublicKey::from_sec1(point.as_bytes()).map_err(|e| anyhow::anyhow!("{e:?}"))?)
+    PublicKey::from_sec1(point.as_bytes()).map_err(|e| anyhow::anyhow!("{e:?}"))
 }

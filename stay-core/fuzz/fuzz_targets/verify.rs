@@ -1,0 +1,34 @@
+//! The verification against the golden list: arbitrary record bytes never verify and never
+//! panic (a Valid verdict would need a forged signature).
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use stay_core::{verify, Check, Policy, Presentation, PublicKey, Role, TrustList, UnixTime};
+
+const LIST: &[u8] = include_bytes!("../../../testdata/lists/current.list");
+/// The golden records that verify at this instant; every other input must not.
+const GENUINE: [&[u8]; 4] = [
+    include_bytes!("../../../testdata/records/resident-card-chip.bin"),
+    include_bytes!("../../../testdata/records/unified-window.bin"),
+    include_bytes!("../../../testdata/records/digital-nomad.bin"),
+    include_bytes!("../../../testdata/records/resident-card-study.bin"),
+];
+const ROOT_SEC1: &str = include_str!("../../../testdata/keys/root.sec1.hex");
+
+fuzz_target!(|data: &[u8]| {
+    let mut key = [0u8; 65];
+    for (i, b) in key.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&ROOT_SEC1.trim()[2 * i..2 * i + 2], 16).unwrap();
+    }
+    let root = PublicKey::from_sec1(&key).unwrap();
+    let list = TrustList::load(LIST, &root, None).unwrap();
+    let check = Check {
+        now: UnixTime(1_795_240_800),
+        role: Role::Border,
+        presentation: Presentation::Printed,
+        policy: &Policy::DEFAULT,
+    };
+    let verdict = verify(data, &list, &check);
+    if !GENUINE.contains(&data) {
+        assert!(!verdict.status.is_valid(), "an altered record verified");
+    }
+});
