@@ -181,7 +181,9 @@ fn date(y: u16, m: u8, d: u8) -> Date {
     Date::new(y, m, d).expect("a fixed, real date")
 }
 
-fn resident(number: &str, chip: Option<&KeyPair>) -> Holder {
+/// A resident card of SMIRNOVA Elena (work, for [`EMPLOYER_TIN`]), valid 2026-11-01 to
+/// 2027-10-31, optionally with a chip key.
+pub fn resident(number: &str, chip: Option<&KeyPair>) -> Holder {
     Holder {
         document_type: DocumentType::ResidentCard.name().into(),
         document_number: number.into(),

@@ -29,25 +29,7 @@ impl Fixture {
     }
 
     pub fn holder(&self) -> Holder {
-        Holder {
-            document_type: "resident-card".into(),
-            document_number: "RC0000001".into(),
-            pin: "21503199000123".into(),
-            itn: Some("21503199000123".into()),
-            surname: "SMIRNOVA".into(),
-            given_names: "Elena".into(),
-            nationality: "RUS".into(),
-            date_of_birth: "1990-03-15".into(),
-            sex: "F".into(),
-            purpose: "work".into(),
-            employer_tin: Some("01234567890123".into()),
-            valid_from: "2026-11-01".into(),
-            valid_until: "2027-10-31".into(),
-            issue_date: "2026-10-25".into(),
-            issuing_authority: "Migration Service KR".into(),
-            chip_public_key: Some(hex::encode(self.chip.public_sec1())),
-            portrait_digest: None,
-        }
+        issuer::golden::resident("RC0000001", Some(&self.chip))
     }
 
     /// A list trusting the fixture signer for every type, revoking `revoked` documents.
