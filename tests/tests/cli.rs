@@ -376,3 +376,55 @@ fn an_independent_ber_tlv_parser_reads_the_same_tree() {
         assert!(reader.is_empty());
     }
 }
+
+#[test]
+fn a_new_list_revokes_a_card_and_an_old_one_is_refused_as_rollback() {
+    let a = Authority::new();
+    assert!(a
+        .sign(
+            "resident-card",
+            &a.path("auth/holders/resident-card.toml"),
+            "rc.bin"
+        )
+        .status
+        .success());
+    let rc = a.path("rc.bin");
+    let rc = rc.to_str().unwrap();
+    assert_eq!(a.verify(&["--record", rc]).status.code(), Some(0));
+    let source = std::fs::read_to_string(a.path("auth/list.toml")).unwrap();
+    let revoking = source.replace("sequence = 1", "sequence = 2").replace(
+        "revoked_documents = [\"RC0000099\"]",
+        "revoked_documents = [\"RC0000099\", \"RC0000001\"]",
+    );
+    assert_ne!(source, revoking);
+    std::fs::write(a.path("auth/list.toml"), revoking).unwrap();
+    let sign_list = |out: &str| {
+        run(Command::new(&a.issuer)
+            .args(["sign-list", "--key"])
+            .arg(a.path("auth/root.key.pem"))
+            .arg("--in")
+            .arg(a.path("auth/list.toml"))
+            .arg("--out")
+            .arg(a.path(out)))
+    };
+    assert!(sign_list("auth/trust.list").status.success());
+    let out = a.verify(&["--record", rc]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("INVALID: document-revoked"));
+    // A list signed by any other key is refused by the verifier.
+    let forged = run(Command::new(&a.issuer)
+        .args(["sign-list", "--key"])
+        .arg(a.path("auth/resident-card.key.pem"))
+        .arg("--in")
+        .arg(a.path("auth/list.toml"))
+        .arg("--out")
+        .arg(a.path("forged.list")));
+    assert!(forged.status.success());
+    let out = run(Command::new(&a.reader)
+        .args(["verify", "--trust-list"])
+        .arg(a.path("forged.list"))
+        .arg("--root-key")
+        .arg(a.path("auth/root.pub.pem"))
+        .args(["--record", rc]));
+    assert_eq!(out.status.code(), Some(65));
+}
