@@ -120,9 +120,10 @@ fn fuzz(seconds: u64, only: &[String]) -> Result<()> {
         std::fs::create_dir_all(&corpus)?;
         run(
             &format!("fuzz {target} for {seconds} s"),
-            cargo()
+            // Through rustup: `$CARGO` is the stable toolchain's own cargo, which knows no `+nightly`.
+            Command::new("rustup")
                 .current_dir(root().join("stay-core"))
-                .args(["+nightly", "fuzz", "run", target])
+                .args(["run", "nightly", "cargo", "fuzz", "run", target])
                 .arg(&corpus)
                 .arg(root().join("stay-core/fuzz/seeds"))
                 .args([
