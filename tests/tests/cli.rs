@@ -398,27 +398,23 @@ fn a_new_list_revokes_a_card_and_an_old_one_is_refused_as_rollback() {
     );
     assert_ne!(source, revoking);
     std::fs::write(a.path("auth/list.toml"), revoking).unwrap();
-    let sign_list = |out: &str| {
+    let sign_list = |key: &str, out: &str| {
         run(Command::new(&a.issuer)
             .args(["sign-list", "--key"])
-            .arg(a.path("auth/root.key.pem"))
+            .arg(a.path(key))
             .arg("--in")
             .arg(a.path("auth/list.toml"))
             .arg("--out")
             .arg(a.path(out)))
     };
-    assert!(sign_list("auth/trust.list").status.success());
+    assert!(sign_list("auth/root.key.pem", "auth/trust.list")
+        .status
+        .success());
     let out = a.verify(&["--record", rc]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("INVALID: document-revoked"));
     // A list signed by any other key is refused by the verifier.
-    let forged = run(Command::new(&a.issuer)
-        .args(["sign-list", "--key"])
-        .arg(a.path("auth/resident-card.key.pem"))
-        .arg("--in")
-        .arg(a.path("auth/list.toml"))
-        .arg("--out")
-        .arg(a.path("forged.list")));
+    let forged = sign_list("auth/resident-card.key.pem", "forged.list");
     assert!(forged.status.success());
     let out = run(Command::new(&a.reader)
         .args(["verify", "--trust-list"])
