@@ -9,6 +9,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod apdu;
 pub mod chip_proof;
 pub mod date;
 pub mod policy;

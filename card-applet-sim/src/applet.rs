@@ -1,0 +1,568 @@
+//! The resident-card applet: a pure state machine, command APDU in, response APDU out.
+//!
+//! docs/apdu.md is the spec; this file follows it check by check, in its order:
+//! length encoding (6700), class (6E00, 6881, 6882, 6884), instruction (6D00), application
+//! selected (6985), life cycle (6985 after lock), then each command's own P1-P2, Lc, Le,
+//! security state and data. The first failing check answers, and a refused command changes
+//! nothing, except a failed station authentication, which spends one try.
+//!
+//! Randomness (challenges, the chip key) comes from the caller, so tests can replay exact
+//! transcripts; the bridge passes the operating system's generator.
+
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::{Signature, SigningKey};
+use rand_core::CryptoRngCore;
+use sha2::{Digest, Sha256};
+use stay_core::apdu::{self as iso, Command, StatusWord as Sw};
+use stay_core::record::MAX_RECORD_LEN;
+use stay_core::signature::PUBLIC_KEY_LEN;
+use stay_core::{chip_proof_message, tlv, StayRecord, CHALLENGE_LEN};
+
+use crate::image::CardImage;
+
+/// How the card meets the reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interface {
+    Contact,
+    /// ISO/IEC 14443-4, with the ATR a PC/SC reader builds for it (PC/SC part 3).
+    Contactless,
+}
+
+/// Historical bytes of both interfaces: "KGSTAY" (proprietary category).
+const HISTORICAL: [u8; 6] = *b"KGSTAY";
+
+const fn with_tck<const N: usize>(mut atr: [u8; N]) -> [u8; N] {
+    // TCK: XOR of every byte from T0 to the last historical byte.
+    let mut tck = 0;
+    let mut i = 1;
+    while i < N - 1 {
+        tck ^= atr[i];
+        i += 1;
+    }
+    atr[N - 1] = tck;
+    atr
+}
+
+/// Contact ATR: direct convention, T=1 only (TD1 = 81, TD2 = 31), IFSC 254 (TA3 = FE),
+/// BWI 4 / CWI 5 (TB3 = 45), six historical bytes, TCK.
+pub const ATR_CONTACT: [u8; 13] = with_tck([
+    0x3B,
+    0x86,
+    0x81,
+    0x31,
+    0xFE,
+    0x45,
+    HISTORICAL[0],
+    HISTORICAL[1],
+    HISTORICAL[2],
+    HISTORICAL[3],
+    HISTORICAL[4],
+    HISTORICAL[5],
+    0,
+]);
+
+/// Contactless ATR as PC/SC part 3 builds it for ISO 14443-4 type A: `3B 8n 80 01`, the
+/// ATS historical bytes, TCK.
+pub const ATR_CONTACTLESS: [u8; 11] = with_tck([
+    0x3B,
+    0x86,
+    0x80,
+    0x01,
+    HISTORICAL[0],
+    HISTORICAL[1],
+    HISTORICAL[2],
+    HISTORICAL[3],
+    HISTORICAL[4],
+    HISTORICAL[5],
+    0,
+]);
+
+impl Interface {
+    pub fn atr(self) -> &'static [u8] {
+        match self {
+            Interface::Contact => &ATR_CONTACT,
+            Interface::Contactless => &ATR_CONTACTLESS,
+        }
+    }
+}
+
+/// Largest STORE DATA chain: the record object and the portrait object.
+pub const STORE_MAX: usize = MAX_RECORD_LEN + 4 + iso::PORTRAIT_MAX_LEN + 5;
+/// Length of the GENERATE ASYMMETRIC KEY PAIR answer: `7F49 43 86 41 04 X Y`.
+pub const PUBLIC_KEY_RESPONSE_LEN: usize = 3 + 2 + PUBLIC_KEY_LEN;
+
+/// A response APDU and whether the persistent image changed (the bridge must save it
+/// before the response leaves the card).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub response: Vec<u8>,
+    pub persist: bool,
+}
+
+impl Reply {
+    pub fn status(&self) -> Sw {
+        iso::split_response(&self.response)
+            .map(|(_, sw)| sw)
+            .expect("every response ends in a status word")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum File {
+    Record,
+    Portrait,
+}
+
+#[derive(Debug)]
+struct Chain {
+    next_block: u8,
+    data: Vec<u8>,
+}
+
+/// What the card forgets at power off, reset and (re)selection.
+#[derive(Debug, Default)]
+struct Session {
+    selected: bool,
+    current_file: Option<File>,
+    challenge: Option<[u8; iso::CARD_CHALLENGE_LEN]>,
+    station_authenticated: bool,
+    chain: Option<Chain>,
+}
+
+/// A command's answer before it is encoded.
+struct Answer {
+    data: Vec<u8>,
+    status: Sw,
+    persist: bool,
+}
+
+impl Answer {
+    fn ok(data: Vec<u8>) -> Answer {
+        Answer {
+            data,
+            status: Sw::OK,
+            persist: false,
+        }
+    }
+
+    fn saved(mut self) -> Answer {
+        self.persist = true;
+        self
+    }
+}
+
+type Outcome = Result<Answer, Sw>;
+
+/// The card: persistent image plus session state.
+#[derive(Debug)]
+pub struct Applet {
+    card: CardImage,
+    session: Session,
+}
+
+fn refuse_data(cmd: &Command<'_>) -> Result<(), Sw> {
+    if cmd.data.is_empty() {
+        Ok(())
+    } else {
+        Err(Sw::WRONG_LENGTH)
+    }
+}
+
+fn refuse_le(cmd: &Command<'_>) -> Result<(), Sw> {
+    if cmd.ne.is_none() {
+        Ok(())
+    } else {
+        Err(Sw::WRONG_LENGTH)
+    }
+}
+
+/// Le for a response of exactly `len` bytes: absent is 6700, too small is 6Cxx.
+fn require_ne(cmd: &Command<'_>, len: usize) -> Result<(), Sw> {
+    match cmd.ne {
+        None => Err(Sw::WRONG_LENGTH),
+        Some(ne) if (ne as usize) < len => Err(Sw::wrong_le(len as u8)),
+        Some(_) => Ok(()),
+    }
+}
+
+fn p1p2_zero(cmd: &Command<'_>) -> Result<(), Sw> {
+    if cmd.p1 == 0 && cmd.p2 == 0 {
+        Ok(())
+    } else {
+        Err(Sw::INCORRECT_P1P2)
+    }
+}
+
+/// Class byte checks (ISO/IEC 7816-4 §5.4.1): only channel 0, no chaining, no secure
+/// messaging, in the first interindustry group (`0x`) or its proprietary twin (`8x`).
+fn check_class(cla: u8) -> Result<(), Sw> {
+    if cla == 0xFF {
+        return Err(Sw::CLA_NOT_SUPPORTED);
+    }
+    match cla & 0xE0 {
+        0x00 | 0x80 => {}
+        // Further interindustry classes exist only for logical channels 4 to 19.
+        0x40 | 0x60 => return Err(Sw::LOGICAL_CHANNEL_NOT_SUPPORTED),
+        _ => return Err(Sw::CLA_NOT_SUPPORTED),
+    }
+    if cla & 0x10 != 0 {
+        return Err(Sw::CHAINING_NOT_SUPPORTED);
+    }
+    if cla & 0x0C != 0 {
+        return Err(Sw::SECURE_MESSAGING_NOT_SUPPORTED);
+    }
+    if cla & 0x03 != 0 {
+        return Err(Sw::LOGICAL_CHANNEL_NOT_SUPPORTED);
+    }
+    Ok(())
+}
+
+fn is_personalization(cmd: &Command<'_>) -> bool {
+    match cmd.ins {
+        iso::INS_GET_CHALLENGE
+        | iso::INS_EXTERNAL_AUTHENTICATE
+        | iso::INS_STORE_DATA
+        | iso::INS_SET_STATUS => true,
+        iso::INS_GENERATE_KEY_PAIR => cmd.p1 != iso::KEY_READ_PUBLIC,
+        _ => false,
+    }
+}
+
+impl Applet {
+    pub fn new(card: CardImage) -> Applet {
+        Applet {
+            card,
+            session: Session::default(),
+        }
+    }
+
+    /// The persistent image, as the bridge saves it.
+    pub fn card(&self) -> &CardImage {
+        &self.card
+    }
+
+    /// Power off, cold or warm reset: the session ends, the image stays.
+    pub fn reset(&mut self) {
+        self.session = Session::default();
+    }
+
+    /// Processes one command APDU. Never panics, whatever the bytes.
+    pub fn process(&mut self, apdu: &[u8], rng: &mut impl CryptoRngCore) -> Reply {
+        let answer = Command::parse(apdu)
+            .map_err(|_| Sw::WRONG_LENGTH)
+            .and_then(|cmd| self.dispatch(&cmd, rng))
+            .unwrap_or_else(|status| Answer {
+                data: Vec::new(),
+                status,
+                persist: false,
+            });
+        let mut response = answer.data;
+        response.extend_from_slice(&answer.status.to_bytes());
+        Reply {
+            response,
+            persist: answer.persist,
+        }
+    }
+
+    fn dispatch(&mut self, cmd: &Command<'_>, rng: &mut impl CryptoRngCore) -> Outcome {
+        check_class(cmd.cla)?;
+        let class = match cmd.ins {
+            iso::INS_SELECT
+            | iso::INS_READ_BINARY
+            | iso::INS_INTERNAL_AUTHENTICATE
+            | iso::INS_GET_CHALLENGE
+            | iso::INS_EXTERNAL_AUTHENTICATE
+            | iso::INS_GENERATE_KEY_PAIR => iso::CLA_ISO,
+            iso::INS_STORE_DATA | iso::INS_SET_STATUS => iso::CLA_PROPRIETARY,
+            _ => return Err(Sw::INS_NOT_SUPPORTED),
+        };
+        if cmd.cla & 0x80 != class {
+            return Err(Sw::CLA_NOT_SUPPORTED);
+        }
+        if cmd.ins == iso::INS_SELECT {
+            return self.select(cmd);
+        }
+        if !self.session.selected {
+            return Err(Sw::CONDITIONS_NOT_SATISFIED);
+        }
+        if self.card.locked && is_personalization(cmd) {
+            return Err(Sw::CONDITIONS_NOT_SATISFIED);
+        }
+        match cmd.ins {
+            iso::INS_READ_BINARY => self.read_binary(cmd),
+            iso::INS_INTERNAL_AUTHENTICATE => self.internal_authenticate(cmd),
+            iso::INS_GET_CHALLENGE => self.get_challenge(cmd, rng),
+            iso::INS_EXTERNAL_AUTHENTICATE => self.external_authenticate(cmd),
+            iso::INS_GENERATE_KEY_PAIR => self.generate_key_pair(cmd, rng),
+            iso::INS_STORE_DATA => self.store_data(cmd),
+            _ => self.set_status(cmd),
+        }
+    }
+
+    fn fci(&self) -> Vec<u8> {
+        let lcs = if self.card.locked {
+            iso::LCS_OPERATIONAL
+        } else {
+            iso::LCS_INITIALISATION
+        };
+        let mut fci = vec![0x6F, 0x19, 0x84, iso::AID.len() as u8];
+        fci.extend_from_slice(&iso::AID);
+        fci.extend_from_slice(&[0x8A, 0x01, lcs, 0xA5, 0x0A, 0xC1, 0x08]);
+        fci.extend_from_slice(&self.card.serial);
+        debug_assert_eq!(fci.len(), 2 + 0x19);
+        fci
+    }
+
+    fn select(&mut self, cmd: &Command<'_>) -> Outcome {
+        const RETURN_FCI: u8 = 0x00;
+        const NO_RESPONSE_DATA: u8 = 0x0C;
+        if cmd.p1 != 0x04 || !matches!(cmd.p2, RETURN_FCI | NO_RESPONSE_DATA) {
+            return Err(Sw::INCORRECT_P1P2);
+        }
+        if !(iso::AID_MIN_PREFIX..=16).contains(&cmd.data.len()) {
+            return Err(Sw::WRONG_LENGTH);
+        }
+        if cmd.p2 == NO_RESPONSE_DATA {
+            refuse_le(cmd)?;
+        }
+        if !iso::AID.starts_with(cmd.data) {
+            // A failed selection keeps the current one, as on a multi-application card.
+            return Err(Sw::FILE_NOT_FOUND);
+        }
+        let fci = self.fci();
+        if cmd.ne.is_some() {
+            require_ne(cmd, fci.len())?;
+        }
+        self.session = Session {
+            selected: true,
+            ..Session::default()
+        };
+        Ok(Answer::ok(if cmd.ne.is_some() { fci } else { Vec::new() }))
+    }
+
+    fn read_binary(&mut self, cmd: &Command<'_>) -> Outcome {
+        refuse_data(cmd)?;
+        let (file, offset) = if cmd.p1 & 0x80 != 0 {
+            if cmd.p1 & 0x60 != 0 {
+                return Err(Sw::INCORRECT_P1P2);
+            }
+            let file = match cmd.p1 & 0x1F {
+                iso::SFI_RECORD => File::Record,
+                iso::SFI_PORTRAIT => File::Portrait,
+                _ => return Err(Sw::FILE_NOT_FOUND),
+            };
+            (file, usize::from(cmd.p2))
+        } else {
+            let file = self.session.current_file.ok_or(Sw::NO_CURRENT_EF)?;
+            (file, usize::from(u16::from_be_bytes([cmd.p1, cmd.p2])))
+        };
+        let ne = cmd.ne.ok_or(Sw::WRONG_LENGTH)? as usize;
+        let content = match file {
+            File::Record => self.card.record.as_deref(),
+            File::Portrait => self.card.portrait.as_deref(),
+        }
+        .ok_or(Sw::FILE_NOT_FOUND)?;
+        self.session.current_file = Some(file);
+        let rest = content.get(offset..).filter(|r| !r.is_empty());
+        let rest = rest.ok_or(Sw::WRONG_P1P2)?;
+        let n = ne.min(rest.len());
+        let status = if n < ne && !cmd.le_is_wildcard() {
+            Sw::END_OF_FILE
+        } else {
+            Sw::OK
+        };
+        Ok(Answer {
+            data: rest[..n].to_vec(),
+            status,
+            persist: false,
+        })
+    }
+
+    fn chip_key(&self) -> Option<SigningKey> {
+        // The image loader checked the scalar; a bad one reads as "no key".
+        SigningKey::from_slice(self.card.chip_private_key.as_ref()?).ok()
+    }
+
+    fn internal_authenticate(&mut self, cmd: &Command<'_>) -> Outcome {
+        p1p2_zero(cmd)?;
+        let challenge: &[u8; CHALLENGE_LEN] =
+            cmd.data.try_into().map_err(|_| Sw::WRONG_LENGTH)?;
+        require_ne(cmd, 64)?;
+        let key = self.chip_key().ok_or(Sw::REFERENCED_DATA_NOT_FOUND)?;
+        let record = self
+            .card
+            .record
+            .as_deref()
+            .ok_or(Sw::CONDITIONS_NOT_SATISFIED)?;
+        let signature: Signature = key.sign(&chip_proof_message(challenge, record));
+        let signature = signature.normalize_s().unwrap_or(signature);
+        Ok(Answer::ok(signature.to_bytes().to_vec()))
+    }
+
+    fn get_challenge(&mut self, cmd: &Command<'_>, rng: &mut impl CryptoRngCore) -> Outcome {
+        p1p2_zero(cmd)?;
+        refuse_data(cmd)?;
+        require_ne(cmd, iso::CARD_CHALLENGE_LEN)?;
+        let mut challenge = [0u8; iso::CARD_CHALLENGE_LEN];
+        rng.fill_bytes(&mut challenge);
+        self.session.challenge = Some(challenge);
+        Ok(Answer::ok(challenge.to_vec()))
+    }
+
+    fn external_authenticate(&mut self, cmd: &Command<'_>) -> Outcome {
+        p1p2_zero(cmd)?;
+        if cmd.data.len() != 64 {
+            return Err(Sw::WRONG_LENGTH);
+        }
+        refuse_le(cmd)?;
+        if self.card.tries_left == 0 {
+            return Err(Sw::AUTHENTICATION_BLOCKED);
+        }
+        // A challenge answers one attempt, right or wrong.
+        let challenge = self
+            .session
+            .challenge
+            .take()
+            .ok_or(Sw::CONDITIONS_NOT_SATISFIED)?;
+        let message = iso::personalization_message(&self.card.serial, &challenge);
+        let genuine =
+            stay_core::signature::verify(&self.card.personalization_key, &message, cmd.data)
+                .is_ok();
+        if genuine {
+            self.session.station_authenticated = true;
+            let changed = self.card.tries_left != iso::PERSONALIZATION_TRIES;
+            self.card.tries_left = iso::PERSONALIZATION_TRIES;
+            let answer = Answer::ok(Vec::new());
+            Ok(if changed { answer.saved() } else { answer })
+        } else {
+            self.session.station_authenticated = false;
+            self.card.tries_left -= 1;
+            Ok(Answer {
+                data: Vec::new(),
+                status: Sw::tries_left(self.card.tries_left),
+                persist: true,
+            })
+        }
+    }
+
+    fn public_key_response(key: &SigningKey) -> Vec<u8> {
+        let point = key.verifying_key().to_encoded_point(false);
+        let mut out = vec![0x7F, 0x49, 0x43, 0x86, 0x41];
+        out.extend_from_slice(point.as_bytes());
+        debug_assert_eq!(out.len(), PUBLIC_KEY_RESPONSE_LEN);
+        out
+    }
+
+    fn generate_key_pair(&mut self, cmd: &Command<'_>, rng: &mut impl CryptoRngCore) -> Outcome {
+        if cmd.p2 != 0 || !matches!(cmd.p1, iso::KEY_GENERATE | iso::KEY_READ_PUBLIC) {
+            return Err(Sw::INCORRECT_P1P2);
+        }
+        refuse_data(cmd)?;
+        require_ne(cmd, PUBLIC_KEY_RESPONSE_LEN)?;
+        if cmd.p1 == iso::KEY_READ_PUBLIC {
+            let key = self.chip_key().ok_or(Sw::REFERENCED_DATA_NOT_FOUND)?;
+            return Ok(Answer::ok(Self::public_key_response(&key)));
+        }
+        if !self.session.station_authenticated {
+            return Err(Sw::SECURITY_STATUS_NOT_SATISFIED);
+        }
+        let key = SigningKey::random(rng);
+        self.card.chip_private_key = Some(key.to_bytes().into());
+        // Data signed for the old key would now fail its chip proof: drop it.
+        self.card.record = None;
+        self.card.portrait = None;
+        self.session.chain = None;
+        self.session.current_file = None;
+        Ok(Answer::ok(Self::public_key_response(&key)).saved())
+    }
+
+    fn store_data(&mut self, cmd: &Command<'_>) -> Outcome {
+        if cmd.p1 & !iso::STORE_LAST_BLOCK != 0 {
+            return Err(Sw::INCORRECT_P1P2);
+        }
+        if cmd.data.is_empty() || cmd.extended {
+            return Err(Sw::WRONG_LENGTH);
+        }
+        refuse_le(cmd)?;
+        if !self.session.station_authenticated {
+            return Err(Sw::SECURITY_STATUS_NOT_SATISFIED);
+        }
+        let key = self.chip_key().ok_or(Sw::CONDITIONS_NOT_SATISFIED)?;
+        let block = cmd.p2;
+        let mut chain = match self.session.chain.take() {
+            _ if block == 0 => Chain {
+                next_block: 0,
+                data: Vec::new(),
+            },
+            Some(chain) if chain.next_block == block => chain,
+            // A block out of sequence aborts the chain: the station starts again at 0.
+            _ => return Err(Sw::INCORRECT_P1P2),
+        };
+        if chain.data.len() + cmd.data.len() > STORE_MAX {
+            return Err(Sw::NOT_ENOUGH_MEMORY);
+        }
+        chain.data.extend_from_slice(cmd.data);
+        if cmd.p1 & iso::STORE_LAST_BLOCK == 0 {
+            chain.next_block = block.checked_add(1).ok_or(Sw::NOT_ENOUGH_MEMORY)?;
+            self.session.chain = Some(chain);
+            return Ok(Answer::ok(Vec::new()));
+        }
+        let public = key.verifying_key().to_encoded_point(false);
+        let (record, portrait) = stored_objects(&chain.data, public.as_bytes())?;
+        self.card.record = Some(record.to_vec());
+        self.card.portrait = portrait.map(<[u8]>::to_vec);
+        self.session.current_file = None;
+        Ok(Answer::ok(Vec::new()).saved())
+    }
+
+    fn set_status(&mut self, cmd: &Command<'_>) -> Outcome {
+        if cmd.p1 != iso::STATUS_APPLICATION || cmd.p2 != iso::STATUS_LOCKED {
+            return Err(Sw::INCORRECT_P1P2);
+        }
+        refuse_data(cmd)?;
+        refuse_le(cmd)?;
+        if !self.session.station_authenticated {
+            return Err(Sw::SECURITY_STATUS_NOT_SATISFIED);
+        }
+        if self.card.chip_private_key.is_none()
+            || self.card.record.is_none()
+            || self.session.chain.is_some()
+        {
+            return Err(Sw::CONDITIONS_NOT_SATISFIED);
+        }
+        self.card.locked = true;
+        self.session.station_authenticated = false;
+        Ok(Answer::ok(Vec::new()).saved())
+    }
+}
+
+/// The STORE DATA payload: exactly one canonical stay record (`7F70`) for this chip's key,
+/// then optionally the portrait (`5F40`) whose SHA-256 the record names. Anything else is
+/// 6A80: a card never stores data its own border check would reject.
+fn stored_objects<'a>(
+    data: &'a [u8],
+    chip_public_key: &[u8],
+) -> Result<(&'a [u8], Option<&'a [u8]>), Sw> {
+    let mut reader = tlv::Reader::new(data);
+    let record = reader
+        .expect(stay_core::record::tag::RECORD)
+        .map_err(|_| Sw::WRONG_DATA)?;
+    let portrait = reader
+        .optional(iso::TAG_PORTRAIT)
+        .map_err(|_| Sw::WRONG_DATA)?;
+    reader.finish().map_err(|_| Sw::WRONG_DATA)?;
+    let parsed = StayRecord::parse(record.encoded).map_err(|_| Sw::WRONG_DATA)?;
+    if parsed.fields.chip_public_key.map(|k| &k[..]) != Some(chip_public_key) {
+        return Err(Sw::WRONG_DATA);
+    }
+    let portrait = portrait.map(|p| p.value);
+    if portrait.is_some_and(|p| p.len() > iso::PORTRAIT_MAX_LEN) {
+        return Err(Sw::NOT_ENOUGH_MEMORY);
+    }
+    match (parsed.fields.portrait_digest, portrait) {
+        (None, None) => {}
+        (Some(digest), Some(p)) if Sha256::digest(p)[..] == digest[..] => {}
+        _ => return Err(Sw::WRONG_DATA),
+    }
+    Ok((record.encoded, portrait))
+}

@@ -1,0 +1,168 @@
+//! A private PC/SC world for tests, benchmarks and the demo: its own `pcscd` with vpcd
+//! readers, in fresh mount, network and PID namespaces, so it never meets the system's
+//! pcscd, another test run's, or a real reader.
+//!
+//! A program calls [`reexec_isolated`] first: outside the namespaces it runs itself again
+//! inside them (`unshare --mount --net --pid --fork`) and returns the child's exit status;
+//! inside, it returns `None` and the program goes on to [`Sandbox::start`]. Teardown needs
+//! no care: the program is PID 1 of its namespace, so when it exits the kernel ends every
+//! process in it (pcscd, cards, clients), and the private `/run/pcscd` and loopback vanish.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{bail, ensure, Context, Result};
+
+use crate::vpcd::DEFAULT_PORT;
+
+/// Set in the environment of a program running inside the sandbox's namespaces.
+pub const SANDBOX_ENV: &str = "KG_STAY_PCSC_SANDBOX";
+
+/// Whether this process already runs inside the sandbox's namespaces.
+pub fn is_isolated() -> bool {
+    std::env::var_os(SANDBOX_ENV).is_some()
+}
+
+/// Outside the sandbox: runs this same program with the same arguments inside new mount,
+/// network and PID namespaces, and returns its exit status. Inside: returns `None`.
+pub fn reexec_isolated() -> Result<Option<ExitStatus>> {
+    if is_isolated() {
+        return Ok(None);
+    }
+    let exe = std::env::current_exe().context("cannot find this program")?;
+    let status = Command::new("unshare")
+        .args([
+            "--mount",
+            "--net",
+            "--pid",
+            "--fork",
+            "--kill-child",
+            "--mount-proc",
+            "--propagation",
+            "private",
+            "--",
+        ])
+        .arg(exe)
+        .args(std::env::args_os().skip(1))
+        .env(SANDBOX_ENV, "1")
+        .status()
+        .context("cannot run unshare (util-linux); the PC/SC sandbox needs root or user namespaces")?;
+    Ok(Some(status))
+}
+
+/// pcscd with `readers` vpcd driver instances (two slots each), on private loopback.
+pub struct Sandbox {
+    pcscd: Child,
+    log: PathBuf,
+    slots: usize,
+}
+
+fn run(program: &str, args: &[&str]) -> Result<()> {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .with_context(|| format!("cannot run {program}"))?;
+    ensure!(
+        out.status.success(),
+        "{program} {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok(())
+}
+
+/// Where pcscd puts its socket; the sandbox mounts a private tmpfs over it.
+const PCSCD_RUN_DIR: &str = "/run/pcscd";
+/// What pcscd prints once its socket accepts clients.
+const READY_LINE: &str = "daemon ready";
+
+impl Sandbox {
+    /// Starts pcscd inside the namespaces (see [`reexec_isolated`]), with `readers` vpcd
+    /// instances, and returns once pcscd says it is ready. `dir` holds its configuration
+    /// and log.
+    pub fn start(dir: &Path, readers: usize) -> Result<Sandbox> {
+        ensure!(
+            is_isolated(),
+            "Sandbox::start outside the sandbox's namespaces would touch the system's pcscd"
+        );
+        ensure!((1..=8).contains(&readers), "1 to 8 vpcd readers");
+        run("ip", &["link", "set", "lo", "up"])?;
+        std::fs::create_dir_all(PCSCD_RUN_DIR)?;
+        run("mount", &["-t", "tmpfs", "pcsc-sandbox", PCSCD_RUN_DIR])?;
+
+        let conf = dir.join("reader.conf.d");
+        std::fs::create_dir_all(&conf)?;
+        for reader in 0..readers {
+            let port = DEFAULT_PORT + 2 * reader as u16;
+            std::fs::write(
+                conf.join(format!("vpcd{reader}")),
+                format!(
+                    "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:0x{port:04X}\n\
+                     LIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID 0x{port:04X}\n"
+                ),
+            )?;
+        }
+        let log = dir.join("pcscd.log");
+        let mut pcscd = Command::new("pcscd")
+            .args(["--foreground", "--info", "--config"])
+            .arg(&conf)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start pcscd (Debian package pcscd)")?;
+        // pcscd logs to stdout in the foreground; copy it to the log file and report the
+        // ready line: an event, not a guess at how long startup takes.
+        let stdout = pcscd.stdout.take().expect("piped");
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let mut file = std::fs::File::create(&log)?;
+        std::thread::spawn(move || {
+            use std::io::Write;
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let _ = writeln!(file, "{line}");
+                if line.contains(READY_LINE) {
+                    let _ = ready_tx.send(());
+                }
+            }
+        });
+        let mut sandbox = Sandbox {
+            pcscd,
+            log,
+            slots: 2 * readers,
+        };
+        if ready_rx.recv_timeout(Duration::from_secs(30)).is_err() {
+            let status = sandbox.pcscd.try_wait()?;
+            bail!(
+                "pcscd did not become ready ({status:?}); its log:\n{}",
+                sandbox.log_text()
+            );
+        }
+        Ok(sandbox)
+    }
+
+    /// Number of vpcd slots (card positions).
+    pub fn slots(&self) -> usize {
+        self.slots
+    }
+
+    /// Where a card for `slot` connects.
+    pub fn vpcd_addr(&self, slot: usize) -> String {
+        assert!(slot < self.slots, "slot {slot} of {}", self.slots);
+        format!("127.0.0.1:{}", DEFAULT_PORT + slot as u16)
+    }
+
+    /// pcscd's log so far (for failure messages).
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.pcscd.kill();
+        let _ = self.pcscd.wait();
+    }
+}

@@ -1,0 +1,156 @@
+//! The bridge between the applet and pcscd's `vpcd` virtual reader.
+//!
+//! vpcd (vsmartcard) listens on TCP; the card connects to it. Every message, both ways, is a
+//! frame: a 2-byte big-endian length, then that many bytes. A 1-byte frame from the reader
+//! is a control message (power off, power on, reset, get ATR); anything longer is a command
+//! APDU, answered by one response frame.
+//!
+//! Debian's vpcd writes each frame in two `send` calls (length, then body). With Nagle on
+//! its side and delayed ACKs on ours, every APDU would wait ~40 ms for our ACK; re-arming
+//! `TCP_QUICKACK` before each read (the kernel clears it again) makes an APDU cost well
+//! under a millisecond.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::os::linux::net::TcpStreamExt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use crate::applet::{Applet, Interface};
+use crate::image::CardImage;
+
+pub const CTRL_POWER_OFF: u8 = 0x00;
+pub const CTRL_POWER_ON: u8 = 0x01;
+pub const CTRL_RESET: u8 = 0x02;
+pub const CTRL_GET_ATR: u8 = 0x04;
+
+/// vpcd's first slot; slot `n` of the default configuration listens on `DEFAULT_PORT + n`.
+pub const DEFAULT_PORT: u16 = 35_963;
+
+/// Memory failure (ISO/IEC 7816-4): the card could not save its image.
+const SW_MEMORY_FAILURE: [u8; 2] = [0x65, 0x81];
+
+/// A card in a vpcd slot: the applet, where its image lives, how it meets the reader.
+pub struct Card {
+    pub applet: Applet,
+    pub image_path: PathBuf,
+    pub interface: Interface,
+    /// Re-arm TCP_QUICKACK before each read (turn off only to measure what it saves).
+    pub quickack: bool,
+    /// Log every exchange on stderr.
+    pub trace: bool,
+}
+
+fn read_frame(stream: &mut TcpStream, quickack: bool, buf: &mut Vec<u8>) -> io::Result<bool> {
+    if quickack {
+        stream.set_quickack(true)?;
+    }
+    let mut len = [0u8; 2];
+    match stream.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(false),
+        Err(e) => return Err(e),
+    }
+    buf.resize(usize::from(u16::from_be_bytes(len)), 0);
+    if quickack {
+        stream.set_quickack(true)?;
+    }
+    stream.read_exact(buf)?;
+    Ok(true)
+}
+
+fn write_frame(stream: &mut TcpStream, payload: &[u8]) -> io::Result<()> {
+    let len = u16::try_from(payload.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "frame over 65535 bytes"))?;
+    // One write, so the frame leaves in one segment.
+    let mut frame = Vec::with_capacity(2 + payload.len());
+    frame.extend_from_slice(&len.to_be_bytes());
+    frame.extend_from_slice(payload);
+    stream.write_all(&frame)
+}
+
+impl Card {
+    pub fn open(image_path: PathBuf, interface: Interface) -> Result<Card> {
+        let image = CardImage::read(&image_path)?;
+        Ok(Card {
+            applet: Applet::new(image),
+            image_path,
+            interface,
+            quickack: true,
+            trace: false,
+        })
+    }
+
+    /// Serves one vpcd connection until the reader closes it.
+    pub fn serve(&mut self, mut stream: TcpStream) -> Result<()> {
+        stream.set_nodelay(true)?;
+        let mut rng = rand_core::OsRng;
+        let mut frame = Vec::with_capacity(512);
+        while read_frame(&mut stream, self.quickack, &mut frame)? {
+            match frame.as_slice() {
+                [CTRL_POWER_OFF] | [CTRL_POWER_ON] | [CTRL_RESET] => {
+                    if self.trace {
+                        eprintln!("card: control {:02X}", frame[0]);
+                    }
+                    self.applet.reset();
+                }
+                [CTRL_GET_ATR] => write_frame(&mut stream, self.interface.atr())?,
+                [other] => eprintln!("card: unknown vpcd control {other:02X}, ignored"),
+                apdu => {
+                    let reply = self.applet.process(apdu, &mut rng);
+                    if self.trace {
+                        eprintln!(
+                            "card: > {}\ncard: < {}",
+                            hex::encode_upper(apdu),
+                            hex::encode_upper(&reply.response)
+                        );
+                    }
+                    if reply.persist {
+                        // The image is saved before the answer leaves: a station that saw
+                        // 9000 never loses what it wrote.
+                        if let Err(e) = self.applet.card().write(&self.image_path) {
+                            write_frame(&mut stream, &SW_MEMORY_FAILURE)?;
+                            return Err(e.context("cannot save the card image"));
+                        }
+                    }
+                    write_frame(&mut stream, &reply.response)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Connects to vpcd at `addr` (retrying while pcscd starts) and serves it; when pcscd
+    /// goes away, waits for it to come back, as a card left in its reader would.
+    pub fn run(&mut self, addr: &str) -> Result<()> {
+        let mut backoff = Duration::from_millis(10);
+        let mut announced = false;
+        loop {
+            match TcpStream::connect(addr) {
+                Ok(stream) => {
+                    eprintln!(
+                        "card: {} in the reader at {addr} ({:?})",
+                        hex::encode_upper(self.applet.card().serial),
+                        self.interface
+                    );
+                    backoff = Duration::from_millis(10);
+                    announced = false;
+                    self.applet.reset();
+                    self.serve(stream)
+                        .with_context(|| format!("vpcd connection to {addr}"))?;
+                    eprintln!("card: reader at {addr} closed the connection");
+                }
+                Err(e) => {
+                    if !announced {
+                        eprintln!("card: waiting for vpcd at {addr}: {e}");
+                        announced = true;
+                    }
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                }
+            }
+        }
+    }
+}
