@@ -385,8 +385,7 @@ impl Applet {
 
     fn internal_authenticate(&mut self, cmd: &Command<'_>) -> Outcome {
         p1p2_zero(cmd)?;
-        let challenge: &[u8; CHALLENGE_LEN] =
-            cmd.data.try_into().map_err(|_| Sw::WRONG_LENGTH)?;
+        let challenge: &[u8; CHALLENGE_LEN] = cmd.data.try_into().map_err(|_| Sw::WRONG_LENGTH)?;
         require_ne(cmd, 64)?;
         let key = self.chip_key().ok_or(Sw::REFERENCED_DATA_NOT_FOUND)?;
         let record = self

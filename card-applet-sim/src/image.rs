@@ -118,7 +118,10 @@ impl CardImage {
             .portrait
             .map(|p| hex::decode(p).context("portrait: not hex"))
             .transpose()?;
-        if portrait.as_ref().is_some_and(|p| p.len() > PORTRAIT_MAX_LEN) {
+        if portrait
+            .as_ref()
+            .is_some_and(|p| p.len() > PORTRAIT_MAX_LEN)
+        {
             bail!("portrait: longer than {PORTRAIT_MAX_LEN} bytes");
         }
         ensure!(

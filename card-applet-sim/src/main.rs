@@ -3,7 +3,7 @@
 //!     card-applet-sim blank --personalization-key perso.pub.pem --serial 0102030405060708 CARD.json
 //!     card-applet-sim --image CARD.json [--vpcd 127.0.0.1:35963] [--contactless]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
@@ -13,7 +13,10 @@ use clap::{Parser, Subcommand};
 use stay_core::apdu::SERIAL_LEN;
 
 #[derive(Parser)]
-#[command(version, about = "The resident card, simulated, in pcscd's vpcd virtual reader")]
+#[command(
+    version,
+    about = "The resident card, simulated, in pcscd's vpcd virtual reader"
+)]
 #[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
@@ -52,7 +55,7 @@ enum Cmd {
     },
 }
 
-fn blank(key: &PathBuf, serial: Option<&str>, force: bool, out: &PathBuf) -> Result<()> {
+fn blank(key: &Path, serial: Option<&str>, force: bool, out: &Path) -> Result<()> {
     if out.exists() && !force {
         bail!(
             "{} exists; a card image is never overwritten without --force",

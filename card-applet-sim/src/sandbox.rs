@@ -49,7 +49,9 @@ pub fn reexec_isolated() -> Result<Option<ExitStatus>> {
         .args(std::env::args_os().skip(1))
         .env(SANDBOX_ENV, "1")
         .status()
-        .context("cannot run unshare (util-linux); the PC/SC sandbox needs root or user namespaces")?;
+        .context(
+            "cannot run unshare (util-linux); the PC/SC sandbox needs root or user namespaces",
+        )?;
     Ok(Some(status))
 }
 

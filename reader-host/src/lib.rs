@@ -1,5 +1,7 @@
-//! `reader-host`: the verifying host. Transports deliver record bytes (QR images now; PC/SC
-//! card sessions and the daemon build on this), `stay-core` decides, `report` presents.
+//! `reader-host`: the verifying host. Transports deliver record bytes (QR images, PC/SC card
+//! sessions), `stay-core` decides, `report` presents.
 
+pub mod card;
+pub mod pcsc_reader;
 pub mod qr;
 pub mod report;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use reader_host::{qr, report};
+use reader_host::{card, pcsc_reader, qr, report};
 use stay_core::{Check, Policy, Presentation, Role, Status, TrustList, UnixTime};
 
 /// Exit statuses: the verdict, or what kept the check from running (sysexits.h).
@@ -57,11 +57,21 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// The record's bytes, as written on the chip.
-        #[arg(long, conflicts_with = "qr", required_unless_present = "qr")]
+        #[arg(long, group = "source")]
         record: Option<PathBuf>,
         /// An image of the card's or document's QR code.
-        #[arg(long)]
+        #[arg(long, group = "source")]
         qr: Option<PathBuf>,
+        /// Read the card in a PC/SC reader: record and chip proof (exit 66 when no card
+        /// comes within --wait).
+        #[arg(long, group = "source")]
+        card: bool,
+        /// The PC/SC reader to use (default: the first with a card).
+        #[arg(long, requires = "card")]
+        reader: Option<String>,
+        /// Seconds to wait for a card.
+        #[arg(long, default_value_t = 10.0, requires = "card")]
+        wait: f32,
     },
 }
 
@@ -78,6 +88,21 @@ fn read(path: &PathBuf, what: &str) -> Result<Vec<u8>, Failure> {
         .map_err(fail(exit::NO_INPUT))
 }
 
+/// A border check's card part through PC/SC: wait for a card, SELECT, READ BINARY,
+/// INTERNAL AUTHENTICATE with a fresh challenge.
+fn read_card(reader: Option<&str>, wait: f32) -> Result<(String, card::ChipReading), Failure> {
+    let wait = std::time::Duration::try_from_secs_f32(wait)
+        .map_err(|_| Failure(exit::USAGE, anyhow::anyhow!("--wait: seconds")))?;
+    let ctx = pcsc_reader::establish().map_err(fail(exit::NO_INPUT))?;
+    let presence = pcsc_reader::wait_for_card(&ctx, reader, wait).map_err(fail(exit::NO_INPUT))?;
+    let mut connection =
+        pcsc_reader::connect(&ctx, &presence.reader).map_err(fail(exit::NO_INPUT))?;
+    let chip = card::Session::new(&mut connection)
+        .read_for_border_check(card::fresh_challenge())
+        .map_err(|e| Failure(exit::DATA, e.into()))?;
+    Ok((format!("card:{}", presence.reader.to_string_lossy()), chip))
+}
+
 fn run(command: Command) -> Result<u8, Failure> {
     let Command::Verify {
         trust_list,
@@ -88,6 +113,9 @@ fn run(command: Command) -> Result<u8, Failure> {
         json,
         record,
         qr,
+        card,
+        reader,
+        wait,
     } = command;
     if let Some(tin) = &employer_tin {
         if !stay_core::record::is_digits(tin, stay_core::record::TIN_LEN) {
@@ -113,7 +141,14 @@ fn run(command: Command) -> Result<u8, Failure> {
             anyhow::anyhow!("trust list {} refused: {e}", trust_list.display()),
         )
     })?;
+    let mut reading = None;
     let (bytes, source) = match (record, qr) {
+        _ if card => {
+            let (source, chip) = read_card(reader.as_deref(), wait)?;
+            let bytes = chip.record.clone();
+            reading = Some(chip);
+            (bytes, source)
+        }
         (Some(path), _) => (read(&path, "record")?, format!("file:{}", path.display())),
         (None, Some(path)) => {
             if !path.exists() {
@@ -130,7 +165,7 @@ fn run(command: Command) -> Result<u8, Failure> {
         (None, None) => {
             return Err(Failure(
                 exit::USAGE,
-                anyhow::anyhow!("give --record or --qr"),
+                anyhow::anyhow!("give --record, --qr or --card"),
             ))
         }
     };
@@ -143,7 +178,12 @@ fn run(command: Command) -> Result<u8, Failure> {
     let check = Check {
         now,
         role,
-        presentation: Presentation::Printed,
+        presentation: match &reading {
+            Some(chip) => Presentation::Chip {
+                proof: chip.proof(),
+            },
+            None => Presentation::Printed,
+        },
         policy: &Policy::DEFAULT,
     };
     let verdict = stay_core::verify(&bytes, &list, &check);

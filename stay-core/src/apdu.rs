@@ -102,7 +102,6 @@ impl StatusWord {
     pub const WRONG_P1P2: StatusWord = StatusWord(0x6B00);
     pub const INS_NOT_SUPPORTED: StatusWord = StatusWord(0x6D00);
     pub const CLA_NOT_SUPPORTED: StatusWord = StatusWord(0x6E00);
-    pub const NO_PRECISE_DIAGNOSIS: StatusWord = StatusWord(0x6F00);
 
     /// `6Cxx`: wrong Le; `xx` is the exact length available.
     pub const fn wrong_le(exact: u8) -> StatusWord {
@@ -148,7 +147,7 @@ impl StatusWord {
             0x6B00 => "wrong parameters (offset outside the file)",
             0x6D00 => "instruction not supported",
             0x6E00 => "class not supported",
-            0x6F00 => "no precise diagnosis",
+            0x6581 => "memory failure",
             w if w & 0xFFF0 == 0x63C0 => "verification failed (63Cx: x tries left)",
             w if w & 0xFF00 == 0x6C00 => "wrong Le (6Cxx: xx bytes available)",
             _ => "unknown status word",

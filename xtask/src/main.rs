@@ -13,8 +13,21 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-/// Debian packages the tests and demo use: openssl as an independent ECDSA/PEM peer.
-const DEBIAN_PACKAGES: &[&str] = &["openssl"];
+/// Debian packages the tests and demo use: openssl as an independent ECDSA/PEM peer; pcscd
+/// with the vpcd virtual reader and the PC/SC library (headers and pkgconf to build against
+/// it); pcsc-tools, pyscard and opensc as PC/SC clients nobody here wrote; iproute2 for the
+/// sandbox's loopback.
+const DEBIAN_PACKAGES: &[&str] = &[
+    "openssl",
+    "pkgconf",
+    "libpcsclite-dev",
+    "pcscd",
+    "vsmartcard-vpcd",
+    "pcsc-tools",
+    "python3-pyscard",
+    "opensc",
+    "iproute2",
+];
 const EMBEDDED_TARGET: &str = "thumbv7em-none-eabihf";
 const FUZZ_TARGETS: &[&str] = &["record", "trust_list", "verify"];
 
@@ -180,12 +193,30 @@ fn vectors(check: bool) -> Result<()> {
     if check {
         run(
             "golden vectors reproduce",
-            cargo().args(["test", "-p", "stay-tests", "--test", "golden"]),
+            cargo().args([
+                "test",
+                "-p",
+                "stay-tests",
+                "--test",
+                "golden",
+                "--test",
+                "apdu",
+            ]),
         )
     } else {
         issuer::golden::generate(&dir)?;
         eprintln!("==> wrote {}", dir.display());
-        Ok(())
+        run(
+            "APDU transcripts",
+            cargo().args([
+                "run",
+                "-q",
+                "-p",
+                "stay-tests",
+                "--example",
+                "write_transcripts",
+            ]),
+        )
     }
 }
 

@@ -1,0 +1,99 @@
+//! PC/SC: find a reader, wait for a card by pcscd's change events, connect, transmit.
+//!
+//! Waiting never sleeps: `SCardGetStatusChange` returns when pcscd sees a card (pcscd polls a
+//! vpcd slot every 400 ms, a USB reader interrupts), and the `\\?PnP?\Notification`
+//! pseudo-reader wakes us when readers come and go.
+
+use std::ffi::{CStr, CString};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _, Result};
+use pcsc::{Context, Protocols, ReaderState, Scope, ShareMode, State, PNP_NOTIFICATION};
+
+use crate::card::{CardError, Transport};
+
+impl Transport for pcsc::Card {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
+        let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
+        let len = pcsc::Card::transmit(self, command, &mut buf)
+            .map_err(|e| CardError::Transport(e.to_string()))?
+            .len();
+        buf.truncate(len);
+        Ok(buf)
+    }
+}
+
+/// Connects to pcscd.
+pub fn establish() -> Result<Context> {
+    Context::establish(Scope::User).context("cannot reach pcscd (is it running?)")
+}
+
+/// The readers pcscd knows now.
+pub fn readers(ctx: &Context) -> Result<Vec<CString>> {
+    match ctx.list_readers_owned() {
+        Ok(readers) => Ok(readers),
+        Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
+        Err(e) => Err(e).context("cannot list PC/SC readers"),
+    }
+}
+
+/// A card found in a reader.
+#[derive(Debug, Clone)]
+pub struct Presence {
+    pub reader: CString,
+    pub atr: Vec<u8>,
+}
+
+fn wanted(name: &CStr, reader: Option<&str>) -> bool {
+    reader.is_none_or(|r| name.to_string_lossy() == r)
+}
+
+/// Waits until a card is present in `reader` (any reader when `None`), up to `timeout`.
+pub fn wait_for_card(ctx: &Context, reader: Option<&str>, timeout: Duration) -> Result<Presence> {
+    let deadline = Instant::now() + timeout;
+    let mut states = vec![ReaderState::new(PNP_NOTIFICATION(), State::UNAWARE)];
+    loop {
+        // Track the readers present now, keeping what we already know of each.
+        let names = readers(ctx)?;
+        states.retain(|s| s.name() == PNP_NOTIFICATION() || names.iter().any(|n| n == s.name()));
+        for name in names {
+            if !states.iter().any(|s| s.name() == name.as_c_str()) {
+                states.push(ReaderState::new(name, State::UNAWARE));
+            }
+        }
+        for state in &states[1..] {
+            let event = state.event_state();
+            if wanted(state.name(), reader)
+                && event.contains(State::PRESENT)
+                && !event.intersects(State::MUTE | State::EXCLUSIVE)
+            {
+                return Ok(Presence {
+                    reader: state.name().to_owned(),
+                    atr: state.atr().to_vec(),
+                });
+            }
+        }
+        for state in &mut states {
+            state.sync_current_state();
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            bail!(
+                "no card in {} within {} s",
+                reader.unwrap_or("any reader"),
+                timeout.as_secs_f32()
+            );
+        }
+        match ctx.get_status_change(left, &mut states) {
+            Ok(()) | Err(pcsc::Error::Timeout) => {}
+            Err(e) => return Err(e).context("waiting for a card"),
+        }
+    }
+}
+
+/// Connects to the card in `reader`, T=1 or T=0 as the card offers, shared with other
+/// clients (pcscd serializes their transactions).
+pub fn connect(ctx: &Context, reader: &CStr) -> Result<pcsc::Card> {
+    ctx.connect(reader, ShareMode::Shared, Protocols::ANY)
+        .with_context(|| format!("cannot connect to the card in {}", reader.to_string_lossy()))
+}
