@@ -55,7 +55,11 @@ pub fn reexec_isolated() -> Result<Option<ExitStatus>> {
     Ok(Some(status))
 }
 
-/// pcscd with `readers` vpcd driver instances (two slots each), on private loopback.
+/// pcscd with one vpcd reader of two slots, on private loopback.
+///
+/// One, because Debian's vpcd driver keeps its per-slot state in a static array indexed
+/// by slot number alone: a second driver instance in the same pcscd takes over the first
+/// one's slots, and cards connecting to the first instance's ports are never seen.
 pub struct Sandbox {
     pcscd: Child,
     log: PathBuf,
@@ -78,35 +82,34 @@ fn run(program: &str, args: &[&str]) -> Result<()> {
 
 /// Where pcscd puts its socket; the sandbox mounts a private tmpfs over it.
 const PCSCD_RUN_DIR: &str = "/run/pcscd";
+/// Slots of the vpcd reader.
+pub const SLOTS: usize = 2;
+/// The sandbox's readers' names start with this.
+pub const READER_NAME: &str = "KG Stay vpcd";
 /// What pcscd prints once its socket accepts clients.
 const READY_LINE: &str = "daemon ready";
 
 impl Sandbox {
-    /// Starts pcscd inside the namespaces (see [`reexec_isolated`]), with `readers` vpcd
-    /// instances, and returns once pcscd says it is ready. `dir` holds its configuration
-    /// and log.
-    pub fn start(dir: &Path, readers: usize) -> Result<Sandbox> {
+    /// Starts pcscd inside the namespaces (see [`reexec_isolated`]) and returns once pcscd
+    /// says it is ready. `dir` holds its configuration and log.
+    pub fn start(dir: &Path) -> Result<Sandbox> {
         ensure!(
             is_isolated(),
             "Sandbox::start outside the sandbox's namespaces would touch the system's pcscd"
         );
-        ensure!((1..=8).contains(&readers), "1 to 8 vpcd readers");
         run("ip", &["link", "set", "lo", "up"])?;
         std::fs::create_dir_all(PCSCD_RUN_DIR)?;
         run("mount", &["-t", "tmpfs", "pcsc-sandbox", PCSCD_RUN_DIR])?;
 
         let conf = dir.join("reader.conf.d");
         std::fs::create_dir_all(&conf)?;
-        for reader in 0..readers {
-            let port = DEFAULT_PORT + 2 * reader as u16;
-            std::fs::write(
-                conf.join(format!("vpcd{reader}")),
-                format!(
-                    "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:0x{port:04X}\n\
-                     LIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID 0x{port:04X}\n"
-                ),
-            )?;
-        }
+        std::fs::write(
+            conf.join("vpcd"),
+            format!(
+                "FRIENDLYNAME \"{READER_NAME}\"\nDEVICENAME /dev/null:0x{DEFAULT_PORT:04X}\n\
+                 LIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID 0x{DEFAULT_PORT:04X}\n"
+            ),
+        )?;
         let log = dir.join("pcscd.log");
         let mut pcscd = Command::new("pcscd")
             .args(["--foreground", "--info", "--config"])
@@ -133,7 +136,7 @@ impl Sandbox {
         let mut sandbox = Sandbox {
             pcscd,
             log,
-            slots: 2 * readers,
+            slots: SLOTS,
         };
         if ready_rx.recv_timeout(Duration::from_secs(30)).is_err() {
             let status = sandbox.pcscd.try_wait()?;
@@ -148,6 +151,13 @@ impl Sandbox {
     /// Number of vpcd slots (card positions).
     pub fn slots(&self) -> usize {
         self.slots
+    }
+
+    /// The PC/SC name of `slot`'s reader: pcscd appends `00` and the driver's slot number
+    /// to the configured name.
+    pub fn reader_name(&self, slot: usize) -> String {
+        assert!(slot < self.slots, "slot {slot} of {}", self.slots);
+        format!("{READER_NAME} 00 {slot:02}")
     }
 
     /// Where a card for `slot` connects.

@@ -97,3 +97,27 @@ pub fn connect(ctx: &Context, reader: &CStr) -> Result<pcsc::Card> {
     ctx.connect(reader, ShareMode::Shared, Protocols::ANY)
         .with_context(|| format!("cannot connect to the card in {}", reader.to_string_lossy()))
 }
+
+/// Waits until `reader` holds no card (it was taken out), up to `timeout`.
+pub fn wait_for_removal(ctx: &Context, reader: &CStr, timeout: Duration) -> Result<()> {
+    let deadline = Instant::now() + timeout;
+    let mut states = [ReaderState::new(reader.to_owned(), State::UNAWARE)];
+    loop {
+        match ctx.get_status_change(
+            deadline.saturating_duration_since(Instant::now()),
+            &mut states,
+        ) {
+            Ok(()) => {}
+            Err(pcsc::Error::Timeout) => bail!(
+                "the card in {} was not removed within {} s",
+                reader.to_string_lossy(),
+                timeout.as_secs_f32()
+            ),
+            Err(e) => return Err(e).context("waiting for the card's removal"),
+        }
+        if states[0].event_state().contains(State::EMPTY) {
+            return Ok(());
+        }
+        states[0].sync_current_state();
+    }
+}

@@ -1,0 +1,608 @@
+//! The card through the real pcscd and vpcd, in a private sandbox (own mount, network and
+//! PID namespaces; see card_applet_sim::sandbox): our host, `scriptor`, pyscard,
+//! `pcsc_scan` and `opensc-tool` all talk to `card-applet-sim` processes, and none of it
+//! touches the machine's own pcscd.
+//!
+//! A plain `main` (harness = false): the binary first re-runs itself inside the namespaces,
+//! then runs each check in turn against one pcscd, and exits non-zero if any failed.
+
+use std::ffi::CString;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::Duration;
+
+use anyhow::{bail, ensure, Context, Result};
+use card_applet_sim::sandbox::{self, Sandbox};
+use card_applet_sim::{CardImage, Interface};
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+use reader_host::card::{ChipReading, Session};
+use reader_host::pcsc_reader;
+use stay_core::{
+    Check, ChipProof, InvalidReason, Policy, Presentation, Role, Status, TrustList, Verdict,
+};
+use stay_tests::card::{personalization_key, InProcessCard};
+use stay_tests::{transcript, Fixture};
+
+const CARD_BIN_ENV: &str = "STAY_TESTS_CARD_BIN";
+const READER_BIN_ENV: &str = "STAY_TESTS_READER_BIN";
+
+fn build(name: &str) -> Result<PathBuf> {
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", name, "--bin", name])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()?;
+    ensure!(status.success(), "cannot build {name}");
+    Ok(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../target/debug/{name}")))
+}
+
+/// A card process in a vpcd slot; pulled out of the reader when dropped.
+struct InsertedCard {
+    child: Child,
+    reader: CString,
+}
+
+impl Drop for InsertedCard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct World {
+    sandbox: Sandbox,
+    dir: PathBuf,
+    card_bin: PathBuf,
+    reader_bin: PathBuf,
+    fixture: Fixture,
+    ctx: pcsc::Context,
+}
+
+impl World {
+    fn image(&self, name: &str, image: &CardImage) -> Result<PathBuf> {
+        let path = self.dir.join(format!("{name}.json"));
+        image.write(&path)?;
+        Ok(path)
+    }
+
+    fn personalized_image(&self, name: &str) -> Result<PathBuf> {
+        let card = InProcessCard::personalized(&self.fixture);
+        self.image(name, card.applet.card())
+    }
+
+    fn insert(&self, slot: usize, image: &Path, interface: Interface) -> Result<InsertedCard> {
+        // The previous card in this slot may have just left: let pcscd see it go first.
+        let reader = CString::new(self.sandbox.reader_name(slot))?;
+        pcsc_reader::wait_for_removal(&self.ctx, &reader, Duration::from_secs(20))?;
+        let mut cmd = Command::new(&self.card_bin);
+        cmd.arg("--image")
+            .arg(image)
+            .args(["--vpcd", &self.sandbox.vpcd_addr(slot)])
+            .stderr(if std::env::var_os("STAY_TESTS_CARD_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            });
+        if interface == Interface::Contactless {
+            cmd.arg("--contactless");
+        }
+        let child = cmd.spawn().context("cannot start card-applet-sim")?;
+        let card = InsertedCard { child, reader };
+        let reader = card.reader.to_string_lossy().into_owned();
+        pcsc_reader::wait_for_card(&self.ctx, Some(&reader), Duration::from_secs(20))
+            .with_context(|| {
+                format!("card in {reader}; pcscd log:\n{}", self.sandbox.log_text())
+            })?;
+        Ok(card)
+    }
+
+    fn connect(&self, card: &InsertedCard) -> Result<pcsc::Card> {
+        pcsc_reader::connect(&self.ctx, &card.reader)
+    }
+
+    fn verify<'r>(&self, reading: &'r ChipReading, proof: Option<ChipProof<'_>>) -> Verdict<'r> {
+        let list = self.fixture.list();
+        let root = self.fixture.root.public_key();
+        let list = TrustList::load(&list, &root, None).unwrap();
+        stay_core::verify(
+            &reading.record,
+            &list,
+            &Check {
+                now: self.fixture.now,
+                role: Role::Border,
+                presentation: Presentation::Chip { proof },
+                policy: &Policy::DEFAULT,
+            },
+        )
+    }
+}
+
+fn challenge(seed: u64) -> [u8; 16] {
+    let mut c = [0u8; 16];
+    rand_chacha::ChaCha20Rng::seed_from_u64(seed).fill_bytes(&mut c);
+    c
+}
+
+/// Our host's border check through pcscd: three round trips, a Valid verdict; and the same
+/// record through short reads.
+fn border_check(w: &World) -> Result<()> {
+    let image = w.personalized_image("border")?;
+    let card = w.insert(0, &image, Interface::Contact)?;
+    let mut connection = w.connect(&card)?;
+    let mut session = Session::new(&mut connection);
+    let reading = session.read_for_border_check(challenge(1))?;
+    ensure!(session.traffic.apdus == 3, "{:?}", session.traffic);
+    let verdict = w.verify(&reading, reading.proof());
+    ensure!(
+        verdict.status == Status::Valid && verdict.chip_authenticated,
+        "{verdict:?}"
+    );
+    let mut short = Session::new(&mut connection);
+    short.extended_length = false;
+    let again = short.read_for_border_check(challenge(2))?;
+    ensure!(
+        again.record == reading.record,
+        "short reads give another record"
+    );
+    ensure!(short.traffic.apdus == 4, "{:?}", short.traffic);
+    ensure!(w.verify(&again, again.proof()).status == Status::Valid);
+    let portrait = Session::new(&mut connection).read_portrait()?;
+    ensure!(
+        portrait == Some(stay_tests::card::portrait()),
+        "portrait differs"
+    );
+    Ok(())
+}
+
+/// The station personalizes a blank card through pcscd; the card keeps it across a restart
+/// of its process, and then verifies.
+fn personalization(w: &World) -> Result<()> {
+    let image = w.image(
+        "blank",
+        &CardImage::blank(*b"PERSO-01", &personalization_key().public_key()),
+    )?;
+    {
+        let card = w.insert(1, &image, Interface::Contact)?;
+        let mut connection = w.connect(&card)?;
+        stay_tests::card::personalize(&mut connection, &w.fixture)?;
+        let info = Session::new(&mut connection).select_info()?;
+        ensure!(info.locked && &info.serial == b"PERSO-01", "{info:?}");
+    }
+    let stored = CardImage::read(&image)?;
+    ensure!(stored.locked && stored.record.is_some(), "{stored:?}");
+    let card = w.insert(1, &image, Interface::Contact)?;
+    let mut connection = w.connect(&card)?;
+    let reading = Session::new(&mut connection).read_for_border_check(challenge(3))?;
+    let verdict = w.verify(&reading, reading.proof());
+    ensure!(verdict.status == Status::Valid, "{verdict:?}");
+    // Locked: a second personalization is refused, and changes nothing.
+    let again = stay_tests::card::personalize(&mut connection, &w.fixture);
+    ensure!(again.is_err(), "a locked card personalized again");
+    ensure!(
+        CardImage::read(&image)? == stored,
+        "the locked card changed"
+    );
+    Ok(())
+}
+
+/// The expected exchanges of testdata/apdu/border-check.apdu.
+fn recorded_border_check() -> Vec<(String, String)> {
+    let text = transcript::border_check(&Fixture::new());
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with(['>', '<'])).collect();
+    lines
+        .chunks(2)
+        .map(|p| (p[0][2..].to_string(), p[1][2..].to_string()))
+        .collect()
+}
+
+/// `scriptor` (pcsc-tools) runs the recorded border check and gets the recorded answers.
+fn scriptor(w: &World) -> Result<()> {
+    let image = w.personalized_image("scriptor")?;
+    let card = w.insert(0, &image, Interface::Contact)?;
+    let script = w.dir.join("border.scriptor");
+    let exchanges = recorded_border_check();
+    let commands: String = exchanges.iter().map(|(c, _)| format!("{c}\n")).collect();
+    std::fs::write(&script, commands)?;
+    let out = Command::new("scriptor")
+        .args(["-r", &card.reader.to_string_lossy()])
+        .arg(&script)
+        .output()
+        .context("cannot run scriptor (Debian package pcsc-tools)")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    ensure!(out.status.success(), "scriptor failed: {text}");
+    // scriptor prints "< 7F 70 82 ..." wrapped at 16 bytes: compare without the spacing.
+    let packed: String = text
+        .lines()
+        .filter(|l| !l.starts_with('>'))
+        .map(|l| l.trim_start_matches("< ").replace(' ', ""))
+        .collect();
+    for (command, response) in &exchanges {
+        ensure!(
+            packed.contains(response.as_str()),
+            "scriptor: {command} did not get {response}:\n{text}"
+        );
+    }
+    Ok(())
+}
+
+/// pyscard runs the border check; its answers are the recorded ones, byte for byte.
+fn pyscard(w: &World) -> Result<()> {
+    let image = w.personalized_image("pyscard")?;
+    let card = w.insert(1, &image, Interface::Contact)?;
+    let out = Command::new("/usr/bin/python3")
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("pcsc/border_check.py"))
+        .arg(card.reader.to_string_lossy().as_ref())
+        .arg(hex::encode_upper(transcript::CHALLENGE))
+        .output()
+        .context("cannot run python3 (Debian package python3-pyscard)")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    ensure!(
+        out.status.success(),
+        "pyscard failed: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected: String = recorded_border_check()
+        .iter()
+        .map(|(c, r)| format!("> {c}\n< {r}\n"))
+        .collect();
+    let atr = hex::encode_upper(card_applet_sim::applet::ATR_CONTACT);
+    ensure!(
+        text == format!("{expected}ATR {atr}\n"),
+        "pyscard saw:\n{text}expected:\n{expected}"
+    );
+    Ok(())
+}
+
+/// `pcsc_scan` and `opensc-tool` read both personalities' ATRs.
+fn atr_tools(w: &World) -> Result<()> {
+    let image = w.personalized_image("atr")?;
+    let contact = w.insert(0, &image, Interface::Contact)?;
+    let contactless_image = w.personalized_image("atr-contactless")?;
+    let contactless = w.insert(1, &contactless_image, Interface::Contactless)?;
+    let spaced = |atr: &[u8]| {
+        atr.iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let out = Command::new("pcsc_scan")
+        .args(["-c", "-n"])
+        .output()
+        .context("cannot run pcsc_scan (Debian package pcsc-tools)")?;
+    let scan = String::from_utf8_lossy(&out.stdout);
+    for atr in [
+        card_applet_sim::applet::ATR_CONTACT.as_slice(),
+        card_applet_sim::applet::ATR_CONTACTLESS.as_slice(),
+    ] {
+        ensure!(
+            scan.contains(&spaced(atr)),
+            "pcsc_scan lacks {}:\n{scan}",
+            spaced(atr)
+        );
+    }
+    for (index, atr) in [
+        (0, card_applet_sim::applet::ATR_CONTACT.as_slice()),
+        (1, card_applet_sim::applet::ATR_CONTACTLESS.as_slice()),
+    ] {
+        let out = Command::new("opensc-tool")
+            .args(["--reader", &index.to_string(), "--atr"])
+            .output()
+            .context("cannot run opensc-tool (Debian package opensc)")?;
+        let text = String::from_utf8_lossy(&out.stdout).to_uppercase();
+        let expected = atr
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":");
+        ensure!(
+            text.contains(&expected),
+            "opensc-tool reader {index}: {text}"
+        );
+    }
+    // Contactless works the same for the host.
+    let mut connection = w.connect(&contactless)?;
+    let reading = Session::new(&mut connection).read_for_border_check(challenge(4))?;
+    ensure!(w.verify(&reading, reading.proof()).status == Status::Valid);
+    drop(contact);
+    Ok(())
+}
+
+fn boundary_apdus() -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for len in 4..=12usize {
+        for fill in [0x00u8, 0xFF, 0x80, 0x01] {
+            let mut apdu = vec![fill; len];
+            apdu[1] = [0xA4, 0xB0, 0x88, 0x84, 0x82, 0x47, 0xE2, 0xF0][len % 8];
+            out.push(apdu);
+        }
+    }
+    for lc in [0usize, 1, 5, 16, 64, 255, 256, 300, 4096] {
+        for (cla, ins) in [(0x00, 0xA4), (0x00, 0x88), (0x80, 0xE2), (0x00, 0x82)] {
+            let mut short = vec![cla, ins, 0, 0, lc as u8];
+            short.extend(std::iter::repeat_n(0x5A, lc.min(255)));
+            out.push(short.clone());
+            short.push(0);
+            out.push(short);
+            let mut extended = vec![cla, ins, 0, 0, 0, (lc >> 8) as u8, lc as u8];
+            extended.extend(std::iter::repeat_n(0xA5, lc));
+            extended.extend([0, 0]);
+            out.push(extended);
+        }
+    }
+    for p1 in [0x00, 0x7F, 0x80, 0x81, 0x82, 0x9F, 0xFF] {
+        for p2 in [0x00, 0x01, 0xFF] {
+            out.push(vec![0x00, 0xB0, p1, p2, 0x00]);
+            out.push(vec![0x00, 0xB0, p1, p2, 0x00, 0x00, 0x00]);
+        }
+    }
+    out
+}
+
+/// Thousands of random and boundary APDUs through pcscd: every one answered with a status
+/// word, the card's memory unchanged, and the border check still Valid afterwards.
+fn apdu_storm(w: &World) -> Result<()> {
+    let image = w.personalized_image("storm")?;
+    let before = std::fs::read(&image)?;
+    let mut card = w.insert(0, &image, Interface::Contact)?;
+    let mut connection = w.connect(&card)?;
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(0x5707);
+    let mut apdus = boundary_apdus();
+    for _ in 0..3000 {
+        let len = match rng.next_u32() % 4 {
+            0 => 4 + rng.next_u32() as usize % 4,
+            1 => 5 + rng.next_u32() as usize % 32,
+            2 => 5 + rng.next_u32() as usize % 300,
+            _ => 5 + rng.next_u32() as usize % 2000,
+        };
+        let mut apdu = vec![0u8; len];
+        rng.fill_bytes(&mut apdu);
+        // Half the time a class and instruction the card knows, to get past the first checks.
+        if rng.next_u32() % 2 == 0 {
+            apdu[0] = [0x00, 0x80][rng.next_u32() as usize % 2];
+            apdu[1] = [0xA4, 0xB0, 0x88, 0x84, 0x82, 0x47, 0xE2, 0xF0][rng.next_u32() as usize % 8];
+        }
+        apdus.push(apdu);
+    }
+    let (mut answered, mut refused_by_pcscd) = (0, 0);
+    let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
+    for apdu in &apdus {
+        match connection.transmit(apdu, &mut buf) {
+            Ok(response) => {
+                ensure!(response.len() >= 2, "{}: no status word", hex::encode(apdu));
+                answered += 1;
+            }
+            // pcsc-lite refuses some lengths itself (under 4 bytes, over its buffer).
+            Err(pcsc::Error::InvalidParameter | pcsc::Error::InsufficientBuffer) => {
+                refused_by_pcscd += 1
+            }
+            Err(e) => bail!("{}: {e}", hex::encode(apdu)),
+        }
+    }
+    ensure!(answered >= 3000, "only {answered} answered");
+    ensure!(card.child.try_wait()?.is_none(), "the card process died");
+    ensure!(
+        std::fs::read(&image)? == before,
+        "the storm changed the card"
+    );
+    let reading = Session::new(&mut connection).read_for_border_check(challenge(5))?;
+    let verdict = w.verify(&reading, reading.proof());
+    ensure!(verdict.status == Status::Valid, "{verdict:?}");
+    eprintln!(
+        "    storm: {} APDUs, {answered} answered, {refused_by_pcscd} refused by pcsc-lite",
+        apdus.len()
+    );
+    Ok(())
+}
+
+/// A record copied into another chip fails the chip proof; a proof replayed for a new
+/// challenge fails; a card refuses to store a record made for another chip.
+fn clone_and_replay(w: &World) -> Result<()> {
+    let genuine = InProcessCard::personalized(&w.fixture);
+    let mut clone = genuine.applet.card().clone();
+    clone.serial = *b"CLONE-01";
+    clone.chip_private_key = Some(*b"another chip key, 32 bytes long!");
+    let image = w.image("clone", &clone)?;
+    let card = w.insert(1, &image, Interface::Contact)?;
+    let mut connection = w.connect(&card)?;
+    let reading = Session::new(&mut connection).read_for_border_check(challenge(6))?;
+    let verdict = w.verify(&reading, reading.proof());
+    ensure!(
+        verdict.status == Status::Invalid(InvalidReason::ChipProofFailed),
+        "clone: {verdict:?}"
+    );
+    drop(card);
+
+    let image = w.personalized_image("replay")?;
+    let card = w.insert(1, &image, Interface::Contact)?;
+    let mut connection = w.connect(&card)?;
+    let old = Session::new(&mut connection).read_for_border_check(challenge(7))?;
+    ensure!(w.verify(&old, old.proof()).status == Status::Valid);
+    let new_challenge = challenge(8);
+    let replayed = ChipProof {
+        challenge: &new_challenge,
+        signature: old.signature.as_ref().unwrap(),
+    };
+    let verdict = w.verify(&old, Some(replayed));
+    ensure!(
+        verdict.status == Status::Invalid(InvalidReason::ChipProofFailed),
+        "replay: {verdict:?}"
+    );
+    drop(card);
+
+    // The genuine record offered to a blank card: 6A80, nothing stored.
+    let blank = w.image(
+        "copy-target",
+        &CardImage::blank(*b"COPY-TGT", &personalization_key().public_key()),
+    )?;
+    let card = w.insert(1, &blank, Interface::Contact)?;
+    let mut connection = w.connect(&card)?;
+    let copied = genuine.applet.card().record.clone().unwrap();
+    let result =
+        Session::new(&mut connection).personalize(&personalization_key(), |_| Ok(copied), None);
+    let message = format!("{:#}", result.err().context("a foreign record was stored")?);
+    ensure!(message.contains("6A80"), "{message}");
+    ensure!(CardImage::read(&blank)?.record.is_none());
+    Ok(())
+}
+
+/// Cards in two slots at once answer as themselves.
+fn several_slots(w: &World) -> Result<()> {
+    let key = personalization_key().public_key();
+    let a = w.image("slot-a", &CardImage::blank(*b"SLOT-AAA", &key))?;
+    let b = w.image("slot-b", &CardImage::blank(*b"SLOT-BBB", &key))?;
+    let card_a = w.insert(0, &a, Interface::Contact)?;
+    let card_b = w.insert(1, &b, Interface::Contactless)?;
+    for (card, serial) in [(&card_a, b"SLOT-AAA"), (&card_b, b"SLOT-BBB")] {
+        let mut connection = w.connect(card)?;
+        let info = Session::new(&mut connection).select_info()?;
+        ensure!(&info.serial == serial && !info.locked, "{info:?}");
+    }
+    Ok(())
+}
+
+/// `reader-host verify --card` through pcscd: the exit status is the verdict.
+fn reader_host_cli(w: &World) -> Result<()> {
+    let image = w.personalized_image("cli")?;
+    let card = w.insert(1, &image, Interface::Contact)?;
+    let list = w.dir.join("trust.list");
+    std::fs::write(&list, w.fixture.list())?;
+    let root = w.dir.join("root.pub.pem");
+    std::fs::write(&root, w.fixture.root.public_pem()?)?;
+    let out = Command::new(&w.reader_bin)
+        .args([
+            "verify",
+            "--card",
+            "--reader",
+            &card.reader.to_string_lossy(),
+        ])
+        .arg("--trust-list")
+        .arg(&list)
+        .arg("--root-key")
+        .arg(&root)
+        .arg("--at")
+        .arg(issuer::list::format_rfc3339(w.fixture.now))
+        .arg("--json")
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    ensure!(
+        out.status.code() == Some(0),
+        "{:?}: {text}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_str(&text)?;
+    ensure!(json["status"] == "valid", "{json}");
+    ensure!(json["chip_authenticated"] == true, "{json}");
+    // No card in an empty slot: exit 66 after --wait.
+    let out = Command::new(&w.reader_bin)
+        .args([
+            "verify",
+            "--card",
+            "--reader",
+            &w.sandbox.reader_name(0),
+            "--wait",
+            "0.5",
+        ])
+        .arg("--trust-list")
+        .arg(&list)
+        .arg("--root-key")
+        .arg(&root)
+        .output()?;
+    ensure!(out.status.code() == Some(66), "{:?}", out.status);
+    Ok(())
+}
+
+type PcscCheck = fn(&World) -> Result<()>;
+
+const CHECKS: &[(&str, PcscCheck)] = &[
+    ("border_check", border_check),
+    ("personalization", personalization),
+    ("scriptor", scriptor),
+    ("pyscard", pyscard),
+    ("atr_tools", atr_tools),
+    ("apdu_storm", apdu_storm),
+    ("clone_and_replay", clone_and_replay),
+    ("several_slots", several_slots),
+    ("reader_host_cli", reader_host_cli),
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // `cargo test -- --list` and filters, as far as a plain main goes.
+    if args.iter().any(|a| a == "--list") {
+        for (name, _) in CHECKS {
+            println!("{name}: test");
+        }
+        return ExitCode::SUCCESS;
+    }
+    if !sandbox::is_isolated() {
+        // Build the programs outside: inside there is no network, and nothing to wait for.
+        let bins = build("card-applet-sim").and_then(|c| Ok((c, build("reader-host")?)));
+        let (card_bin, reader_bin) = match bins {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("pcsc: {e:#}");
+                return ExitCode::FAILURE;
+            }
+        };
+        std::env::set_var(CARD_BIN_ENV, card_bin);
+        std::env::set_var(READER_BIN_ENV, reader_bin);
+    }
+    match sandbox::reexec_isolated() {
+        Ok(Some(status)) => return ExitCode::from(status.code().unwrap_or(1) as u8),
+        Ok(None) => {}
+        Err(e) => {
+            eprintln!("pcsc: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let world = Sandbox::start(tmp.path()).and_then(|sandbox| {
+        Ok(World {
+            sandbox,
+            dir: tmp.path().to_path_buf(),
+            card_bin: std::env::var_os(CARD_BIN_ENV).context(CARD_BIN_ENV)?.into(),
+            reader_bin: std::env::var_os(READER_BIN_ENV)
+                .context(READER_BIN_ENV)?
+                .into(),
+            fixture: Fixture::new(),
+            ctx: pcsc_reader::establish()?,
+        })
+    });
+    let world = match world {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("pcsc: cannot start the sandbox: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut failed = Vec::new();
+    let selected: Vec<_> = CHECKS
+        .iter()
+        .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str())))
+        .collect();
+    println!(
+        "\nrunning {} PC/SC checks in a private pcscd",
+        selected.len()
+    );
+    for (name, check) in &selected {
+        match check(&world) {
+            Ok(()) => println!("test {name} ... ok"),
+            Err(e) => {
+                println!("test {name} ... FAILED\n    {e:#}");
+                failed.push(*name);
+            }
+        }
+    }
+    println!(
+        "\ntest result: {}. {} passed; {} failed",
+        if failed.is_empty() { "ok" } else { "FAILED" },
+        selected.len() - failed.len(),
+        failed.len()
+    );
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
