@@ -215,3 +215,147 @@ pub mod transcript {
         std::fs::write(dir.join("border-check.apdu"), border_check(&fixture))
     }
 }
+
+/// A private pcscd with the card program ready to insert, for the PC/SC tests and
+/// benchmarks (see `card_applet_sim::sandbox`).
+pub mod pcsc_world {
+    use std::ffi::CString;
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, ExitCode, Stdio};
+    use std::time::Duration;
+
+    use anyhow::{ensure, Context, Result};
+    use card_applet_sim::sandbox::{self, Sandbox};
+    use card_applet_sim::{CardImage, Interface};
+    use reader_host::pcsc_reader;
+
+    use super::Fixture;
+
+    const CARD_BIN_ENV: &str = "STAY_TESTS_CARD_BIN";
+    const READER_BIN_ENV: &str = "STAY_TESTS_READER_BIN";
+
+    fn build(name: &str, release: bool) -> Result<PathBuf> {
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.args(["build", "--quiet", "-p", name, "--bin", name])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if release {
+            cmd.arg("--release");
+        }
+        ensure!(cmd.status()?.success(), "cannot build {name}");
+        let profile = if release { "release" } else { "debug" };
+        Ok(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../target/{profile}/{name}")))
+    }
+
+    /// A card process in a vpcd slot; taken out of the reader when dropped.
+    pub struct InsertedCard {
+        pub child: Child,
+        pub reader: CString,
+    }
+
+    impl Drop for InsertedCard {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    pub struct World {
+        pub sandbox: Sandbox,
+        pub dir: PathBuf,
+        _tmp: tempfile::TempDir,
+        pub card_bin: PathBuf,
+        pub reader_bin: PathBuf,
+        pub fixture: Fixture,
+        pub ctx: pcsc::Context,
+    }
+
+    impl World {
+        /// Call first in `main`. Outside the sandbox: builds the card and reader programs
+        /// (inside there is no network), runs this program again inside, and returns its
+        /// exit status as `Err`. Inside: starts pcscd and returns the world.
+        pub fn enter(release: bool) -> Result<World, ExitCode> {
+            let fail = |e: anyhow::Error| {
+                eprintln!("pcsc sandbox: {e:#}");
+                ExitCode::FAILURE
+            };
+            if !sandbox::is_isolated() {
+                let card_bin = build("card-applet-sim", release).map_err(fail)?;
+                let reader_bin = build("reader-host", release).map_err(fail)?;
+                std::env::set_var(CARD_BIN_ENV, card_bin);
+                std::env::set_var(READER_BIN_ENV, reader_bin);
+            }
+            if let Some(status) = sandbox::reexec_isolated().map_err(fail)? {
+                return Err(ExitCode::from(status.code().unwrap_or(1) as u8));
+            }
+            let tmp = tempfile::tempdir().map_err(|e| fail(e.into()))?;
+            let world = Sandbox::start(tmp.path()).and_then(|sandbox| {
+                Ok(World {
+                    sandbox,
+                    dir: tmp.path().to_path_buf(),
+                    card_bin: std::env::var_os(CARD_BIN_ENV).context(CARD_BIN_ENV)?.into(),
+                    reader_bin: std::env::var_os(READER_BIN_ENV)
+                        .context(READER_BIN_ENV)?
+                        .into(),
+                    fixture: Fixture::new(),
+                    ctx: pcsc_reader::establish()?,
+                    _tmp: tmp,
+                })
+            });
+            world.map_err(fail)
+        }
+
+        /// Writes `image` as `NAME.json` in the world's directory.
+        pub fn image(&self, name: &str, image: &CardImage) -> Result<PathBuf> {
+            let path = self.dir.join(format!("{name}.json"));
+            image.write(&path)?;
+            Ok(path)
+        }
+
+        /// Starts `card-applet-sim` on `image` in `slot` and waits until pcscd sees it.
+        pub fn insert_card(
+            &self,
+            slot: usize,
+            image: &Path,
+            interface: Interface,
+        ) -> Result<InsertedCard> {
+            self.insert_with(slot, image, interface, &[])
+        }
+
+        pub fn insert_with(
+            &self,
+            slot: usize,
+            image: &Path,
+            interface: Interface,
+            args: &[&str],
+        ) -> Result<InsertedCard> {
+            // The previous card in this slot may have just left: let pcscd see it go first.
+            let reader = CString::new(self.sandbox.reader_name(slot))?;
+            pcsc_reader::wait_for_removal(&self.ctx, &reader, Duration::from_secs(20))?;
+            let mut cmd = Command::new(&self.card_bin);
+            cmd.arg("--image")
+                .arg(image)
+                .args(["--vpcd", &self.sandbox.vpcd_addr(slot)])
+                .args(args)
+                .stderr(if std::env::var_os("STAY_TESTS_CARD_LOG").is_some() {
+                    Stdio::inherit()
+                } else {
+                    Stdio::null()
+                });
+            if interface == Interface::Contactless {
+                cmd.arg("--contactless");
+            }
+            let child = cmd.spawn().context("cannot start card-applet-sim")?;
+            let card = InsertedCard { child, reader };
+            let name = card.reader.to_string_lossy().into_owned();
+            pcsc_reader::wait_for_card(&self.ctx, Some(&name), Duration::from_secs(20))
+                .with_context(|| {
+                    format!("card in {name}; pcscd log:\n{}", self.sandbox.log_text())
+                })?;
+            Ok(card)
+        }
+
+        pub fn connect(&self, card: &InsertedCard) -> Result<pcsc::Card> {
+            pcsc_reader::connect(&self.ctx, &card.reader)
+        }
+    }
+}

@@ -6,97 +6,30 @@
 //! A plain `main` (harness = false): the binary first re-runs itself inside the namespaces,
 //! then runs each check in turn against one pcscd, and exits non-zero if any failed.
 
-use std::ffi::CString;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
-use std::time::Duration;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
 
 use anyhow::{bail, ensure, Context, Result};
-use card_applet_sim::sandbox::{self, Sandbox};
 use card_applet_sim::{CardImage, Interface};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use reader_host::card::{ChipReading, Session};
-use reader_host::pcsc_reader;
 use stay_core::{
     Check, ChipProof, InvalidReason, Policy, Presentation, Role, Status, TrustList, Verdict,
 };
 use stay_tests::card::{personalization_key, InProcessCard};
+use stay_tests::pcsc_world::World;
 use stay_tests::{transcript, Fixture};
 
-const CARD_BIN_ENV: &str = "STAY_TESTS_CARD_BIN";
-const READER_BIN_ENV: &str = "STAY_TESTS_READER_BIN";
-
-fn build(name: &str) -> Result<PathBuf> {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", name, "--bin", name])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()?;
-    ensure!(status.success(), "cannot build {name}");
-    Ok(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../target/debug/{name}")))
+/// The fixture-specific helpers of these checks.
+trait FixtureWorld {
+    fn personalized_image(&self, name: &str) -> Result<PathBuf>;
+    fn verify<'r>(&self, reading: &'r ChipReading, proof: Option<ChipProof<'_>>) -> Verdict<'r>;
 }
 
-/// A card process in a vpcd slot; pulled out of the reader when dropped.
-struct InsertedCard {
-    child: Child,
-    reader: CString,
-}
-
-impl Drop for InsertedCard {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct World {
-    sandbox: Sandbox,
-    dir: PathBuf,
-    card_bin: PathBuf,
-    reader_bin: PathBuf,
-    fixture: Fixture,
-    ctx: pcsc::Context,
-}
-
-impl World {
-    fn image(&self, name: &str, image: &CardImage) -> Result<PathBuf> {
-        let path = self.dir.join(format!("{name}.json"));
-        image.write(&path)?;
-        Ok(path)
-    }
-
+impl FixtureWorld for World {
     fn personalized_image(&self, name: &str) -> Result<PathBuf> {
         let card = InProcessCard::personalized(&self.fixture);
         self.image(name, card.applet.card())
-    }
-
-    fn insert(&self, slot: usize, image: &Path, interface: Interface) -> Result<InsertedCard> {
-        // The previous card in this slot may have just left: let pcscd see it go first.
-        let reader = CString::new(self.sandbox.reader_name(slot))?;
-        pcsc_reader::wait_for_removal(&self.ctx, &reader, Duration::from_secs(20))?;
-        let mut cmd = Command::new(&self.card_bin);
-        cmd.arg("--image")
-            .arg(image)
-            .args(["--vpcd", &self.sandbox.vpcd_addr(slot)])
-            .stderr(if std::env::var_os("STAY_TESTS_CARD_LOG").is_some() {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
-            });
-        if interface == Interface::Contactless {
-            cmd.arg("--contactless");
-        }
-        let child = cmd.spawn().context("cannot start card-applet-sim")?;
-        let card = InsertedCard { child, reader };
-        let reader = card.reader.to_string_lossy().into_owned();
-        pcsc_reader::wait_for_card(&self.ctx, Some(&reader), Duration::from_secs(20))
-            .with_context(|| {
-                format!("card in {reader}; pcscd log:\n{}", self.sandbox.log_text())
-            })?;
-        Ok(card)
-    }
-
-    fn connect(&self, card: &InsertedCard) -> Result<pcsc::Card> {
-        pcsc_reader::connect(&self.ctx, &card.reader)
     }
 
     fn verify<'r>(&self, reading: &'r ChipReading, proof: Option<ChipProof<'_>>) -> Verdict<'r> {
@@ -126,7 +59,7 @@ fn challenge(seed: u64) -> [u8; 16] {
 /// record through short reads.
 fn border_check(w: &World) -> Result<()> {
     let image = w.personalized_image("border")?;
-    let card = w.insert(0, &image, Interface::Contact)?;
+    let card = w.insert_card(0, &image, Interface::Contact)?;
     let mut connection = w.connect(&card)?;
     let mut session = Session::new(&mut connection);
     let reading = session.read_for_border_check(challenge(1))?;
@@ -161,7 +94,7 @@ fn personalization(w: &World) -> Result<()> {
         &CardImage::blank(*b"PERSO-01", &personalization_key().public_key()),
     )?;
     {
-        let card = w.insert(1, &image, Interface::Contact)?;
+        let card = w.insert_card(1, &image, Interface::Contact)?;
         let mut connection = w.connect(&card)?;
         stay_tests::card::personalize(&mut connection, &w.fixture)?;
         let info = Session::new(&mut connection).select_info()?;
@@ -169,7 +102,7 @@ fn personalization(w: &World) -> Result<()> {
     }
     let stored = CardImage::read(&image)?;
     ensure!(stored.locked && stored.record.is_some(), "{stored:?}");
-    let card = w.insert(1, &image, Interface::Contact)?;
+    let card = w.insert_card(1, &image, Interface::Contact)?;
     let mut connection = w.connect(&card)?;
     let reading = Session::new(&mut connection).read_for_border_check(challenge(3))?;
     let verdict = w.verify(&reading, reading.proof());
@@ -197,7 +130,7 @@ fn recorded_border_check() -> Vec<(String, String)> {
 /// `scriptor` (pcsc-tools) runs the recorded border check and gets the recorded answers.
 fn scriptor(w: &World) -> Result<()> {
     let image = w.personalized_image("scriptor")?;
-    let card = w.insert(0, &image, Interface::Contact)?;
+    let card = w.insert_card(0, &image, Interface::Contact)?;
     let script = w.dir.join("border.scriptor");
     let exchanges = recorded_border_check();
     let commands: String = exchanges.iter().map(|(c, _)| format!("{c}\n")).collect();
@@ -227,7 +160,7 @@ fn scriptor(w: &World) -> Result<()> {
 /// pyscard runs the border check; its answers are the recorded ones, byte for byte.
 fn pyscard(w: &World) -> Result<()> {
     let image = w.personalized_image("pyscard")?;
-    let card = w.insert(1, &image, Interface::Contact)?;
+    let card = w.insert_card(1, &image, Interface::Contact)?;
     let out = Command::new("/usr/bin/python3")
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("pcsc/border_check.py"))
         .arg(card.reader.to_string_lossy().as_ref())
@@ -255,9 +188,9 @@ fn pyscard(w: &World) -> Result<()> {
 /// `pcsc_scan` and `opensc-tool` read both personalities' ATRs.
 fn atr_tools(w: &World) -> Result<()> {
     let image = w.personalized_image("atr")?;
-    let contact = w.insert(0, &image, Interface::Contact)?;
+    let contact = w.insert_card(0, &image, Interface::Contact)?;
     let contactless_image = w.personalized_image("atr-contactless")?;
-    let contactless = w.insert(1, &contactless_image, Interface::Contactless)?;
+    let contactless = w.insert_card(1, &contactless_image, Interface::Contactless)?;
     let spaced = |atr: &[u8]| {
         atr.iter()
             .map(|b| format!("{b:02X}"))
@@ -342,7 +275,7 @@ fn boundary_apdus() -> Vec<Vec<u8>> {
 fn apdu_storm(w: &World) -> Result<()> {
     let image = w.personalized_image("storm")?;
     let before = std::fs::read(&image)?;
-    let mut card = w.insert(0, &image, Interface::Contact)?;
+    let mut card = w.insert_card(0, &image, Interface::Contact)?;
     let mut connection = w.connect(&card)?;
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(0x5707);
     let mut apdus = boundary_apdus();
@@ -401,7 +334,7 @@ fn clone_and_replay(w: &World) -> Result<()> {
     clone.serial = *b"CLONE-01";
     clone.chip_private_key = Some(*b"another chip key, 32 bytes long!");
     let image = w.image("clone", &clone)?;
-    let card = w.insert(1, &image, Interface::Contact)?;
+    let card = w.insert_card(1, &image, Interface::Contact)?;
     let mut connection = w.connect(&card)?;
     let reading = Session::new(&mut connection).read_for_border_check(challenge(6))?;
     let verdict = w.verify(&reading, reading.proof());
@@ -412,7 +345,7 @@ fn clone_and_replay(w: &World) -> Result<()> {
     drop(card);
 
     let image = w.personalized_image("replay")?;
-    let card = w.insert(1, &image, Interface::Contact)?;
+    let card = w.insert_card(1, &image, Interface::Contact)?;
     let mut connection = w.connect(&card)?;
     let old = Session::new(&mut connection).read_for_border_check(challenge(7))?;
     ensure!(w.verify(&old, old.proof()).status == Status::Valid);
@@ -433,7 +366,7 @@ fn clone_and_replay(w: &World) -> Result<()> {
         "copy-target",
         &CardImage::blank(*b"COPY-TGT", &personalization_key().public_key()),
     )?;
-    let card = w.insert(1, &blank, Interface::Contact)?;
+    let card = w.insert_card(1, &blank, Interface::Contact)?;
     let mut connection = w.connect(&card)?;
     let copied = genuine.applet.card().record.clone().unwrap();
     let result =
@@ -449,8 +382,8 @@ fn several_slots(w: &World) -> Result<()> {
     let key = personalization_key().public_key();
     let a = w.image("slot-a", &CardImage::blank(*b"SLOT-AAA", &key))?;
     let b = w.image("slot-b", &CardImage::blank(*b"SLOT-BBB", &key))?;
-    let card_a = w.insert(0, &a, Interface::Contact)?;
-    let card_b = w.insert(1, &b, Interface::Contactless)?;
+    let card_a = w.insert_card(0, &a, Interface::Contact)?;
+    let card_b = w.insert_card(1, &b, Interface::Contactless)?;
     for (card, serial) in [(&card_a, b"SLOT-AAA"), (&card_b, b"SLOT-BBB")] {
         let mut connection = w.connect(card)?;
         let info = Session::new(&mut connection).select_info()?;
@@ -462,7 +395,7 @@ fn several_slots(w: &World) -> Result<()> {
 /// `reader-host verify --card` through pcscd: the exit status is the verdict.
 fn reader_host_cli(w: &World) -> Result<()> {
     let image = w.personalized_image("cli")?;
-    let card = w.insert(1, &image, Interface::Contact)?;
+    let card = w.insert_card(1, &image, Interface::Contact)?;
     let list = w.dir.join("trust.list");
     std::fs::write(&list, w.fixture.list())?;
     let root = w.dir.join("root.pub.pem");
@@ -534,47 +467,10 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    if !sandbox::is_isolated() {
-        // Build the programs outside: inside there is no network, and nothing to wait for.
-        let bins = build("card-applet-sim").and_then(|c| Ok((c, build("reader-host")?)));
-        let (card_bin, reader_bin) = match bins {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("pcsc: {e:#}");
-                return ExitCode::FAILURE;
-            }
-        };
-        std::env::set_var(CARD_BIN_ENV, card_bin);
-        std::env::set_var(READER_BIN_ENV, reader_bin);
-    }
-    match sandbox::reexec_isolated() {
-        Ok(Some(status)) => return ExitCode::from(status.code().unwrap_or(1) as u8),
-        Ok(None) => {}
-        Err(e) => {
-            eprintln!("pcsc: {e:#}");
-            return ExitCode::FAILURE;
-        }
-    }
     let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-    let tmp = tempfile::tempdir().expect("temporary directory");
-    let world = Sandbox::start(tmp.path()).and_then(|sandbox| {
-        Ok(World {
-            sandbox,
-            dir: tmp.path().to_path_buf(),
-            card_bin: std::env::var_os(CARD_BIN_ENV).context(CARD_BIN_ENV)?.into(),
-            reader_bin: std::env::var_os(READER_BIN_ENV)
-                .context(READER_BIN_ENV)?
-                .into(),
-            fixture: Fixture::new(),
-            ctx: pcsc_reader::establish()?,
-        })
-    });
-    let world = match world {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("pcsc: cannot start the sandbox: {e:#}");
-            return ExitCode::FAILURE;
-        }
+    let world = match World::enter(false) {
+        Ok(world) => world,
+        Err(code) => return code,
     };
     let mut failed = Vec::new();
     let selected: Vec<_> = CHECKS
