@@ -1,0 +1,129 @@
+//! The card through pcscd + vpcd, timed: one APDU, and a whole border check (card part,
+//! then with the verification), with TCP_QUICKACK re-armed on the card side and without.
+//! Beside ours, pyscard's SELECT round trip against the same card in the same run.
+//!
+//! `cargo bench -p stay-tests --bench pcsc` (also run by `cargo xtask bench`); runs in its
+//! own private pcscd like the PC/SC tests. Prints Markdown rows for docs/performance.md.
+
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Result};
+use card_applet_sim::Interface;
+use reader_host::card::{fresh_challenge, Session};
+use stay_core::apdu::{Command as Apdu, AID};
+use stay_core::{Check, Policy, Presentation, Role, Status, TrustList};
+use stay_tests::card::InProcessCard;
+use stay_tests::pcsc_world::World;
+
+struct Stats {
+    median: Duration,
+    p90: Duration,
+}
+
+fn stats(mut times: Vec<Duration>) -> Stats {
+    times.sort();
+    Stats {
+        median: times[times.len() / 2],
+        p90: times[times.len() * 9 / 10],
+    }
+}
+
+fn micros(d: Duration) -> String {
+    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+}
+
+fn time<F: FnMut() -> Result<()>>(rounds: usize, mut f: F) -> Result<Stats> {
+    f()?; // warm-up
+    let mut times = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let start = Instant::now();
+        f()?;
+        times.push(start.elapsed());
+    }
+    Ok(stats(times))
+}
+
+fn run(w: &World) -> Result<()> {
+    let card = InProcessCard::personalized(&w.fixture);
+    let image = w.image("bench", card.applet.card())?;
+    let list_bytes = w.fixture.list();
+    let root = w.fixture.root.public_key();
+    let list = TrustList::load(&list_bytes, &root, None)
+        .map_err(|e| anyhow::anyhow!("fixture list: {e}"))?;
+    let mut select = vec![0u8; 13];
+    Apdu::new(0x00, 0xA4, 0x04, 0x0C, &AID).write(&mut select);
+    println!("| Measure | QUICKACK on: median (p90) | QUICKACK off: median (p90) |");
+    println!("|---|---|---|");
+    let mut rows: Vec<(String, Vec<String>)> = vec![
+        ("one APDU (SELECT), our host".into(), vec![]),
+        ("border check, card part (3 APDUs)".into(), vec![]),
+        ("border check, card part + verify (tap to verdict)".into(), vec![]),
+        ("one APDU (SELECT), pyscard (peer)".into(), vec![]),
+    ];
+    for quickack in [true, false] {
+        let args: &[&str] = if quickack { &[] } else { &["--no-quickack"] };
+        let inserted = w.insert_with(0, &image, Interface::Contact, args)?;
+        let mut connection = w.connect(&inserted)?;
+        let (apdus, checks) = if quickack { (2000, 300) } else { (40, 15) };
+        let mut buf = vec![0u8; 258];
+        let apdu = time(apdus, || {
+            let response = connection.transmit(&select, &mut buf)?;
+            ensure!(response == [0x90, 0x00]);
+            Ok(())
+        })?;
+        let card_part = time(checks, || {
+            Session::new(&mut connection).read_for_border_check(fresh_challenge())?;
+            Ok(())
+        })?;
+        let full = time(checks, || {
+            let reading = Session::new(&mut connection).read_for_border_check(fresh_challenge())?;
+            let verdict = stay_core::verify(
+                &reading.record,
+                &list,
+                &Check {
+                    now: w.fixture.now,
+                    role: Role::Border,
+                    presentation: Presentation::Chip {
+                        proof: reading.proof(),
+                    },
+                    policy: &Policy::DEFAULT,
+                },
+            );
+            ensure!(verdict.status == Status::Valid);
+            Ok(())
+        })?;
+        drop(connection);
+        let peer = Command::new("/usr/bin/python3")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/pcsc/select_loop.py"))
+            .arg(inserted.reader.to_string_lossy().as_ref())
+            .arg(apdus.to_string())
+            .output()?;
+        ensure!(peer.status.success(), "{}", String::from_utf8_lossy(&peer.stderr));
+        let peer = String::from_utf8_lossy(&peer.stdout);
+        let (median, p90) = peer.trim().split_once(' ').unwrap_or(("?", "?"));
+        for (row, s) in rows.iter_mut().zip([apdu, card_part, full]) {
+            row.1.push(format!("{} ({})", micros(s.median), micros(s.p90)));
+        }
+        rows[3].1.push(format!("{median} µs ({p90} µs)"));
+        drop(inserted);
+    }
+    for (name, cells) in rows {
+        println!("| {name} | {} |", cells.join(" | "));
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let world = match World::enter(true) {
+        Ok(world) => world,
+        Err(code) => return code,
+    };
+    match run(&world) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pcsc bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
