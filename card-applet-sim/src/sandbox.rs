@@ -33,6 +33,14 @@ pub fn reexec_isolated() -> Result<Option<ExitStatus>> {
         return Ok(None);
     }
     let exe = std::env::current_exe().context("cannot find this program")?;
+    let mut me = Command::new(exe);
+    me.args(std::env::args_os().skip(1));
+    run_isolated(&me).map(Some)
+}
+
+/// Runs `command` inside new mount, network and PID namespaces (where it can call
+/// [`Sandbox::start`]) and returns its exit status.
+pub fn run_isolated(command: &Command) -> Result<ExitStatus> {
     let status = Command::new("unshare")
         .args([
             "--mount",
@@ -45,14 +53,20 @@ pub fn reexec_isolated() -> Result<Option<ExitStatus>> {
             "private",
             "--",
         ])
-        .arg(exe)
-        .args(std::env::args_os().skip(1))
+        .arg(command.get_program())
+        .args(command.get_args())
+        .envs(
+            command
+                .get_envs()
+                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
+        )
         .env(SANDBOX_ENV, "1")
+        .current_dir(command.get_current_dir().unwrap_or(Path::new(".")))
         .status()
         .context(
             "cannot run unshare (util-linux); the PC/SC sandbox needs root or user namespaces",
         )?;
-    Ok(Some(status))
+    Ok(status)
 }
 
 /// pcscd with one vpcd reader of two slots, on private loopback.
@@ -144,6 +158,19 @@ impl Sandbox {
                 "pcscd did not become ready ({status:?}); its log:\n{}",
                 sandbox.log_text()
             );
+        }
+        // A client that came right on the "ready" line has been told there is no service
+        // (SCARD_E_NO_SERVICE): knock until the socket answers (bounded, not a guessed sleep).
+        let socket = Path::new(PCSCD_RUN_DIR).join("pcscd.comm");
+        let mut knocks = 0;
+        while std::os::unix::net::UnixStream::connect(&socket).is_err() {
+            knocks += 1;
+            ensure!(
+                knocks < 500,
+                "pcscd's socket {} never accepted",
+                socket.display()
+            );
+            std::thread::sleep(Duration::from_millis(10));
         }
         Ok(sandbox)
     }

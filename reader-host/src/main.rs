@@ -1,12 +1,15 @@
 //! `reader-host`: verify resident cards and stay documents.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use reader_host::{card, pcsc_reader, qr, report};
-use stay_core::{Check, Policy, Presentation, Role, Status, TrustList, UnixTime};
+use sha2::Digest;
+use stay_core::{
+    Check, Policy, Presentation, PublicKey, Role, Status, TrustList, TrustListContent, UnixTime,
+};
 
 /// Exit statuses: the verdict, or what kept the check from running (sysexits.h).
 mod exit {
@@ -73,6 +76,40 @@ enum Command {
         #[arg(long, default_value_t = 10.0, requires = "card")]
         wait: f32,
     },
+    /// Personalize a blank card in a PC/SC reader: authenticate as the issuing office, have
+    /// the card generate its chip key, sign the holder's record for that key, store it (and
+    /// the portrait), lock the card, then prove it: a border check of the card must be Valid.
+    /// Exit status: 0 personalized and Valid, 1 personalized but not Valid, 65 refused
+    /// (holder file, signer, card), 66 no card.
+    Personalize {
+        /// The holder's application (TOML, as `issuer sign-record` reads it).
+        #[arg(long)]
+        holder: PathBuf,
+        /// The issuer's signing key for this document type (PKCS#8 PEM).
+        #[arg(long)]
+        signer_key: PathBuf,
+        /// The office's personalization key (PKCS#8 PEM).
+        #[arg(long)]
+        personalization_key: PathBuf,
+        /// The portrait (JPEG) to store; its SHA-256 goes into the signed record.
+        #[arg(long)]
+        portrait: Option<PathBuf>,
+        /// The signed trust list: the signer must be on it.
+        #[arg(long)]
+        trust_list: PathBuf,
+        /// The pinned root public key (SPKI PEM).
+        #[arg(long)]
+        root_key: PathBuf,
+        /// The PC/SC reader (default: the first with a card).
+        #[arg(long)]
+        reader: Option<String>,
+        /// Seconds to wait for a card.
+        #[arg(long, default_value_t = 10.0)]
+        wait: f32,
+        /// Prove the card as of this time (RFC 3339) instead of now.
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 /// A failure before any verdict, with its exit status.
@@ -82,41 +119,190 @@ fn fail(code: u8) -> impl FnOnce(anyhow::Error) -> Failure {
     move |e| Failure(code, e)
 }
 
-fn read(path: &PathBuf, what: &str) -> Result<Vec<u8>, Failure> {
+fn read(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
     std::fs::read(path)
         .with_context(|| format!("cannot read {what} {}", path.display()))
         .map_err(fail(exit::NO_INPUT))
 }
 
-/// A border check's card part through PC/SC: wait for a card, SELECT, READ BINARY,
-/// INTERNAL AUTHENTICATE with a fresh challenge.
-fn read_card(reader: Option<&str>, wait: f32) -> Result<(String, card::ChipReading), Failure> {
+fn run(command: Command) -> Result<u8, Failure> {
+    match command {
+        Command::Verify {
+            trust_list,
+            root_key,
+            role,
+            employer_tin,
+            at,
+            json,
+            record,
+            qr,
+            card,
+            reader,
+            wait,
+        } => {
+            let source = match (record, qr) {
+                _ if card => Source::Card { reader, wait },
+                (Some(path), _) => Source::Record(path),
+                (None, Some(path)) => Source::Qr(path),
+                (None, None) => {
+                    return Err(Failure(
+                        exit::USAGE,
+                        anyhow::anyhow!("give --record, --qr or --card"),
+                    ))
+                }
+            };
+            verify(&trust_list, &root_key, role, employer_tin, at, json, source)
+        }
+        Command::Personalize {
+            holder,
+            signer_key,
+            personalization_key,
+            portrait,
+            trust_list,
+            root_key,
+            reader,
+            wait,
+            at,
+        } => personalize(
+            &holder,
+            &signer_key,
+            &personalization_key,
+            portrait.as_deref(),
+            (&trust_list, &root_key),
+            reader.as_deref(),
+            wait,
+            at,
+        ),
+    }
+}
+
+enum Source {
+    Record(PathBuf),
+    Qr(PathBuf),
+    Card { reader: Option<String>, wait: f32 },
+}
+
+fn now_or(at: Option<&str>) -> Result<UnixTime, Failure> {
+    Ok(match at {
+        Some(text) => issuer::list::parse_rfc3339("--at", text).map_err(fail(exit::USAGE))?,
+        None => UnixTime(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        ),
+    })
+}
+
+/// The trust list's bytes, once its root signature checks out.
+fn read_list(trust_list: &Path, root_key: &Path) -> Result<(Vec<u8>, PublicKey), Failure> {
+    let root = issuer::keys::read_public(root_key).map_err(fail(exit::DATA))?;
+    let bytes = read(trust_list, "trust list")?;
+    TrustList::load(&bytes, &root, None).map_err(|e| {
+        Failure(
+            exit::DATA,
+            anyhow::anyhow!("trust list {} refused: {e}", trust_list.display()),
+        )
+    })?;
+    Ok((bytes, root))
+}
+
+fn connect_card(reader: Option<&str>, wait: f32) -> Result<(String, pcsc::Card), Failure> {
     let wait = std::time::Duration::try_from_secs_f32(wait)
         .map_err(|_| Failure(exit::USAGE, anyhow::anyhow!("--wait: seconds")))?;
     let ctx = pcsc_reader::establish().map_err(fail(exit::NO_INPUT))?;
     let presence = pcsc_reader::wait_for_card(&ctx, reader, wait).map_err(fail(exit::NO_INPUT))?;
-    let mut connection =
-        pcsc_reader::connect(&ctx, &presence.reader).map_err(fail(exit::NO_INPUT))?;
-    let chip = card::Session::new(&mut connection)
-        .read_for_border_check(card::fresh_challenge())
-        .map_err(|e| Failure(exit::DATA, e.into()))?;
-    Ok((format!("card:{}", presence.reader.to_string_lossy()), chip))
+    let connection = pcsc_reader::connect(&ctx, &presence.reader).map_err(fail(exit::NO_INPUT))?;
+    Ok((presence.reader.to_string_lossy().into_owned(), connection))
 }
 
-fn run(command: Command) -> Result<u8, Failure> {
-    let Command::Verify {
-        trust_list,
-        root_key,
-        role,
-        employer_tin,
-        at,
-        json,
-        record,
-        qr,
-        card,
-        reader,
-        wait,
-    } = command;
+#[allow(clippy::too_many_arguments)]
+fn personalize(
+    holder_path: &Path,
+    signer_key: &Path,
+    personalization_key: &Path,
+    portrait: Option<&Path>,
+    (trust_list, root_key): (&Path, &Path),
+    reader: Option<&str>,
+    wait: f32,
+    at: Option<String>,
+) -> Result<u8, Failure> {
+    let now = now_or(at.as_deref())?;
+    let text = std::fs::read_to_string(holder_path)
+        .with_context(|| format!("cannot read holder {}", holder_path.display()))
+        .map_err(fail(exit::NO_INPUT))?;
+    let mut holder = issuer::Holder::from_toml(&text).map_err(|e| Failure(exit::DATA, e.into()))?;
+    let signer = issuer::KeyPair::read(signer_key).map_err(fail(exit::DATA))?;
+    let perso = issuer::KeyPair::read(personalization_key).map_err(fail(exit::DATA))?;
+    let portrait = portrait.map(|p| read(p, "portrait")).transpose()?;
+    holder.portrait_digest = portrait
+        .as_ref()
+        .map(|p| hex::encode(sha2::Sha256::digest(p)));
+    let (list_bytes, root) = read_list(trust_list, root_key)?;
+    let content = TrustListContent::parse(&list_bytes)
+        .map_err(|e| Failure(exit::DATA, anyhow::anyhow!("{e}")))?;
+    let (reader, mut connection) = connect_card(reader, wait)?;
+    let mut session = card::Session::new(&mut connection);
+    let (serial, record) = session
+        .personalize(
+            &perso,
+            |chip| {
+                holder.chip_public_key = Some(hex::encode(chip));
+                Ok(issuer::sign_record(
+                    &holder,
+                    &signer,
+                    &content,
+                    &Policy::DEFAULT,
+                )?)
+            },
+            portrait.as_deref(),
+        )
+        .map_err(fail(exit::DATA))?;
+    println!(
+        "card {} in {reader}: personalized and locked ({} record bytes{})",
+        hex::encode_upper(serial),
+        record.len(),
+        portrait
+            .as_ref()
+            .map_or(String::new(), |p| format!(", {} portrait bytes", p.len()))
+    );
+    // Prove it: the card, as a border guard's reader will meet it.
+    let chip = session
+        .read_for_border_check(card::fresh_challenge())
+        .map_err(|e| Failure(exit::DATA, e.into()))?;
+    let list = TrustList::load(&list_bytes, &root, None).expect("checked by read_list");
+    let role = Role::Border;
+    let verdict = stay_core::verify(
+        &chip.record,
+        &list,
+        &Check {
+            now,
+            role,
+            presentation: Presentation::Chip {
+                proof: chip.proof(),
+            },
+            policy: &Policy::DEFAULT,
+        },
+    );
+    print!(
+        "{}",
+        report::to_text(&verdict, &role, &format!("card:{reader}"))
+    );
+    Ok(if verdict.status == Status::Valid {
+        exit::VALID
+    } else {
+        exit::INVALID
+    })
+}
+
+fn verify(
+    trust_list: &Path,
+    root_key: &Path,
+    role: RoleArg,
+    employer_tin: Option<String>,
+    at: Option<String>,
+    json: bool,
+    source: Source,
+) -> Result<u8, Failure> {
     if let Some(tin) = &employer_tin {
         if !stay_core::record::is_digits(tin, stay_core::record::TIN_LEN) {
             return Err(Failure(
@@ -125,32 +311,22 @@ fn run(command: Command) -> Result<u8, Failure> {
             ));
         }
     }
-    let now = match &at {
-        Some(text) => issuer::list::parse_rfc3339("--at", text).map_err(fail(exit::USAGE))?,
-        None => UnixTime(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
-        ),
-    };
-    let root = issuer::keys::read_public(&root_key).map_err(fail(exit::DATA))?;
-    let list_bytes = read(&trust_list, "trust list")?;
-    let list = TrustList::load(&list_bytes, &root, None).map_err(|e| {
-        Failure(
-            exit::DATA,
-            anyhow::anyhow!("trust list {} refused: {e}", trust_list.display()),
-        )
-    })?;
+    let now = now_or(at.as_deref())?;
+    let (list_bytes, root) = read_list(trust_list, root_key)?;
+    let list = TrustList::load(&list_bytes, &root, None).expect("checked by read_list");
     let mut reading = None;
-    let (bytes, source) = match (record, qr) {
-        _ if card => {
-            let (source, chip) = read_card(reader.as_deref(), wait)?;
+    let (bytes, source) = match source {
+        Source::Card { reader, wait } => {
+            let (reader, mut connection) = connect_card(reader.as_deref(), wait)?;
+            let chip = card::Session::new(&mut connection)
+                .read_for_border_check(card::fresh_challenge())
+                .map_err(|e| Failure(exit::DATA, e.into()))?;
             let bytes = chip.record.clone();
             reading = Some(chip);
-            (bytes, source)
+            (bytes, format!("card:{reader}"))
         }
-        (Some(path), _) => (read(&path, "record")?, format!("file:{}", path.display())),
-        (None, Some(path)) => {
+        Source::Record(path) => (read(&path, "record")?, format!("file:{}", path.display())),
+        Source::Qr(path) => {
             if !path.exists() {
                 return Err(Failure(
                     exit::NO_INPUT,
@@ -161,12 +337,6 @@ fn run(command: Command) -> Result<u8, Failure> {
                 qr::record_from_image(&path).map_err(fail(exit::DATA))?,
                 format!("qr:{}", path.display()),
             )
-        }
-        (None, None) => {
-            return Err(Failure(
-                exit::USAGE,
-                anyhow::anyhow!("give --record, --qr or --card"),
-            ))
         }
     };
     let role = match role {

@@ -58,7 +58,10 @@ fn run(w: &World) -> Result<()> {
     let mut rows: Vec<(String, Vec<String>)> = vec![
         ("one APDU (SELECT), our host".into(), vec![]),
         ("border check, card part (3 APDUs)".into(), vec![]),
-        ("border check, card part + verify (tap to verdict)".into(), vec![]),
+        (
+            "border check, card part + verify (tap to verdict)".into(),
+            vec![],
+        ),
         ("one APDU (SELECT), pyscard (peer)".into(), vec![]),
     ];
     for quickack in [true, false] {
@@ -99,11 +102,16 @@ fn run(w: &World) -> Result<()> {
             .arg(inserted.reader.to_string_lossy().as_ref())
             .arg(apdus.to_string())
             .output()?;
-        ensure!(peer.status.success(), "{}", String::from_utf8_lossy(&peer.stderr));
+        ensure!(
+            peer.status.success(),
+            "{}",
+            String::from_utf8_lossy(&peer.stderr)
+        );
         let peer = String::from_utf8_lossy(&peer.stdout);
         let (median, p90) = peer.trim().split_once(' ').unwrap_or(("?", "?"));
         for (row, s) in rows.iter_mut().zip([apdu, card_part, full]) {
-            row.1.push(format!("{} ({})", micros(s.median), micros(s.p90)));
+            row.1
+                .push(format!("{} ({})", micros(s.median), micros(s.p90)));
         }
         rows[3].1.push(format!("{median} µs ({p90} µs)"));
         drop(inserted);

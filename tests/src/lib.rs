@@ -246,16 +246,21 @@ pub mod pcsc_world {
         Ok(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../target/{profile}/{name}")))
     }
 
-    /// A card process in a vpcd slot; taken out of the reader when dropped.
+    /// A card process in a vpcd slot; taken out of the reader when dropped, and dropped
+    /// only once pcscd has seen it go. Drop connections to it first: pcscd resets the card
+    /// on disconnect, and a reset sent to a card already gone leaves the slot reported
+    /// empty while vpcd still holds the next card (it is then never announced).
     pub struct InsertedCard {
         pub child: Child,
         pub reader: CString,
+        ctx: pcsc::Context,
     }
 
     impl Drop for InsertedCard {
         fn drop(&mut self) {
             let _ = self.child.kill();
             let _ = self.child.wait();
+            let _ = pcsc_reader::wait_for_removal(&self.ctx, &self.reader, Duration::from_secs(5));
         }
     }
 
@@ -345,7 +350,11 @@ pub mod pcsc_world {
                 cmd.arg("--contactless");
             }
             let child = cmd.spawn().context("cannot start card-applet-sim")?;
-            let card = InsertedCard { child, reader };
+            let card = InsertedCard {
+                child,
+                reader,
+                ctx: self.ctx.clone(),
+            };
             let name = card.reader.to_string_lossy().into_owned();
             pcsc_reader::wait_for_card(&self.ctx, Some(&name), Duration::from_secs(20))
                 .with_context(|| {

@@ -342,6 +342,8 @@ fn clone_and_replay(w: &World) -> Result<()> {
         verdict.status == Status::Invalid(InvalidReason::ChipProofFailed),
         "clone: {verdict:?}"
     );
+    // Hang up before taking the card out, as a terminal does.
+    drop(connection);
     drop(card);
 
     let image = w.personalized_image("replay")?;
@@ -359,6 +361,7 @@ fn clone_and_replay(w: &World) -> Result<()> {
         verdict.status == Status::Invalid(InvalidReason::ChipProofFailed),
         "replay: {verdict:?}"
     );
+    drop(connection);
     drop(card);
 
     // The genuine record offered to a blank card: 6A80, nothing stored.
@@ -444,6 +447,70 @@ fn reader_host_cli(w: &World) -> Result<()> {
     Ok(())
 }
 
+/// `reader-host personalize`, the station on the command line: a blank card comes out
+/// locked and Valid; a locked card is refused and unchanged.
+fn station_cli(w: &World) -> Result<()> {
+    let blank = w.image(
+        "station",
+        &CardImage::blank(*b"STATION1", &personalization_key().public_key()),
+    )?;
+    let card = w.insert_card(0, &blank, Interface::Contact)?;
+    w.fixture.signer.write(&w.dir, "signer")?;
+    personalization_key().write(&w.dir, "personalization")?;
+    let mut holder = w.fixture.holder();
+    holder.chip_public_key = None;
+    std::fs::write(w.dir.join("holder.toml"), toml::to_string(&holder)?)?;
+    std::fs::write(w.dir.join("portrait.jpg"), stay_tests::card::portrait())?;
+    std::fs::write(w.dir.join("trust.list"), w.fixture.list())?;
+    std::fs::write(w.dir.join("root.pub.pem"), w.fixture.root.public_pem()?)?;
+    let personalize = || {
+        Command::new(&w.reader_bin)
+            .current_dir(&w.dir)
+            .args([
+                "personalize",
+                "--holder",
+                "holder.toml",
+                "--signer-key",
+                "signer.key.pem",
+                "--personalization-key",
+                "personalization.key.pem",
+                "--portrait",
+                "portrait.jpg",
+                "--trust-list",
+                "trust.list",
+                "--root-key",
+                "root.pub.pem",
+                "--reader",
+                &card.reader.to_string_lossy(),
+                "--at",
+                &issuer::list::format_rfc3339(w.fixture.now),
+            ])
+            .output()
+    };
+    let out = personalize()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    ensure!(
+        out.status.code() == Some(0) && text.contains("VALID") && text.contains("53544154494F4E31"),
+        "{:?}: {text}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stored = CardImage::read(&blank)?;
+    ensure!(stored.locked && stored.portrait == Some(stay_tests::card::portrait()));
+    let out = personalize()?;
+    let errors = String::from_utf8_lossy(&out.stderr);
+    ensure!(
+        out.status.code() == Some(65) && errors.contains("locked"),
+        "{:?}: {errors}",
+        out.status
+    );
+    ensure!(
+        CardImage::read(&blank)? == stored,
+        "the locked card changed"
+    );
+    Ok(())
+}
+
 type PcscCheck = fn(&World) -> Result<()>;
 
 const CHECKS: &[(&str, PcscCheck)] = &[
@@ -456,6 +523,7 @@ const CHECKS: &[(&str, PcscCheck)] = &[
     ("clone_and_replay", clone_and_replay),
     ("several_slots", several_slots),
     ("reader_host_cli", reader_host_cli),
+    ("station_cli", station_cli),
 ];
 
 fn main() -> ExitCode {

@@ -220,11 +220,112 @@ fn vectors(check: bool) -> Result<()> {
     }
 }
 
+/// The card part of the demo; runs inside the sandbox's namespaces.
+fn demo_card(work: &Path) -> Result<()> {
+    use card_applet_sim::sandbox::Sandbox;
+    let bin = root().join("target/debug");
+    let pcsc_dir = work.join("pcsc");
+    std::fs::create_dir_all(&pcsc_dir)?;
+    let sandbox = Sandbox::start(&pcsc_dir)?;
+    let reader = sandbox.reader_name(0);
+    eprintln!(
+        "==> pcscd ready: reader \"{reader}\", vpcd at {}",
+        sandbox.vpcd_addr(0)
+    );
+    run(
+        "card-applet-sim blank (a blank card from the card maker)",
+        Command::new(bin.join("card-applet-sim"))
+            .current_dir(work)
+            .args([
+                "blank",
+                "--personalization-key",
+                "authority/personalization.pub.pem",
+                "--serial",
+                "4B47000000000042",
+                "card.json",
+            ]),
+    )?;
+    let card = Command::new(bin.join("card-applet-sim"))
+        .current_dir(work)
+        .args(["--image", "card.json", "--vpcd", &sandbox.vpcd_addr(0)])
+        .spawn()
+        .context("cannot start card-applet-sim")?;
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _card = Kill(card);
+    let reader_host = || {
+        let mut c = Command::new(bin.join("reader-host"));
+        c.current_dir(work);
+        c
+    };
+    let list = [
+        "--trust-list",
+        "authority/trust.list",
+        "--root-key",
+        "authority/root.pub.pem",
+    ];
+    run(
+        "reader-host personalize (station: key generation on the card, record, lock, proof)",
+        reader_host()
+            .args([
+                "personalize",
+                "--holder",
+                "authority/holders/resident-card.toml",
+                "--signer-key",
+                "authority/resident-card.key.pem",
+                "--personalization-key",
+                "authority/personalization.key.pem",
+                "--reader",
+                &reader,
+            ])
+            .args(list),
+    )?;
+    let mut summary = Vec::new();
+    for (role, extra) in [
+        ("border", vec![]),
+        (
+            "employer",
+            vec!["--employer-tin", issuer::authority::DEMO_EMPLOYER_TIN],
+        ),
+    ] {
+        eprintln!("\n==> reader-host verify --card --role {role}");
+        let out = reader_host()
+            .args(["verify", "--card", "--reader", &reader, "--role", role])
+            .args(&extra)
+            .args(list)
+            .output()?;
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        let first = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .take(2)
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" / ");
+        summary.push(format!(
+            "  {:<22} {role:<9} exit {}  {first}",
+            "card (chip, pcscd)",
+            out.status.code().unwrap_or(-1)
+        ));
+    }
+    std::fs::write(work.join("card-summary.txt"), summary.join("\n") + "\n")?;
+    Ok(())
+}
+
 fn bench() -> Result<()> {
     setup()?;
     run(
         "criterion benchmarks",
         cargo().args(["bench", "-p", "stay-tests", "--bench", "verify"]),
+    )?;
+    run(
+        "PC/SC benchmark: the card through pcscd + vpcd, pyscard beside",
+        cargo().args(["bench", "-p", "stay-tests", "--bench", "pcsc"]),
     )?;
     run(
         "openssl speed ecdsap256 (peer figure)",
@@ -236,8 +337,17 @@ fn bench() -> Result<()> {
 fn demo() -> Result<()> {
     setup()?;
     run(
-        "build issuer and reader-host",
-        cargo().args(["build", "--quiet", "-p", "issuer", "-p", "reader-host"]),
+        "build issuer, card-applet-sim and reader-host",
+        cargo().args([
+            "build",
+            "--quiet",
+            "-p",
+            "issuer",
+            "-p",
+            "card-applet-sim",
+            "-p",
+            "reader-host",
+        ]),
     )?;
     let bin = root().join("target/debug");
     let work = root().join("target/demo");
@@ -335,8 +445,22 @@ fn demo() -> Result<()> {
             ));
         }
     }
+    // The card: a private pcscd with the vpcd reader, a blank simulated card, the station
+    // personalizes it, then a border guard's and an employer's reader check it.
+    let mut card_step = Command::new(std::env::current_exe()?);
+    card_step.arg("demo-card").arg(&work);
+    eprintln!("\n==> the card, through a private pcscd (unshare: mount, network, PID namespaces)");
+    let status = card_applet_sim::sandbox::run_isolated(&card_step)?;
+    if !status.success() {
+        bail!("the card demo failed ({status})");
+    }
+    summary.extend(
+        std::fs::read_to_string(work.join("card-summary.txt"))?
+            .lines()
+            .map(String::from),
+    );
     println!(
-        "\nDemo summary (QR images verified offline; files in {}):",
+        "\nDemo summary (QR images verified offline, the card through pcscd; files in {}):",
         work.display()
     );
     for line in summary {
@@ -366,6 +490,9 @@ fn main() -> Result<()> {
             fuzz(seconds, &only)
         }
         Some("bench") => bench(),
+        Some("demo-card") => demo_card(Path::new(
+            args.get(1).context("demo-card WORK_DIR (run by `cargo xtask demo`)")?,
+        )),
         Some("vectors") => vectors(args.iter().any(|a| a == "--check")),
         _ => bail!("usage: cargo xtask demo | test | setup | fuzz [--seconds N] [TARGET..] | bench | vectors [--check]"),
     }
