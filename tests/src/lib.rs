@@ -207,12 +207,21 @@ pub mod transcript {
         )
     }
 
-    /// Writes both transcripts into `dir`.
+    /// The image of the fixture's personalized, locked card (the fuzz target's card).
+    pub fn personalized_image(fixture: &Fixture) -> String {
+        InProcessCard::personalized(fixture).applet.card().to_json()
+    }
+
+    /// Writes both transcripts and the personalized card's image into `dir`.
     pub fn write_all(dir: &Path) -> std::io::Result<()> {
         let fixture = Fixture::new();
         std::fs::create_dir_all(dir)?;
         std::fs::write(dir.join("personalization.apdu"), personalization(&fixture))?;
-        std::fs::write(dir.join("border-check.apdu"), border_check(&fixture))
+        std::fs::write(dir.join("border-check.apdu"), border_check(&fixture))?;
+        std::fs::write(
+            dir.join("personalized-card.json"),
+            personalized_image(&fixture),
+        )
     }
 }
 

@@ -252,6 +252,13 @@ fn every_script_answers_byte_for_byte_and_covers_the_spec() {
 fn recorded_transcripts_match_the_code_and_the_docs() {
     let fixture = Fixture::new();
     let doc = std::fs::read_to_string(testdata().join("../docs/apdu.md")).unwrap();
+    let image = transcript::personalized_image(&fixture);
+    let committed =
+        std::fs::read_to_string(testdata().join("apdu/personalized-card.json")).unwrap();
+    assert_eq!(
+        committed, image,
+        "testdata/apdu/personalized-card.json is stale: run `cargo xtask vectors`"
+    );
     for (name, text) in [
         (
             "personalization.apdu",

@@ -29,7 +29,7 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "iproute2",
 ];
 const EMBEDDED_TARGET: &str = "thumbv7em-none-eabihf";
-const FUZZ_TARGETS: &[&str] = &["record", "trust_list", "verify"];
+const FUZZ_TARGETS: &[&str] = &["record", "trust_list", "verify", "apdu", "applet"];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
