@@ -220,6 +220,23 @@ fn vectors(check: bool) -> Result<()> {
     }
 }
 
+/// Runs one `reader-host verify`, shows its output, and returns the demo summary's line.
+fn verdict_line(label: &str, role: &str, verify: &mut Command) -> Result<String> {
+    let out = verify.output()?;
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    let first = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .take(2)
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" / ");
+    Ok(format!(
+        "  {label:<22} {role:<9} exit {}  {first}",
+        out.status.code().unwrap_or(-1)
+    ))
+}
+
 /// The card part of the demo; runs inside the sandbox's namespaces.
 fn demo_card(work: &Path) -> Result<()> {
     use card_applet_sim::sandbox::Sandbox;
@@ -294,24 +311,14 @@ fn demo_card(work: &Path) -> Result<()> {
         ),
     ] {
         eprintln!("\n==> reader-host verify --card --role {role}");
-        let out = reader_host()
-            .args(["verify", "--card", "--reader", &reader, "--role", role])
-            .args(&extra)
-            .args(list)
-            .output()?;
-        print!("{}", String::from_utf8_lossy(&out.stdout));
-        eprint!("{}", String::from_utf8_lossy(&out.stderr));
-        let first = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .take(2)
-            .map(str::trim)
-            .collect::<Vec<_>>()
-            .join(" / ");
-        summary.push(format!(
-            "  {:<22} {role:<9} exit {}  {first}",
+        summary.push(verdict_line(
             "card (chip, pcscd)",
-            out.status.code().unwrap_or(-1)
-        ));
+            role,
+            reader_host()
+                .args(["verify", "--card", "--reader", &reader, "--role", role])
+                .args(&extra)
+                .args(list),
+        )?);
     }
     std::fs::write(work.join("card-summary.txt"), summary.join("\n") + "\n")?;
     Ok(())
@@ -430,19 +437,7 @@ fn demo() -> Result<()> {
                 .args(&extra)
                 .args(["--qr", &image]);
             eprintln!("\n==> reader-host verify --role {role} --qr {image}");
-            let out = c.output()?;
-            print!("{}", String::from_utf8_lossy(&out.stdout));
-            eprint!("{}", String::from_utf8_lossy(&out.stderr));
-            let first = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .take(2)
-                .map(str::trim)
-                .collect::<Vec<_>>()
-                .join(" / ");
-            summary.push(format!(
-                "  {holder:<22} {role:<9} exit {}  {first}",
-                out.status.code().unwrap_or(-1)
-            ));
+            summary.push(verdict_line(holder, role, &mut c)?);
         }
     }
     // The card: a private pcscd with the vpcd reader, a blank simulated card, the station
