@@ -8,6 +8,7 @@
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
+use std::time::Duration;
 
 use anyhow::{bail, ensure, Context, Result};
 use card_applet_sim::{CardImage, Interface};
@@ -301,12 +302,20 @@ fn apdu_storm(w: &World) -> Result<()> {
         }
         apdus.push(apdu);
     }
+    let chip_key = CardImage::read(&image)?
+        .chip_private_key
+        .expect("personalized");
     let (mut answered, mut refused_by_pcscd) = (0, 0);
     let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
     for apdu in &apdus {
         match connection.transmit(apdu, &mut buf) {
             Ok(response) => {
                 ensure!(response.len() >= 2, "{}: no status word", hex::encode(apdu));
+                ensure!(
+                    !response.windows(32).any(|w| w == chip_key),
+                    "{}: the chip's private key left the card",
+                    hex::encode(apdu)
+                );
                 answered += 1;
             }
             // pcsc-lite refuses some lengths itself (under 4 bytes, over its buffer).
@@ -517,6 +526,55 @@ fn station_cli(w: &World) -> Result<()> {
     Ok(())
 }
 
+/// The card process killed at arbitrary moments of a personalization: its image is always
+/// a whole card, never a half-written one; a station that saw the lock succeed finds the
+/// card locked; the next start reads whatever the card saved.
+fn crash_during_personalization(w: &World) -> Result<()> {
+    let blank = CardImage::blank(*b"CRASH-01", &personalization_key().public_key());
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(0xC2A5);
+    let (mut finished, mut interrupted) = (0, 0);
+    for round in 0..12 {
+        let image = w.image(&format!("crash-{round}"), &blank)?;
+        let mut card = w.insert_card(0, &image, Interface::Contact)?;
+        let connection = w.connect(&card)?;
+        let fixture = &w.fixture;
+        let station_saw_lock = std::thread::scope(|scope| {
+            let station = scope.spawn(move || {
+                let mut connection = connection;
+                let done = stay_tests::card::personalize(&mut connection, fixture).is_ok();
+                // No reset for a card that may be gone (see InsertedCard).
+                let _ = connection.disconnect(pcsc::Disposition::LeaveCard);
+                done
+            });
+            // Somewhere before, inside or after the dozen APDUs of a personalization.
+            std::thread::sleep(Duration::from_micros(u64::from(rng.next_u32() % 40_000)));
+            let _ = card.child.kill();
+            let _ = card.child.wait();
+            station.join().unwrap_or(false)
+        });
+        drop(card);
+        let stored = CardImage::read(&image)
+            .with_context(|| format!("round {round}: the image is damaged"))?;
+        if station_saw_lock {
+            ensure!(
+                stored.locked,
+                "round {round}: the station saw 9000 to the lock; the card forgot"
+            );
+        }
+        if stored.locked {
+            finished += 1;
+        } else {
+            interrupted += 1;
+        }
+        let again = w.insert_card(0, &image, Interface::Contact)?;
+        let mut connection = w.connect(&again)?;
+        let info = Session::new(&mut connection).select_info()?;
+        ensure!(info.locked == stored.locked, "round {round}: {info:?}");
+    }
+    eprintln!("    crash: {finished} personalizations finished before the kill, {interrupted} interrupted");
+    Ok(())
+}
+
 type PcscCheck = fn(&World) -> Result<()>;
 
 const CHECKS: &[(&str, PcscCheck)] = &[
@@ -530,6 +588,7 @@ const CHECKS: &[(&str, PcscCheck)] = &[
     ("several_slots", several_slots),
     ("reader_host_cli", reader_host_cli),
     ("station_cli", station_cli),
+    ("crash_during_personalization", crash_during_personalization),
 ];
 
 fn main() -> ExitCode {
