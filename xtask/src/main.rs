@@ -5,6 +5,7 @@
 //! - `fuzz`  : the fuzz targets (`--seconds N`, default 600 each)
 //! - `bench` : criterion benchmarks beside `openssl speed`
 //! - `vectors [--check]`: regenerate `testdata/`
+//! - `sandbox [-- CMD]`: a private pcscd + vpcd and CMD (default: a shell) inside it
 //!
 //! Each installs what it needs first (Debian packages, the Cortex-M target), idempotently.
 
@@ -218,6 +219,50 @@ fn vectors(check: bool) -> Result<()> {
             ]),
         )
     }
+}
+
+/// `cargo xtask sandbox [-- CMD ARGS..]`: a private pcscd with the vpcd reader, and CMD (a
+/// shell by default) inside its namespaces; everything ends when CMD does.
+fn sandbox(args: &[String]) -> Result<()> {
+    use card_applet_sim::sandbox::{self, Sandbox};
+    let command: Vec<String> = match args.iter().position(|a| a == "--") {
+        Some(i) => args[i + 1..].to_vec(),
+        None => args.to_vec(),
+    };
+    if !sandbox::is_isolated() {
+        setup()?;
+        let mut me = Command::new(std::env::current_exe()?);
+        me.arg("sandbox").arg("--").args(&command);
+        let status = sandbox::run_isolated(&me)?;
+        if !status.success() {
+            bail!("sandbox command ended with {status}");
+        }
+        return Ok(());
+    }
+    let dir = root().join("target/pcsc-sandbox");
+    std::fs::create_dir_all(&dir)?;
+    let pcscd = Sandbox::start(&dir)?;
+    eprintln!(
+        "==> private pcscd ready; readers \"{}\" (card: --vpcd {}) and \"{}\" (--vpcd {}); log {}",
+        pcscd.reader_name(0),
+        pcscd.vpcd_addr(0),
+        pcscd.reader_name(1),
+        pcscd.vpcd_addr(1),
+        dir.join("pcscd.log").display()
+    );
+    let mut cmd = match command.split_first() {
+        Some((program, rest)) => {
+            let mut c = Command::new(program);
+            c.args(rest);
+            c
+        }
+        None => Command::new(std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into())),
+    };
+    let status = cmd.status().context("cannot start the sandbox command")?;
+    if !status.success() {
+        bail!("{status}");
+    }
+    Ok(())
 }
 
 /// Runs one `reader-host verify`, shows its output, and returns the demo summary's line.
@@ -485,10 +530,11 @@ fn main() -> Result<()> {
             fuzz(seconds, &only)
         }
         Some("bench") => bench(),
+        Some("sandbox") => sandbox(&args[1..]),
         Some("demo-card") => demo_card(Path::new(
             args.get(1).context("demo-card WORK_DIR (run by `cargo xtask demo`)")?,
         )),
         Some("vectors") => vectors(args.iter().any(|a| a == "--check")),
-        _ => bail!("usage: cargo xtask demo | test | setup | fuzz [--seconds N] [TARGET..] | bench | vectors [--check]"),
+        _ => bail!("usage: cargo xtask demo | test | setup | fuzz [--seconds N] [TARGET..] | bench | vectors [--check] | sandbox [-- CMD ARGS..]"),
     }
 }
