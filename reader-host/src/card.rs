@@ -17,6 +17,9 @@ pub trait Transport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CardError {
+    /// The card left the reader (or was reset by another client) mid-session.
+    #[error("card removed")]
+    Removed,
     #[error("card transport: {0}")]
     Transport(String),
     #[error("{command}: the card answered {status}")]

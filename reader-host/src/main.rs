@@ -76,6 +76,36 @@ enum Command {
         #[arg(long, default_value_t = 10.0, requires = "card")]
         wait: f32,
     },
+    /// Run the desk daemon: card readers, HTTP API, kiosk page, audit log, trust-list
+    /// refresh. Prints the kiosk URL once it listens.
+    Serve {
+        #[arg(long, default_value = "reader-host.toml")]
+        config: PathBuf,
+    },
+    /// Print the QR payloads each image shows (hex), for operators and decoder comparisons.
+    /// Exit status 0 when every image decoded, 65 when one did not, 66 when one is missing.
+    ScanQr {
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Query the audit log, newest first.
+    Audit {
+        /// The daemon's data directory.
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// Only checks at or after this time (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only checks of this document (looked up by its keyed digest).
+        #[arg(long)]
+        document: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Personalize a blank card in a PC/SC reader: authenticate as the issuing office, have
     /// the card generate its chip key, sign the holder's record for that key, store it (and
     /// the portrait), lock the card, then prove it: a border check of the card must be Valid.
@@ -153,6 +183,15 @@ fn run(command: Command) -> Result<u8, Failure> {
             };
             verify(&trust_list, &root_key, role, employer_tin, at, json, source)
         }
+        Command::Serve { config } => serve(&config),
+        Command::ScanQr { images, json } => scan_qr(&images, json),
+        Command::Audit {
+            data_dir,
+            since,
+            document,
+            limit,
+            json,
+        } => audit(&data_dir, since.as_deref(), document, limit, json),
         Command::Personalize {
             holder,
             signer_key,
@@ -174,6 +213,178 @@ fn run(command: Command) -> Result<u8, Failure> {
             at,
         ),
     }
+}
+
+fn serve(config_path: &Path) -> Result<u8, Failure> {
+    use reader_host::{
+        audit::AuditLog, config::Config, desk::Desk, desk::Kind, trust_cache::TrustCache,
+    };
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let config = Config::read(config_path).map_err(fail(exit::USAGE))?;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create {}", config.data_dir.display()))
+        .map_err(fail(exit::NO_INPUT))?;
+    let root = issuer::keys::read_public(&config.trust_list.root_key).map_err(fail(exit::DATA))?;
+    let trust = Arc::new(
+        TrustCache::open(
+            root,
+            config.data_dir.join("trust.list"),
+            config.trust_list.seed.as_deref(),
+            config.trust_list.url.clone(),
+        )
+        .map_err(fail(exit::DATA))?,
+    );
+    let audit = AuditLog::open(&config.data_dir).map_err(fail(exit::DATA))?;
+    let desk = Arc::new(Desk::new(config.clone(), trust, audit));
+    let stop = Arc::new(AtomicBool::new(false));
+    if config.cards.enabled {
+        let (desk, stop, readers) = (desk.clone(), stop.clone(), config.cards.readers.clone());
+        std::thread::Builder::new()
+            .name("cards".into())
+            .spawn(move || reader_host::watcher::watch_cards(desk, readers, stop))
+            .map_err(|e| Failure(exit::DATA, e.into()))?;
+    }
+    if config.trust_list.url.is_some() {
+        let (desk, stop) = (desk.clone(), stop.clone());
+        let every = std::time::Duration::from_secs(config.trust_list.refresh_seconds);
+        std::thread::Builder::new()
+            .name("trust-list".into())
+            .spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let outcome = desk.trust.refresh();
+                    desk.announce(
+                        Kind::TrustList,
+                        "trust-list",
+                        format!(
+                            "trust list refresh: {} ({})",
+                            outcome.result, outcome.detail
+                        ),
+                    );
+                    let started = std::time::Instant::now();
+                    while started.elapsed() < every && !stop.load(Ordering::Relaxed) {
+                        std::thread::park_timeout(std::time::Duration::from_secs(1));
+                    }
+                }
+            })
+            .map_err(|e| Failure(exit::DATA, e.into()))?;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure(exit::DATA, e.into()))?;
+    let served = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        println!(
+            "reader-host: kiosk http://{addr}/ (role {})",
+            config.role().name()
+        );
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        axum::serve(listener, reader_host::http::router(desk))
+            .with_graceful_shutdown(async {
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                        .expect("SIGTERM handler");
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            })
+            .await?;
+        anyhow::Ok(())
+    });
+    stop.store(true, Ordering::Relaxed);
+    served.map_err(fail(exit::DATA))?;
+    Ok(exit::VALID)
+}
+
+fn scan_qr(images: &[PathBuf], json: bool) -> Result<u8, Failure> {
+    let mut code = exit::VALID;
+    let mut out = Vec::new();
+    for path in images {
+        let image = match image::open(path) {
+            Ok(i) => i.to_luma8(),
+            Err(e) => {
+                code = if path.exists() {
+                    exit::DATA
+                } else {
+                    exit::NO_INPUT
+                };
+                eprintln!("reader-host: {}: {e}", path.display());
+                out.push(serde_json::json!({"image": path, "error": e.to_string()}));
+                continue;
+            }
+        };
+        let payloads = qr::decode(image);
+        if payloads.is_empty() {
+            code = code.max(exit::DATA);
+        }
+        if !json {
+            println!("{}: {} code(s)", path.display(), payloads.len());
+            for p in &payloads {
+                println!("  {}", hex::encode_upper(p));
+            }
+        }
+        let payloads: Vec<String> = payloads.iter().map(hex::encode_upper).collect();
+        out.push(serde_json::json!({"image": path, "payloads": payloads}));
+    }
+    if json {
+        println!("{}", serde_json::Value::Array(out));
+    }
+    Ok(code)
+}
+
+fn audit(
+    data_dir: &Path,
+    since: Option<&str>,
+    document: Option<String>,
+    limit: usize,
+    json: bool,
+) -> Result<u8, Failure> {
+    let since_unix = since
+        .map(|s| issuer::list::parse_rfc3339("--since", s).map(|t| t.0))
+        .transpose()
+        .map_err(fail(exit::USAGE))?;
+    let rows = reader_host::audit::query(
+        data_dir,
+        &reader_host::audit::Query {
+            since_unix,
+            document_number: document,
+            limit,
+        },
+    )
+    .map_err(fail(exit::NO_INPUT))?;
+    if json {
+        println!("{}", serde_json::to_string(&rows).expect("rows serialize"));
+    } else {
+        for r in &rows {
+            println!(
+                "{}  {:<13} {:<28} {:<22} {:<9} {}{}",
+                r.at,
+                r.status,
+                r.reason.as_deref().unwrap_or("-"),
+                r.decision,
+                r.role,
+                r.source,
+                if r.chip_authenticated { " (chip)" } else { "" }
+            );
+        }
+    }
+    Ok(exit::VALID)
 }
 
 enum Source {

@@ -16,11 +16,35 @@ impl Transport for pcsc::Card {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
         let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
         let len = pcsc::Card::transmit(self, command, &mut buf)
-            .map_err(|e| CardError::Transport(e.to_string()))?
+            .map_err(card_error)?
             .len();
         buf.truncate(len);
         Ok(buf)
     }
+}
+
+/// A PC/SC failure during a card session, telling a card that left from anything else.
+pub fn card_error(e: pcsc::Error) -> CardError {
+    match e {
+        pcsc::Error::RemovedCard
+        | pcsc::Error::ResetCard
+        | pcsc::Error::NoSmartcard
+        | pcsc::Error::UnpoweredCard
+        | pcsc::Error::UnresponsiveCard => CardError::Removed,
+        other => CardError::Transport(other.to_string()),
+    }
+}
+
+/// Whether pcscd itself went away (stopped, restarted): the context must be established
+/// again.
+pub fn service_gone(e: pcsc::Error) -> bool {
+    matches!(
+        e,
+        pcsc::Error::NoService
+            | pcsc::Error::ServiceStopped
+            | pcsc::Error::InvalidHandle
+            | pcsc::Error::CommError
+    )
 }
 
 /// Connects to pcscd.

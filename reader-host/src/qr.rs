@@ -27,14 +27,16 @@ pub fn record_from_image(path: &Path) -> Result<Vec<u8>> {
     let image = image::open(path)
         .with_context(|| format!("cannot read image {}", path.display()))?
         .to_luma8();
-    let mut payloads = decode(image);
+    single_record(decode(image)).with_context(|| path.display().to_string())
+}
+
+/// The one record among decoded payloads: none, or several different ones, is an error.
+pub fn single_record(mut payloads: Vec<Vec<u8>>) -> Result<Vec<u8>> {
+    payloads.sort();
     payloads.dedup();
     match payloads.len() {
-        0 => bail!("{}: no readable QR code", path.display()),
+        0 => bail!("no readable QR code"),
         1 => Ok(payloads.remove(0)),
-        n => bail!(
-            "{}: {n} different QR codes; show one at a time",
-            path.display()
-        ),
+        n => bail!("{n} different QR codes; show one at a time"),
     }
 }

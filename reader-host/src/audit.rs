@@ -1,0 +1,224 @@
+//! The audit log: every verification, in SQLite (WAL), in the data directory.
+//!
+//! A row holds the time, the source, the verdict, its reason and decision, the role, and a
+//! keyed digest of the document number (HMAC-SHA-256 under a key kept beside the database)
+//! — never the number itself, so the log alone does not say whose documents were checked,
+//! yet an auditor with the key can find every check of one document.
+//!
+//! Verdicts never wait for the disk: they go to a bounded queue that one writer thread
+//! drains; when the queue is full the row is counted as dropped and a warning is logged.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use hmac::{Hmac, Mac};
+use rusqlite::{params, Connection};
+use serde::Serialize;
+use sha2::Sha256;
+
+/// Rows waiting for the writer before new ones are dropped.
+pub const QUEUE_LEN: usize = 4096;
+const KEY_LEN: usize = 32;
+
+/// One verification, as the log keeps it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Entry {
+    /// RFC 3339.
+    pub at: String,
+    pub at_unix: u64,
+    /// `reader:NAME`, `api`, `file:PATH`, `camera`.
+    pub source: String,
+    /// `valid`, `invalid`, `indeterminate`.
+    pub status: String,
+    pub reason: Option<String>,
+    pub decision: String,
+    pub role: String,
+    /// Keyed digest of the document number (hex), when the record named one.
+    pub document_digest: Option<String>,
+    pub chip_authenticated: bool,
+}
+
+/// The digest key: 32 random bytes created with the log, readable by its owner only.
+pub struct DigestKey([u8; KEY_LEN]);
+
+impl DigestKey {
+    pub fn open(path: &Path) -> Result<DigestKey> {
+        match std::fs::read(path) {
+            Ok(bytes) => Ok(DigestKey(bytes.try_into().map_err(|_| {
+                anyhow::anyhow!("{}: the audit key must be {KEY_LEN} bytes", path.display())
+            })?)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut key = [0u8; KEY_LEN];
+                rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut key);
+                issuer::files::write_private(path, &key)?;
+                Ok(DigestKey(key))
+            }
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    /// HMAC-SHA-256(key, document number), first 16 bytes, hex.
+    pub fn digest(&self, document_number: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("any key length");
+        mac.update(document_number.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS verifications (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    at_unix INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    decision TEXT NOT NULL,
+    role TEXT NOT NULL,
+    document_digest TEXT,
+    chip_authenticated INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS verifications_at ON verifications (at_unix);
+CREATE INDEX IF NOT EXISTS verifications_document ON verifications (document_digest);
+";
+
+fn open_db(path: &Path) -> Result<Connection> {
+    let db = Connection::open(path)
+        .with_context(|| format!("cannot open the audit log {}", path.display()))?;
+    // WAL: a crash loses nothing committed; FULL: each commit reaches the disk.
+    db.pragma_update(None, "journal_mode", "WAL")?;
+    db.pragma_update(None, "synchronous", "FULL")?;
+    db.busy_timeout(std::time::Duration::from_secs(5))?;
+    db.execute_batch(SCHEMA)?;
+    Ok(db)
+}
+
+/// Counters the status page shows.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub written: AtomicU64,
+    pub dropped: AtomicU64,
+    pub failed: AtomicU64,
+}
+
+/// The sending side: cheap to clone, never blocks.
+#[derive(Clone)]
+pub struct AuditLog {
+    queue: SyncSender<Entry>,
+    pub counters: Arc<Counters>,
+    key: Arc<DigestKey>,
+}
+
+impl AuditLog {
+    /// Opens (or creates) `DIR/audit.sqlite` and `DIR/audit.key`, and starts the writer.
+    pub fn open(dir: &Path) -> Result<AuditLog> {
+        let key = Arc::new(DigestKey::open(&dir.join("audit.key"))?);
+        let db = open_db(&dir.join("audit.sqlite"))?;
+        let (queue, rows) = sync_channel(QUEUE_LEN);
+        let counters = Arc::new(Counters::default());
+        let c = counters.clone();
+        std::thread::Builder::new()
+            .name("audit-writer".into())
+            .spawn(move || writer(db, rows, &c))?;
+        Ok(AuditLog {
+            queue,
+            counters,
+            key,
+        })
+    }
+
+    pub fn digest(&self, document_number: &str) -> String {
+        self.key.digest(document_number)
+    }
+
+    /// Queues a row; never waits.
+    pub fn record(&self, entry: Entry) {
+        match self.queue.try_send(entry) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("audit log queue full or closed: a row was dropped");
+            }
+        }
+    }
+}
+
+fn writer(db: Connection, rows: Receiver<Entry>, counters: &Counters) {
+    let insert = |e: &Entry| {
+        db.execute(
+            "INSERT INTO verifications (at, at_unix, source, status, reason, decision, role,
+             document_digest, chip_authenticated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                e.at,
+                e.at_unix as i64,
+                e.source,
+                e.status,
+                e.reason,
+                e.decision,
+                e.role,
+                e.document_digest,
+                e.chip_authenticated
+            ],
+        )
+    };
+    for entry in rows {
+        match insert(&entry) {
+            Ok(_) => counters.written.fetch_add(1, Ordering::Relaxed),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot write the audit log");
+                counters.failed.fetch_add(1, Ordering::Relaxed)
+            }
+        };
+    }
+}
+
+/// What `reader-host audit` asks for.
+#[derive(Debug, Default)]
+pub struct Query {
+    pub since_unix: Option<u64>,
+    pub document_number: Option<String>,
+    pub limit: usize,
+}
+
+/// Reads the log (newest first), from any process: WAL lets readers run beside the writer.
+pub fn query(dir: &Path, q: &Query) -> Result<Vec<Entry>> {
+    let db_path: PathBuf = dir.join("audit.sqlite");
+    if !db_path.exists() {
+        anyhow::bail!("no audit log at {}", db_path.display());
+    }
+    let db = Connection::open_with_flags(&db_path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let digest = match &q.document_number {
+        Some(number) => Some(DigestKey::open(&dir.join("audit.key"))?.digest(number)),
+        None => None,
+    };
+    let mut statement = db.prepare(
+        "SELECT at, at_unix, source, status, reason, decision, role, document_digest,
+         chip_authenticated FROM verifications
+         WHERE at_unix >= ?1 AND (?2 IS NULL OR document_digest = ?2)
+         ORDER BY id DESC LIMIT ?3",
+    )?;
+    let rows = statement.query_map(
+        params![
+            q.since_unix.unwrap_or(0) as i64,
+            digest,
+            q.limit.max(1) as i64
+        ],
+        |r| {
+            Ok(Entry {
+                at: r.get(0)?,
+                at_unix: r.get::<_, i64>(1)? as u64,
+                source: r.get(2)?,
+                status: r.get(3)?,
+                reason: r.get(4)?,
+                decision: r.get(5)?,
+                role: r.get(6)?,
+                document_digest: r.get(7)?,
+                chip_authenticated: r.get(8)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,122 @@
+//! `reader-host.toml`: what one desk runs. docs/operations.md is the reference.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `border` or `employer`.
+    pub role: RoleName,
+    /// The employer's 14-digit taxpayer number (role `employer`).
+    #[serde(default)]
+    pub employer_tin: Option<String>,
+    /// Audit log, its key and the cached trust list live here.
+    pub data_dir: PathBuf,
+    /// HTTP API and kiosk page; loopback unless you mean otherwise.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    pub trust_list: TrustListConfig,
+    #[serde(default)]
+    pub cards: CardsConfig,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RoleName {
+    Border,
+    Employer,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TrustListConfig {
+    /// The pinned root public key (SPKI PEM).
+    pub root_key: PathBuf,
+    /// The list to start from when the data directory has none yet.
+    #[serde(default)]
+    pub seed: Option<PathBuf>,
+    /// Where fresh lists come from (http:// or https://).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Seconds between refreshes.
+    #[serde(default = "default_refresh")]
+    pub refresh_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CardsConfig {
+    /// Watch PC/SC readers for cards.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Reader names to watch; empty means every reader, including ones plugged in later.
+    #[serde(default)]
+    pub readers: Vec<String>,
+}
+
+impl Default for CardsConfig {
+    fn default() -> Self {
+        CardsConfig {
+            enabled: true,
+            readers: Vec::new(),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8470))
+}
+
+fn default_refresh() -> u64 {
+    3600
+}
+
+impl Config {
+    /// Reads and checks the file; relative paths are taken from the file's folder.
+    pub fn read(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config {}", path.display()))?;
+        let mut config: Config =
+            toml::from_str(&text).with_context(|| format!("config {}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let rebase = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        rebase(&mut config.data_dir);
+        rebase(&mut config.trust_list.root_key);
+        if let Some(seed) = &mut config.trust_list.seed {
+            rebase(seed);
+        }
+        match (config.role, &config.employer_tin) {
+            (RoleName::Employer, None) => bail!("role = \"employer\" needs employer_tin"),
+            (_, Some(tin)) if !stay_core::record::is_digits(tin, stay_core::record::TIN_LEN) => {
+                bail!("employer_tin must be 14 digits")
+            }
+            (RoleName::Border, Some(_)) => bail!("employer_tin is for role = \"employer\""),
+            _ => {}
+        }
+        if config.trust_list.refresh_seconds < 10 {
+            bail!("trust_list.refresh_seconds: at least 10");
+        }
+        Ok(config)
+    }
+
+    pub fn role(&self) -> stay_core::Role<'_> {
+        match self.role {
+            RoleName::Border => stay_core::Role::Border,
+            RoleName::Employer => stay_core::Role::Employer {
+                tin: self.employer_tin.as_deref().unwrap_or_default(),
+            },
+        }
+    }
+}

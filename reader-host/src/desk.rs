@@ -1,0 +1,209 @@
+//! The desk: one place where every source (card readers, the API, QR images) turns record
+//! bytes into a verdict, and where every happening becomes an [`Event`] for the kiosk page,
+//! the event stream, the recent list and the audit log.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::Value;
+use stay_core::{Check, Policy, Presentation, Status, StayRecord};
+use tokio::sync::broadcast;
+
+use crate::audit::{AuditLog, Entry};
+use crate::card::ChipReading;
+use crate::config::Config;
+use crate::trust_cache::{now, TrustCache};
+
+/// What happened.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Verdict,
+    /// The card left the reader before the check finished: no verdict.
+    CardRemoved,
+    /// The card does not hold the resident-card application.
+    NotAResidentCard,
+    /// The card answered, but not as docs/apdu.md says.
+    CardUnreadable,
+    ReaderAdded,
+    ReaderRemoved,
+    PcscdLost,
+    PcscdBack,
+    TrustList,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub id: u64,
+    /// RFC 3339.
+    pub at: String,
+    pub kind: Kind,
+    pub source: String,
+    /// One line for the person at the desk.
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Value>,
+    /// When the card's chip and its QR code were both shown within [`PAIR_WINDOW`]:
+    /// whether they carry the same record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr_matches_chip: Option<bool>,
+}
+
+/// A chip read and a QR read this close together are taken as one document shown twice.
+pub const PAIR_WINDOW: Duration = Duration::from_secs(120);
+/// Events kept for `/api/verdicts` and late subscribers.
+pub const RECENT: usize = 200;
+/// Events buffered per event-stream subscriber before it is told it lagged.
+pub const STREAM_BUFFER: usize = 256;
+
+#[derive(Default)]
+struct Pairing {
+    chip: Option<(Instant, Vec<u8>)>,
+    printed: Option<(Instant, Vec<u8>)>,
+}
+
+pub struct Desk {
+    pub config: Config,
+    pub policy: Policy,
+    pub trust: Arc<TrustCache>,
+    pub audit: AuditLog,
+    stream: broadcast::Sender<Arc<Event>>,
+    recent: Mutex<VecDeque<Arc<Event>>>,
+    next_id: AtomicU64,
+    pairing: Mutex<Pairing>,
+    pub verdicts: AtomicU64,
+}
+
+impl Desk {
+    pub fn new(config: Config, trust: Arc<TrustCache>, audit: AuditLog) -> Desk {
+        Desk {
+            config,
+            policy: Policy::DEFAULT,
+            trust,
+            audit,
+            stream: broadcast::channel(STREAM_BUFFER).0,
+            recent: Mutex::new(VecDeque::with_capacity(RECENT)),
+            next_id: AtomicU64::new(1),
+            pairing: Mutex::new(Pairing::default()),
+            verdicts: AtomicU64::new(0),
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.stream.subscribe()
+    }
+
+    /// Newest first.
+    pub fn recent(&self, limit: usize) -> Vec<Arc<Event>> {
+        let recent = self.recent.lock().expect("lock");
+        recent.iter().rev().take(limit).cloned().collect()
+    }
+
+    /// Publishes anything but a verdict.
+    pub fn announce(&self, kind: Kind, source: &str, message: impl Into<String>) -> Arc<Event> {
+        let message = message.into();
+        tracing::info!(kind = ?kind, source, "{message}");
+        self.publish(kind, source, message, None, None)
+    }
+
+    fn publish(
+        &self,
+        kind: Kind,
+        source: &str,
+        message: String,
+        verdict: Option<Value>,
+        qr_matches_chip: Option<bool>,
+    ) -> Arc<Event> {
+        let event = Arc::new(Event {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            at: issuer::list::format_rfc3339(now()),
+            kind,
+            source: source.into(),
+            message,
+            verdict,
+            qr_matches_chip,
+        });
+        {
+            let mut recent = self.recent.lock().expect("lock");
+            if recent.len() == RECENT {
+                recent.pop_front();
+            }
+            recent.push_back(event.clone());
+        }
+        // No subscriber is fine; a slow one is told it lagged.
+        let _ = self.stream.send(event.clone());
+        event
+    }
+
+    fn pair(&self, record: &[u8], from_chip: bool) -> Option<bool> {
+        let mut pairing = self.pairing.lock().expect("lock");
+        let stamp = (Instant::now(), record.to_vec());
+        let other = if from_chip {
+            pairing.chip = Some(stamp);
+            &pairing.printed
+        } else {
+            pairing.printed = Some(stamp);
+            &pairing.chip
+        };
+        other
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() <= PAIR_WINDOW)
+            .map(|(_, bytes)| bytes == record)
+    }
+
+    /// Verifies `record` (with the chip's answer when it came from a chip) and publishes
+    /// the verdict.
+    pub fn verify(&self, record: &[u8], chip: Option<&ChipReading>, source: &str) -> Arc<Event> {
+        let at = now();
+        let loaded = self.trust.current();
+        let role = self.config.role();
+        let check = Check {
+            now: at,
+            role,
+            presentation: match chip {
+                Some(reading) => Presentation::Chip {
+                    proof: reading.proof(),
+                },
+                None => Presentation::Printed,
+            },
+            policy: &self.policy,
+        };
+        let verdict = stay_core::verify(record, loaded.list(), &check);
+        let json = crate::report::to_json(&verdict, &role, source, at, loaded.list());
+        let document_number = StayRecord::parse(record)
+            .ok()
+            .map(|r| r.fields.document_number.to_string());
+        self.audit.record(Entry {
+            at: issuer::list::format_rfc3339(at),
+            at_unix: at.0,
+            source: source.into(),
+            status: verdict.status.name().into(),
+            reason: verdict.status.reason_code().map(String::from),
+            decision: verdict.decision.code().into(),
+            role: role.name().into(),
+            document_digest: document_number.as_deref().map(|n| self.audit.digest(n)),
+            chip_authenticated: verdict.chip_authenticated,
+        });
+        self.verdicts.fetch_add(1, Ordering::Relaxed);
+        let headline = match verdict.status {
+            Status::Valid => "VALID".to_string(),
+            _ => format!(
+                "{}: {}",
+                verdict.status.name().to_uppercase(),
+                verdict.status.reason_code().unwrap_or_default()
+            ),
+        };
+        let matches = self.pair(record, chip.is_some());
+        let message = format!("{headline} — {}", verdict.decision.explanation());
+        tracing::info!(
+            source,
+            status = verdict.status.name(),
+            decision = verdict.decision.code(),
+            "verdict"
+        );
+        self.publish(Kind::Verdict, source, message, Some(json), matches)
+    }
+}

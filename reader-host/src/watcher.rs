@@ -1,0 +1,201 @@
+//! Card sessions over PC/SC for the daemon: every reader (and readers plugged in later,
+//! through the PnP notification), a border check for each card that arrives.
+//!
+//! The real world, as the person at the desk meets it:
+//! - a card pulled out mid-session: "card removed", never a verdict;
+//! - a card without our application: "not a resident card";
+//! - a reader without extended length: the session falls back to short reads;
+//! - pcscd restarted underneath: the context is established again, readers re-learned;
+//! - several readers: one loop serves them all, one card at a time, in arrival order.
+
+use std::collections::HashSet;
+use std::ffi::{CStr, CString};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use pcsc::{Context, Disposition, ReaderState, Scope, State, PNP_NOTIFICATION};
+use stay_core::apdu::StatusWord;
+
+use crate::card::{fresh_challenge, CardError, Session};
+use crate::desk::{Desk, Kind};
+use crate::pcsc_reader::{self, service_gone};
+
+/// How long one wait for reader events lasts before the stop flag is looked at again.
+const WAKE: Duration = Duration::from_millis(500);
+
+/// Watches readers until `stop` is set. Never returns early: pcscd going away is waited
+/// out with a capped backoff.
+pub fn watch_cards(desk: Arc<Desk>, readers: Vec<String>, stop: Arc<AtomicBool>) {
+    let mut lost = false;
+    let mut backoff = Duration::from_millis(50);
+    while !stop.load(Ordering::Relaxed) {
+        let ctx = match Context::establish(Scope::User) {
+            Ok(ctx) => ctx,
+            Err(e) => {
+                if !lost {
+                    desk.announce(
+                        Kind::PcscdLost,
+                        "pcscd",
+                        format!("pcscd unavailable: {e}; retrying"),
+                    );
+                    lost = true;
+                }
+                std::thread::sleep(backoff);
+                backoff = (backoff * 2).min(Duration::from_secs(2));
+                continue;
+            }
+        };
+        if lost {
+            desk.announce(
+                Kind::PcscdBack,
+                "pcscd",
+                "pcscd is back; watching readers again",
+            );
+        }
+        backoff = Duration::from_millis(50);
+        match watch(&ctx, &desk, &readers, &stop) {
+            Ok(()) => return,
+            Err(e) => {
+                desk.announce(
+                    Kind::PcscdLost,
+                    "pcscd",
+                    format!("pcscd went away ({e}); reconnecting"),
+                );
+                lost = true;
+            }
+        }
+    }
+}
+
+fn wanted(name: &CStr, readers: &[String]) -> bool {
+    readers.is_empty() || readers.iter().any(|r| name.to_string_lossy() == r.as_str())
+}
+
+/// One pcscd lifetime. Returns Err when pcscd goes away.
+fn watch(
+    ctx: &Context,
+    desk: &Desk,
+    filter: &[String],
+    stop: &AtomicBool,
+) -> Result<(), pcsc::Error> {
+    let mut states = vec![ReaderState::new(PNP_NOTIFICATION(), State::UNAWARE)];
+    let mut known: HashSet<CString> = HashSet::new();
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let names = match ctx.list_readers_owned() {
+            Ok(names) => names,
+            Err(pcsc::Error::NoReadersAvailable) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let names: Vec<CString> = names.into_iter().filter(|n| wanted(n, filter)).collect();
+        for gone in known.iter().filter(|k| !names.contains(k)) {
+            desk.announce(Kind::ReaderRemoved, &source(gone), "reader unplugged");
+        }
+        states.retain(|s| {
+            s.name() == PNP_NOTIFICATION() || names.iter().any(|n| n.as_c_str() == s.name())
+        });
+        for name in &names {
+            if !known.contains(name) {
+                desk.announce(Kind::ReaderAdded, &source(name), "reader ready");
+                states.push(ReaderState::new(name.clone(), State::UNAWARE));
+            }
+        }
+        known = names.into_iter().collect();
+        match ctx.get_status_change(WAKE, &mut states) {
+            Ok(()) => {}
+            Err(pcsc::Error::Timeout) => continue,
+            // A reader vanished between listing and waiting: list again.
+            Err(pcsc::Error::UnknownReader) => continue,
+            Err(e) if service_gone(e) => return Err(e),
+            Err(e) => {
+                tracing::warn!(error = %e, "waiting for reader events");
+                std::thread::sleep(WAKE);
+                continue;
+            }
+        }
+        for state in states.iter_mut().skip(1) {
+            let before = state.current_state();
+            let now = state.event_state();
+            let arrived = now.contains(State::PRESENT) && !before.contains(State::PRESENT);
+            let name = state.name().to_owned();
+            state.sync_current_state();
+            if arrived && !now.contains(State::MUTE) {
+                check_card(ctx, desk, &name);
+            } else if arrived {
+                desk.announce(
+                    Kind::CardUnreadable,
+                    &source(&name),
+                    "the card does not answer (mute)",
+                );
+            }
+        }
+    }
+}
+
+fn source(reader: &CStr) -> String {
+    format!("reader:{}", reader.to_string_lossy())
+}
+
+/// One border check of the card just presented in `reader`.
+fn check_card(ctx: &Context, desk: &Desk, reader: &CStr) {
+    let source = source(reader);
+    let mut card = match pcsc_reader::connect(ctx, reader) {
+        Ok(card) => card,
+        Err(e) => {
+            let removed = e
+                .downcast_ref::<pcsc::Error>()
+                .is_some_and(|e| matches!(pcsc_reader::card_error(*e), CardError::Removed));
+            if removed {
+                desk.announce(
+                    Kind::CardRemoved,
+                    &source,
+                    "card removed before it could be read; present it again",
+                );
+            } else {
+                desk.announce(Kind::CardUnreadable, &source, format!("{e:#}"));
+            }
+            return;
+        }
+    };
+    let reading = Session::new(&mut card).read_for_border_check(fresh_challenge());
+    // Leave the card as it is: a reset sent to a card that just left confuses some
+    // readers (vpcd reports the slot empty while holding the next card), and a border
+    // check leaves nothing on the card to clear.
+    let _ = card.disconnect(Disposition::LeaveCard);
+    match reading {
+        Ok(chip) => {
+            desk.verify(&chip.record, Some(&chip), &source);
+        }
+        Err(CardError::Removed) => {
+            desk.announce(
+                Kind::CardRemoved,
+                &source,
+                "card removed during the check; present it again",
+            );
+        }
+        Err(CardError::Status {
+            command: "SELECT",
+            status:
+                StatusWord::FILE_NOT_FOUND
+                | StatusWord::INS_NOT_SUPPORTED
+                | StatusWord::CLA_NOT_SUPPORTED
+                | StatusWord::INCORRECT_P1P2,
+        }) => {
+            desk.announce(
+                Kind::NotAResidentCard,
+                &source,
+                "not a resident card (no resident-card application on it)",
+            );
+        }
+        Err(e) => {
+            desk.announce(
+                Kind::CardUnreadable,
+                &source,
+                format!("the card cannot be read: {e}"),
+            );
+        }
+    }
+}
