@@ -36,6 +36,12 @@ struct Cli {
     /// Log every command and response on stderr.
     #[arg(long, short)]
     verbose: bool,
+    /// Leave the reader after answering N commands (a card pulled out mid-session).
+    #[arg(long, value_name = "N")]
+    pull_after: Option<u64>,
+    /// Play another kind of card: no resident-card application (every command answers 6A82).
+    #[arg(long)]
+    foreign: bool,
 }
 
 #[derive(Subcommand)]
@@ -103,6 +109,8 @@ fn main() -> ExitCode {
                 Card::open(image.clone(), interface).and_then(|mut card| {
                     card.quickack = !cli.no_quickack;
                     card.trace = cli.verbose;
+                    card.pull_after = cli.pull_after;
+                    card.foreign = cli.foreign;
                     card.run(&cli.vpcd)
                 })
             }

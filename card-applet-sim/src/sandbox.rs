@@ -76,6 +76,7 @@ pub fn run_isolated(command: &Command) -> Result<ExitStatus> {
 /// one's slots, and cards connecting to the first instance's ports are never seen.
 pub struct Sandbox {
     pcscd: Child,
+    conf: PathBuf,
     log: PathBuf,
     slots: usize,
 }
@@ -103,6 +104,58 @@ pub const READER_NAME: &str = "KG Stay vpcd";
 /// What pcscd prints once its socket accepts clients.
 const READY_LINE: &str = "daemon ready";
 
+/// Starts pcscd with the configuration folder `conf`, appends its log to `log`, and
+/// returns once it accepts clients.
+fn spawn_pcscd(conf: &Path, log: &Path) -> Result<Child> {
+    let mut pcscd = Command::new("pcscd")
+        .args(["--foreground", "--info", "--config"])
+        .arg(conf)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("cannot start pcscd (Debian package pcscd)")?;
+    // pcscd logs to stdout in the foreground; copy it to the log file and report the
+    // ready line: an event, not a guess at how long startup takes.
+    let stdout = pcscd.stdout.take().expect("piped");
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)?;
+    std::thread::spawn(move || {
+        use std::io::Write;
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = writeln!(file, "{line}");
+            if line.contains(READY_LINE) {
+                let _ = ready_tx.send(());
+            }
+        }
+    });
+    if ready_rx.recv_timeout(Duration::from_secs(30)).is_err() {
+        let status = pcscd.try_wait()?;
+        let _ = pcscd.kill();
+        bail!(
+            "pcscd did not become ready ({status:?}); its log:\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+    }
+    // A client that came right on the "ready" line has been told there is no service
+    // (SCARD_E_NO_SERVICE): knock until the socket answers (bounded, not a guessed sleep).
+    let socket = Path::new(PCSCD_RUN_DIR).join("pcscd.comm");
+    let mut knocks = 0;
+    while std::os::unix::net::UnixStream::connect(&socket).is_err() {
+        knocks += 1;
+        ensure!(
+            knocks < 500,
+            "pcscd's socket {} never accepted",
+            socket.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Ok(pcscd)
+}
+
 impl Sandbox {
     /// Starts pcscd inside the namespaces (see [`reexec_isolated`]) and returns once pcscd
     /// says it is ready. `dir` holds its configuration and log.
@@ -125,54 +178,24 @@ impl Sandbox {
             ),
         )?;
         let log = dir.join("pcscd.log");
-        let mut pcscd = Command::new("pcscd")
-            .args(["--foreground", "--info", "--config"])
-            .arg(&conf)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("cannot start pcscd (Debian package pcscd)")?;
-        // pcscd logs to stdout in the foreground; copy it to the log file and report the
-        // ready line: an event, not a guess at how long startup takes.
-        let stdout = pcscd.stdout.take().expect("piped");
-        let (ready_tx, ready_rx) = mpsc::channel();
-        let mut file = std::fs::File::create(&log)?;
-        std::thread::spawn(move || {
-            use std::io::Write;
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let _ = writeln!(file, "{line}");
-                if line.contains(READY_LINE) {
-                    let _ = ready_tx.send(());
-                }
-            }
-        });
-        let mut sandbox = Sandbox {
+        let pcscd = spawn_pcscd(&conf, &log)?;
+        Ok(Sandbox {
             pcscd,
+            conf,
             log,
             slots: SLOTS,
-        };
-        if ready_rx.recv_timeout(Duration::from_secs(30)).is_err() {
-            let status = sandbox.pcscd.try_wait()?;
-            bail!(
-                "pcscd did not become ready ({status:?}); its log:\n{}",
-                sandbox.log_text()
-            );
-        }
-        // A client that came right on the "ready" line has been told there is no service
-        // (SCARD_E_NO_SERVICE): knock until the socket answers (bounded, not a guessed sleep).
-        let socket = Path::new(PCSCD_RUN_DIR).join("pcscd.comm");
-        let mut knocks = 0;
-        while std::os::unix::net::UnixStream::connect(&socket).is_err() {
-            knocks += 1;
-            ensure!(
-                knocks < 500,
-                "pcscd's socket {} never accepted",
-                socket.display()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        Ok(sandbox)
+        })
+    }
+
+    /// Kills pcscd and starts it again, as an administrator's restart (or a crash and its
+    /// supervisor) would. Clients must establish their contexts again; cards reconnect.
+    pub fn restart_pcscd(&mut self) -> Result<()> {
+        self.pcscd.kill()?;
+        self.pcscd.wait()?;
+        // A socket file left by the killed daemon would stop the new one from starting.
+        let _ = std::fs::remove_file(Path::new(PCSCD_RUN_DIR).join("pcscd.comm"));
+        self.pcscd = spawn_pcscd(&self.conf, &self.log)?;
+        Ok(())
     }
 
     /// Number of vpcd slots (card positions).

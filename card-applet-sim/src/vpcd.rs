@@ -29,6 +29,15 @@ pub const CTRL_GET_ATR: u8 = 0x04;
 /// vpcd's first slot; slot `n` of the default configuration listens on `DEFAULT_PORT + n`.
 pub const DEFAULT_PORT: u16 = 35_963;
 
+fn foreign_reply() -> crate::applet::Reply {
+    crate::applet::Reply {
+        response: stay_core::apdu::StatusWord::FILE_NOT_FOUND
+            .to_bytes()
+            .to_vec(),
+        persist: false,
+    }
+}
+
 /// Memory failure (ISO/IEC 7816-4): the card could not save its image.
 const SW_MEMORY_FAILURE: [u8; 2] = [0x65, 0x81];
 
@@ -41,6 +50,20 @@ pub struct Card {
     pub quickack: bool,
     /// Log every exchange on stderr.
     pub trace: bool,
+    /// Leave the reader after answering this many commands: a card pulled out mid-session.
+    pub pull_after: Option<u64>,
+    /// Play another kind of card, without the resident-card application.
+    pub foreign: bool,
+    answered: u64,
+}
+
+/// Why [`Card::serve`] ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// The reader closed the connection.
+    ReaderClosed,
+    /// `pull_after` commands were answered: the card leaves.
+    Pulled,
 }
 
 fn read_frame(stream: &mut TcpStream, quickack: bool, buf: &mut Vec<u8>) -> io::Result<bool> {
@@ -80,11 +103,14 @@ impl Card {
             interface,
             quickack: true,
             trace: false,
+            pull_after: None,
+            foreign: false,
+            answered: 0,
         })
     }
 
-    /// Serves one vpcd connection until the reader closes it.
-    pub fn serve(&mut self, mut stream: TcpStream) -> Result<()> {
+    /// Serves one vpcd connection until the reader closes it (or the card is pulled).
+    pub fn serve(&mut self, mut stream: TcpStream) -> Result<Ended> {
         stream.set_nodelay(true)?;
         let mut rng = rand_core::OsRng;
         let mut frame = Vec::with_capacity(512);
@@ -99,7 +125,12 @@ impl Card {
                 [CTRL_GET_ATR] => write_frame(&mut stream, self.interface.atr())?,
                 [other] => eprintln!("card: unknown vpcd control {other:02X}, ignored"),
                 apdu => {
-                    let reply = self.applet.process(apdu, &mut rng);
+                    let reply = if self.foreign {
+                        // Another card's answer to anything of ours: no such application.
+                        foreign_reply()
+                    } else {
+                        self.applet.process(apdu, &mut rng)
+                    };
                     if self.trace {
                         eprintln!(
                             "card: > {}\ncard: < {}",
@@ -116,10 +147,14 @@ impl Card {
                         }
                     }
                     write_frame(&mut stream, &reply.response)?;
+                    self.answered += 1;
+                    if self.pull_after.is_some_and(|n| self.answered >= n) {
+                        return Ok(Ended::Pulled);
+                    }
                 }
             }
         }
-        Ok(())
+        Ok(Ended::ReaderClosed)
     }
 
     /// Connects to vpcd at `addr` (retrying while pcscd starts) and serves it; when pcscd
@@ -138,8 +173,13 @@ impl Card {
                     backoff = Duration::from_millis(10);
                     announced = false;
                     self.applet.reset();
-                    self.serve(stream)
+                    let ended = self
+                        .serve(stream)
                         .with_context(|| format!("vpcd connection to {addr}"))?;
+                    if ended == Ended::Pulled {
+                        eprintln!("card: pulled out of the reader at {addr}");
+                        return Ok(());
+                    }
                     eprintln!("card: reader at {addr} closed the connection");
                 }
                 Err(e) => {

@@ -22,6 +22,10 @@ pub struct Config {
     pub trust_list: TrustListConfig,
     #[serde(default)]
     pub cards: CardsConfig,
+    /// For rehearsals and tests only: verify as of this instant (RFC 3339) instead of the
+    /// clock. The status page shows it.
+    #[serde(default)]
+    pub fixed_time: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -105,10 +109,21 @@ impl Config {
             (RoleName::Border, Some(_)) => bail!("employer_tin is for role = \"employer\""),
             _ => {}
         }
+        if let Some(at) = &config.fixed_time {
+            issuer::list::parse_rfc3339("fixed_time", at)?;
+        }
         if config.trust_list.refresh_seconds < 10 {
             bail!("trust_list.refresh_seconds: at least 10");
         }
         Ok(config)
+    }
+
+    /// The time verdicts are given for: the clock, unless `fixed_time` says otherwise.
+    pub fn now(&self) -> stay_core::UnixTime {
+        self.fixed_time
+            .as_deref()
+            .and_then(|t| issuer::list::parse_rfc3339("fixed_time", t).ok())
+            .unwrap_or_else(crate::trust_cache::now)
     }
 
     pub fn role(&self) -> stay_core::Role<'_> {

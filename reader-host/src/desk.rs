@@ -157,7 +157,7 @@ impl Desk {
     /// Verifies `record` (with the chip's answer when it came from a chip) and publishes
     /// the verdict.
     pub fn verify(&self, record: &[u8], chip: Option<&ChipReading>, source: &str) -> Arc<Event> {
-        let at = now();
+        let at = self.config.now();
         let loaded = self.trust.current();
         let role = self.config.role();
         let check = Check {

@@ -31,7 +31,6 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
 
 use crate::desk::{Desk, Kind, RECENT};
-use crate::trust_cache::now;
 
 /// Largest request body: a phone photo of a QR code fits; nothing much bigger is needed.
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
@@ -59,7 +58,8 @@ async fn status(State(desk): State<Arc<Desk>>) -> Json<serde_json::Value> {
     Json(json!({
         "role": desk.config.role().name(),
         "employer_tin": desk.config.employer_tin,
-        "trust_list": desk.trust.status(now(), &desk.policy),
+        "trust_list": desk.trust.status(desk.config.now(), &desk.policy),
+        "fixed_time": desk.config.fixed_time,
         "verdicts": desk.verdicts.load(Ordering::Relaxed),
         "audit": {
             "written": counters.written.load(Ordering::Relaxed),

@@ -190,6 +190,16 @@ fn check_card(ctx: &Context, desk: &Desk, reader: &CStr) {
                 "not a resident card (no resident-card application on it)",
             );
         }
+        // A card pulled out mid-command often surfaces as a failed transmission
+        // (SCARD_E_NOT_TRANSACTED) before pcscd notices the slot is empty: ask the reader.
+        Err(e @ CardError::Transport(_)) if card_left(ctx, reader) => {
+            tracing::debug!(error = %e, "transmission failed as the card left");
+            desk.announce(
+                Kind::CardRemoved,
+                &source,
+                "card removed during the check; present it again",
+            );
+        }
         Err(e) => {
             desk.announce(
                 Kind::CardUnreadable,
@@ -198,4 +208,12 @@ fn check_card(ctx: &Context, desk: &Desk, reader: &CStr) {
             );
         }
     }
+}
+
+/// How long a failed transmission waits for the reader to report the card gone (pcscd
+/// polls some readers every 400 ms).
+const REMOVAL_GRACE: Duration = Duration::from_millis(1500);
+
+fn card_left(ctx: &Context, reader: &CStr) -> bool {
+    pcsc_reader::wait_for_removal(ctx, reader, REMOVAL_GRACE).is_ok()
 }

@@ -121,8 +121,13 @@ pub mod card {
         /// A card personalized by the station code for the fixture's resident holder, with
         /// the portrait, locked.
         pub fn personalized(fixture: &Fixture) -> InProcessCard {
+            InProcessCard::personalized_for(fixture, &fixture.holder())
+        }
+
+        /// The same for another holder.
+        pub fn personalized_for(fixture: &Fixture, holder: &issuer::Holder) -> InProcessCard {
             let mut card = InProcessCard::blank();
-            personalize(&mut card, fixture).expect("the fixture card personalizes");
+            personalize_holder(&mut card, fixture, holder).expect("the fixture card personalizes");
             card.applet.reset();
             card.log.clear();
             card
@@ -138,8 +143,13 @@ pub mod card {
     }
 
     /// The record the fixture signer issues for a chip key, naming `portrait`'s digest.
-    pub fn record_for_chip(fixture: &Fixture, chip: &[u8; 65], portrait: &[u8]) -> Vec<u8> {
-        let mut holder = fixture.holder();
+    pub fn record_for_chip(
+        fixture: &Fixture,
+        holder: &issuer::Holder,
+        chip: &[u8; 65],
+        portrait: &[u8],
+    ) -> Vec<u8> {
+        let mut holder = holder.clone();
         holder.chip_public_key = Some(hex::encode(chip));
         holder.portrait_digest = Some(hex::encode(Sha256::digest(portrait)));
         fixture.record(&holder)
@@ -147,10 +157,19 @@ pub mod card {
 
     /// The station's whole personalization of `card`, through the host's code.
     pub fn personalize<T: Transport>(card: &mut T, fixture: &Fixture) -> anyhow::Result<Vec<u8>> {
+        personalize_holder(card, fixture, &fixture.holder())
+    }
+
+    /// The same for another holder.
+    pub fn personalize_holder<T: Transport>(
+        card: &mut T,
+        fixture: &Fixture,
+        holder: &issuer::Holder,
+    ) -> anyhow::Result<Vec<u8>> {
         let portrait = portrait();
         let (_, record) = reader_host::card::Session::new(card).personalize(
             &personalization_key(),
-            |chip| Ok(record_for_chip(fixture, chip, &portrait)),
+            |chip| Ok(record_for_chip(fixture, holder, chip, &portrait)),
             Some(&portrait),
         )?;
         Ok(record)
@@ -370,6 +389,12 @@ pub mod pcsc_world {
                     format!("card in {name}; pcscd log:\n{}", self.sandbox.log_text())
                 })?;
             Ok(card)
+        }
+
+        /// Establishes our PC/SC context again (after pcscd restarted).
+        pub fn reconnect(&mut self) -> Result<()> {
+            self.ctx = pcsc_reader::establish()?;
+            Ok(())
         }
 
         pub fn connect(&self, card: &InsertedCard) -> Result<pcsc::Card> {

@@ -1,0 +1,403 @@
+//! `reader-host serve` end to end, in the private PC/SC sandbox: simulated cards come and go
+//! while the daemon runs; verdicts arrive over its event stream (SSE) and in its audit log;
+//! pcscd restarts underneath; the trust list refreshes from a real HTTP server.
+//!
+//! A plain `main` (harness = false), like `pcsc.rs`: it re-runs itself inside the sandbox.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{bail, ensure, Context, Result};
+use card_applet_sim::{CardImage, Interface};
+use issuer::KeyPair;
+use serde_json::Value;
+use stay_tests::card::InProcessCard;
+use stay_tests::pcsc_world::World;
+
+/// A running `reader-host serve`, with its event stream read into a channel.
+struct Daemon {
+    child: Child,
+    url: String,
+    data_dir: PathBuf,
+    events: mpsc::Receiver<Value>,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::env::var_os("STAY_TESTS_DAEMON_LOG").is_some() {
+            let log = self.data_dir.parent().unwrap().join("serve.log");
+            eprintln!("{}", std::fs::read_to_string(log).unwrap_or_default());
+        }
+    }
+}
+
+impl Daemon {
+    fn start(w: &World, name: &str, extra: &str) -> Result<Daemon> {
+        let dir = w.dir.join(name);
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join("seed.list"), w.fixture.list())?;
+        std::fs::write(dir.join("root.pub.pem"), w.fixture.root.public_pem()?)?;
+        let config = format!(
+            "role = \"border\"\ndata_dir = \"data\"\nlisten = \"127.0.0.1:0\"\n\
+             fixed_time = \"{}\"\n{extra}\n\
+             [trust_list]\nroot_key = \"root.pub.pem\"\nseed = \"seed.list\"\n",
+            issuer::list::format_rfc3339(w.fixture.now)
+        );
+        std::fs::write(dir.join("reader-host.toml"), config)?;
+        Daemon::run(w, &dir)
+    }
+
+    fn run(w: &World, dir: &Path) -> Result<Daemon> {
+        let mut child = Command::new(&w.reader_bin)
+            .args(["serve", "--config"])
+            .arg(dir.join("reader-host.toml"))
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(dir.join("serve.log"))?)
+            .spawn()?;
+        // The daemon prints its URL once it listens: that line is the readiness signal.
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line)?;
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .with_context(|| {
+                format!(
+                    "no URL from reader-host serve: {line:?}; log:\n{}",
+                    std::fs::read_to_string(dir.join("serve.log")).unwrap_or_default()
+                )
+            })?
+            .to_string();
+        // Subscribe before anything happens: the response head arrives once subscribed.
+        let stream = ureq::get(&format!("{url}api/events")).call()?;
+        let (tx, events) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream.into_reader()).lines() {
+                let Ok(line) = line else { break };
+                if let Some(data) = line.strip_prefix("data:") {
+                    if let Ok(event) = serde_json::from_str::<Value>(data.trim()) {
+                        if tx.send(event).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        Ok(Daemon {
+            child,
+            url,
+            data_dir: dir.join("data"),
+            events,
+        })
+    }
+
+    /// The next event of `kind`, skipping others (reader announcements and the like).
+    fn next(&self, kind: &str) -> Result<Value> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let mut skipped = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let event = self
+                .events
+                .recv_timeout(left)
+                .with_context(|| format!("no {kind} event within 30 s; saw {skipped:?}"))?;
+            if event["kind"] == kind {
+                return Ok(event);
+            }
+            // A verdict where none should be is a failure, not noise.
+            if event["kind"] == "verdict" {
+                bail!("unexpected verdict while waiting for {kind}: {event}");
+            }
+            skipped.push(format!("{}: {}", event["kind"], event["message"]));
+        }
+    }
+
+    fn get(&self, path: &str) -> Result<Value> {
+        Ok(ureq::get(&format!("{}{path}", self.url))
+            .call()?
+            .into_json()?)
+    }
+
+    fn post(&self, path: &str) -> Result<Value> {
+        Ok(ureq::post(&format!("{}{path}", self.url))
+            .call()?
+            .into_json()?)
+    }
+
+    fn audit(&self, w: &World, args: &[&str]) -> Result<Vec<Value>> {
+        let out = Command::new(&w.reader_bin)
+            .args(["audit", "--json", "--data-dir"])
+            .arg(&self.data_dir)
+            .args(args)
+            .output()?;
+        ensure!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(serde_json::from_slice(&out.stdout)?)
+    }
+}
+
+fn status_of(event: &Value) -> (String, String) {
+    (
+        event["verdict"]["status"]
+            .as_str()
+            .unwrap_or("?")
+            .to_string(),
+        event["verdict"]["reason"]
+            .as_str()
+            .unwrap_or("-")
+            .to_string(),
+    )
+}
+
+fn card_image(w: &World, name: &str, number: &str) -> Result<PathBuf> {
+    let mut holder = w.fixture.holder();
+    holder.document_number = number.into();
+    let card = InProcessCard::personalized_for(&w.fixture, &holder);
+    w.image(name, card.applet.card())
+}
+
+/// Cards presented one after the other: genuine, revoked, cloned, foreign, pulled out
+/// mid-read, genuine again; the verdicts on the stream and in the audit log.
+fn cards_come_and_go(w: &mut World) -> Result<()> {
+    let daemon = Daemon::start(w, "desk", "")?;
+    let genuine = card_image(w, "genuine", "RC0000001")?;
+    let revoked = card_image(w, "revoked", "RC0000099")?;
+    let mut clone = CardImage::read(&genuine)?;
+    clone.chip_private_key = Some(*b"another chip key, 32 bytes long!");
+    let clone = w.image("clone", &clone)?;
+
+    let expect = |image: &Path, slot, args: &[&str], status: &str, reason: &str| -> Result<()> {
+        let card = w.insert_with(slot, image, Interface::Contact, args)?;
+        let event = daemon.next("verdict")?;
+        ensure!(
+            status_of(&event) == (status.into(), reason.into()),
+            "{}: {event}",
+            image.display()
+        );
+        ensure!(event["source"] == format!("reader:{}", card.reader.to_string_lossy()));
+        Ok(())
+    };
+    expect(&genuine, 0, &[], "valid", "-")?;
+    expect(&revoked, 1, &[], "invalid", "document-revoked")?;
+    expect(&clone, 0, &[], "invalid", "chip-proof-failed")?;
+
+    let foreign = w.insert_with(1, &genuine, Interface::Contact, &["--foreign"])?;
+    let event = daemon.next("not-a-resident-card")?;
+    ensure!(event["source"] == format!("reader:{}", foreign.reader.to_string_lossy()));
+    drop(foreign);
+
+    // Pulled out after SELECT: the READ BINARY finds no card. No verdict, ever.
+    let card = w.insert_with(0, &genuine, Interface::Contact, &["--pull-after", "1"])?;
+    daemon.next("card-removed")?;
+    drop(card);
+    // The desk carries on.
+    expect(&genuine, 0, &[], "valid", "-")?;
+
+    let rows = daemon.audit(w, &[])?;
+    let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    ensure!(
+        statuses == ["valid", "invalid", "invalid", "valid"],
+        "{rows:?}"
+    );
+    ensure!(
+        rows.iter().all(|r| r.to_string().find("RC00000").is_none()),
+        "a document number reached the audit log"
+    );
+    let of_one = daemon.audit(w, &["--document", "RC0000001"])?;
+    ensure!(of_one.len() == 3, "genuine twice and its clone: {of_one:?}");
+    let status = daemon.get("api/status")?;
+    ensure!(
+        status["verdicts"] == 4 && status["audit"]["dropped"] == 0,
+        "{status}"
+    );
+    Ok(())
+}
+
+/// pcscd killed and started again under the running daemon: it says so, recovers by
+/// itself, and the next card gets its verdict.
+fn pcscd_restart(w: &mut World) -> Result<()> {
+    let daemon = Daemon::start(w, "restart", "")?;
+    let genuine = card_image(w, "restart-card", "RC0000001")?;
+    w.sandbox.restart_pcscd()?;
+    daemon.next("pcscd-lost")?;
+    daemon.next("pcscd-back")?;
+    // Our own context belongs to the old pcscd too.
+    w.reconnect()?;
+    let card = w.insert_card(0, &genuine, Interface::Contact)?;
+    let event = daemon.next("verdict")?;
+    ensure!(status_of(&event).0 == "valid", "{event}");
+    drop(card);
+    Ok(())
+}
+
+/// A real HTTP server (Python's http.server) serving the list: a newer list is taken, a
+/// repeat is 304, an older sequence, a bad signature and a truncated file are refused and
+/// the last good list kept, and a restarted daemon starts from the cached list.
+fn trust_list_refresh(w: &mut World) -> Result<()> {
+    let site = w.dir.join("site");
+    std::fs::create_dir_all(&site)?;
+    let mut server = Command::new("/usr/bin/python3")
+        .args([
+            "-m",
+            "http.server",
+            "8000",
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ])
+        .arg(&site)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    // http.server prints "Serving HTTP on ..." once it listens.
+    let mut banner = String::new();
+    BufReader::new(server.stdout.take().expect("piped")).read_line(&mut banner)?;
+    ensure!(banner.contains("Serving HTTP"), "http.server: {banner:?}");
+    let result = (|| {
+        let daemon = Daemon::start(w, "refresh", "[cards]\nenabled = false\n")?;
+        let config = w.dir.join("refresh/reader-host.toml");
+        let text = std::fs::read_to_string(&config)?;
+        std::fs::write(
+            &config,
+            text.replace(
+                "[trust_list]\n",
+                "[trust_list]\nurl = \"http://127.0.0.1:8000/trust.list\"\nrefresh_seconds = 3600\n",
+            ),
+        )?;
+        drop(daemon);
+        let daemon = Daemon::run(w, &w.dir.join("refresh"))?;
+        let first = daemon.next("trust-list")?;
+        ensure!(
+            first["message"].as_str().unwrap_or("").contains("failed"),
+            "no list yet: {first}"
+        );
+
+        let mut minute = 0;
+        let mut publish = |bytes: &[u8]| -> Result<()> {
+            let path = site.join("trust.list");
+            std::fs::write(&path, bytes)?;
+            minute += 1;
+            // Distinct modification times, so If-Modified-Since tells versions apart.
+            let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000 + minute * 60);
+            std::fs::File::options()
+                .write(true)
+                .open(&path)?
+                .set_modified(at)?;
+            Ok(())
+        };
+        let sealed = |sequence: u64, key: &KeyPair| -> Result<Vec<u8>> {
+            let mut spec = w.fixture.list_spec(vec!["RC0000099".into()]);
+            spec.sequence = sequence;
+            spec.seal(key)
+        };
+        let root = &w.fixture.root;
+        let sequence = |d: &Daemon| -> Result<u64> {
+            Ok(d.get("api/status")?["trust_list"]["sequence"]
+                .as_u64()
+                .unwrap_or(0))
+        };
+
+        publish(&sealed(8, root)?)?;
+        let outcome = daemon.post("api/trust-list/refresh")?;
+        ensure!(
+            outcome["result"] == "updated" && sequence(&daemon)? == 8,
+            "{outcome}"
+        );
+        let outcome = daemon.post("api/trust-list/refresh")?;
+        ensure!(outcome["result"] == "not-modified", "{outcome}");
+
+        let good = std::fs::read(w.dir.join("refresh/data/trust.list"))?;
+        for (what, bytes) in [
+            ("older sequence", sealed(6, root)?),
+            (
+                "bad signature",
+                sealed(9, &KeyPair::from_seed("not the root"))?,
+            ),
+            ("truncated", {
+                let full = sealed(9, root)?;
+                full[..full.len() - 40].to_vec()
+            }),
+        ] {
+            publish(&bytes)?;
+            let outcome = daemon.post("api/trust-list/refresh")?;
+            ensure!(outcome["result"] == "refused", "{what}: {outcome}");
+            let status = daemon.get("api/status")?;
+            ensure!(
+                status["trust_list"]["sequence"] == 8
+                    && status["trust_list"]["last_refresh"]["result"] == "refused",
+                "{what}: {status}"
+            );
+            ensure!(
+                std::fs::read(w.dir.join("refresh/data/trust.list"))? == good,
+                "{what}: the cached list changed"
+            );
+        }
+        drop(daemon);
+        // Restarted with no server: the cached list (8), not the seed (7).
+        let _ = server.kill();
+        let daemon = Daemon::run(w, &w.dir.join("refresh"))?;
+        ensure!(sequence(&daemon)? == 8, "restart lost the cached list");
+        Ok(())
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    result
+}
+
+type DaemonCheck = fn(&mut World) -> Result<()>;
+
+const CHECKS: &[(&str, DaemonCheck)] = &[
+    ("cards_come_and_go", cards_come_and_go),
+    ("trust_list_refresh", trust_list_refresh),
+    ("pcscd_restart", pcscd_restart),
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        for (name, _) in CHECKS {
+            println!("{name}: test");
+        }
+        return ExitCode::SUCCESS;
+    }
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    let mut world = match World::enter(false) {
+        Ok(world) => world,
+        Err(code) => return code,
+    };
+    let selected: Vec<_> = CHECKS
+        .iter()
+        .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str())))
+        .collect();
+    println!(
+        "\nrunning {} daemon checks in a private pcscd",
+        selected.len()
+    );
+    let mut failed = 0;
+    for (name, check) in &selected {
+        match check(&mut world) {
+            Ok(()) => println!("test {name} ... ok"),
+            Err(e) => {
+                println!("test {name} ... FAILED\n    {e:#}");
+                failed += 1;
+            }
+        }
+    }
+    println!(
+        "\ntest result: {}. {} passed; {failed} failed",
+        if failed == 0 { "ok" } else { "FAILED" },
+        selected.len() - failed
+    );
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
