@@ -42,6 +42,9 @@ struct Cli {
     /// Play another kind of card: no resident-card application (every command answers 6A82).
     #[arg(long)]
     foreign: bool,
+    /// Refuse extended-length APDUs with 6700 (a card or reader without extended length).
+    #[arg(long)]
+    short_only: bool,
 }
 
 #[derive(Subcommand)]
@@ -111,6 +114,7 @@ fn main() -> ExitCode {
                     card.trace = cli.verbose;
                     card.pull_after = cli.pull_after;
                     card.foreign = cli.foreign;
+                    card.short_only = cli.short_only;
                     card.run(&cli.vpcd)
                 })
             }

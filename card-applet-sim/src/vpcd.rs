@@ -54,6 +54,9 @@ pub struct Card {
     pub pull_after: Option<u64>,
     /// Play another kind of card, without the resident-card application.
     pub foreign: bool,
+    /// Refuse extended-length APDUs with 6700, as a card or reader without extended
+    /// length does.
+    pub short_only: bool,
     answered: u64,
 }
 
@@ -105,6 +108,7 @@ impl Card {
             trace: false,
             pull_after: None,
             foreign: false,
+            short_only: false,
             answered: 0,
         })
     }
@@ -125,7 +129,15 @@ impl Card {
                 [CTRL_GET_ATR] => write_frame(&mut stream, self.interface.atr())?,
                 [other] => eprintln!("card: unknown vpcd control {other:02X}, ignored"),
                 apdu => {
-                    let reply = if self.foreign {
+                    let extended = stay_core::apdu::Command::parse(apdu).is_ok_and(|c| c.extended);
+                    let reply = if self.short_only && extended {
+                        crate::applet::Reply {
+                            response: stay_core::apdu::StatusWord::WRONG_LENGTH
+                                .to_bytes()
+                                .to_vec(),
+                            persist: false,
+                        }
+                    } else if self.foreign {
                         // Another card's answer to anything of ours: no such application.
                         foreign_reply()
                     } else {
