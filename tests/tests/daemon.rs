@@ -356,12 +356,169 @@ fn trust_list_refresh(w: &mut World) -> Result<()> {
     result
 }
 
+/// A WebDriver session on headless Chromium (Debian's chromium and chromium-driver).
+struct Browser {
+    driver: Child,
+    session: String,
+}
+
+const WEBDRIVER: &str = "http://127.0.0.1:9515";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+impl Browser {
+    fn start(profile: &Path) -> Result<Browser> {
+        let mut driver = Command::new("chromedriver")
+            .arg("--port=9515")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot run chromedriver (Debian package chromium-driver)")?;
+        // chromedriver says when it listens.
+        let mut out = BufReader::new(driver.stdout.take().expect("piped"));
+        let mut line = String::new();
+        while !line.contains("started successfully") {
+            line.clear();
+            ensure!(
+                out.read_line(&mut line)? > 0,
+                "chromedriver ended before it listened"
+            );
+        }
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        let capabilities = serde_json::json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--window-size=1280,800",
+                         format!("--user-data-dir={}", profile.display())]
+            }
+        }}});
+        let created: Value = ureq::post(&format!("{WEBDRIVER}/session"))
+            .send_json(capabilities)?
+            .into_json()?;
+        let session = created["value"]["sessionId"]
+            .as_str()
+            .with_context(|| format!("no WebDriver session: {created}"))?
+            .to_string();
+        Ok(Browser { driver, session })
+    }
+
+    fn command(&self, path: &str, body: Value) -> Result<Value> {
+        let url = format!("{WEBDRIVER}/session/{}/{path}", self.session);
+        let answer: Value = ureq::post(&url).send_json(body)?.into_json()?;
+        Ok(answer["value"].clone())
+    }
+
+    fn get(&self, path: &str) -> Result<Value> {
+        let url = format!("{WEBDRIVER}/session/{}/{path}", self.session);
+        let answer: Value = ureq::get(&url).call()?.into_json()?;
+        Ok(answer["value"].clone())
+    }
+
+    fn text(&self, css: &str) -> Result<String> {
+        let element = self.command(
+            "element",
+            serde_json::json!({"using": "css selector", "value": css}),
+        )?;
+        let id = element[ELEMENT]
+            .as_str()
+            .with_context(|| format!("no {css}: {element}"))?;
+        Ok(self
+            .get(&format!("element/{id}/text"))?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// Waits until the kiosk shows `status` (the page updates itself through SSE).
+    fn wait_for_status(&self, status: &str) -> Result<()> {
+        let element = self.command(
+            "element",
+            serde_json::json!({"using": "css selector", "value": "#verdict"}),
+        )?;
+        let id = element[ELEMENT]
+            .as_str()
+            .context("no #verdict")?
+            .to_string();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let shown = self.get(&format!("element/{id}/attribute/data-status"))?;
+            if shown == status {
+                return Ok(());
+            }
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "the kiosk still shows {shown}, not {status}"
+            );
+            // The DOM has no event a WebDriver client can wait on: look again shortly.
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn screenshot(&self, path: &Path) -> Result<()> {
+        use base64::Engine;
+        let png = self.get("screenshot")?;
+        let bytes =
+            base64::engine::general_purpose::STANDARD.decode(png.as_str().unwrap_or_default())?;
+        std::fs::write(path, bytes)?;
+        Ok(())
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = ureq::delete(&format!("{WEBDRIVER}/session/{}", self.session)).call();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// The kiosk page in headless Chromium: a card presented through the sandbox turns it
+/// green, a revoked one red with its reason, live through the event stream.
+fn kiosk_in_chromium(w: &mut World) -> Result<()> {
+    let daemon = Daemon::start(w, "kiosk", "")?;
+    let genuine = card_image(w, "kiosk-genuine", "RC0000001")?;
+    let revoked = card_image(w, "kiosk-revoked", "RC0000099")?;
+    let browser = Browser::start(&w.dir.join("chromium-profile"))?;
+    browser.command("url", serde_json::json!({"url": daemon.url}))?;
+    browser.wait_for_status("waiting")?;
+    ensure!(browser.text("#status")? == "PRESENT A CARD");
+
+    let card = w.insert_card(0, &genuine, Interface::Contact)?;
+    daemon.next("verdict")?;
+    browser.wait_for_status("valid")?;
+    ensure!(browser.text("#status")? == "VALID");
+    ensure!(
+        browser.text("#fields")?.contains("SMIRNOVA"),
+        "fields: {}",
+        browser.text("#fields")?
+    );
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    browser.screenshot(&shots.join("kiosk-valid.png"))?;
+    drop(card);
+
+    let card = w.insert_card(1, &revoked, Interface::Contact)?;
+    daemon.next("verdict")?;
+    browser.wait_for_status("invalid")?;
+    ensure!(browser.text("#status")? == "INVALID");
+    ensure!(
+        browser.text("#reason")?.contains("document-revoked"),
+        "{}",
+        browser.text("#reason")?
+    );
+    browser.screenshot(&shots.join("kiosk-invalid.png"))?;
+    drop(card);
+    Ok(())
+}
+
 type DaemonCheck = fn(&mut World) -> Result<()>;
 
 const CHECKS: &[(&str, DaemonCheck)] = &[
     ("cards_come_and_go", cards_come_and_go),
     ("trust_list_refresh", trust_list_refresh),
     ("pcscd_restart", pcscd_restart),
+    ("kiosk_in_chromium", kiosk_in_chromium),
 ];
 
 fn main() -> ExitCode {

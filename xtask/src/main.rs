@@ -17,7 +17,7 @@ use anyhow::{bail, Context, Result};
 /// Debian packages the tests and demo use: openssl as an independent ECDSA/PEM peer; pcscd
 /// with the vpcd virtual reader and the PC/SC library (headers and pkgconf to build against
 /// it); pcsc-tools, pyscard and opensc as PC/SC clients nobody here wrote; iproute2 for the
-/// sandbox's loopback.
+/// sandbox's loopback; Chromium and its WebDriver for the kiosk page.
 const DEBIAN_PACKAGES: &[&str] = &[
     "openssl",
     "pkgconf",
@@ -28,6 +28,8 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "python3-pyscard",
     "opensc",
     "iproute2",
+    "chromium",
+    "chromium-driver",
 ];
 const EMBEDDED_TARGET: &str = "thumbv7em-none-eabihf";
 const FUZZ_TARGETS: &[&str] = &["record", "trust_list", "verify", "apdu", "applet"];
@@ -365,8 +367,94 @@ fn demo_card(work: &Path) -> Result<()> {
                 .args(list),
         )?);
     }
+    summary.push(kiosk(work, &reader_host)?);
     std::fs::write(work.join("card-summary.txt"), summary.join("\n") + "\n")?;
     Ok(())
+}
+
+/// The desk daemon on the card still in the reader: waits for its verdict on the event
+/// stream, photographs the kiosk page with headless Chromium, stops.
+fn kiosk(work: &Path, reader_host: &dyn Fn() -> Command) -> Result<String> {
+    use std::io::{BufRead, BufReader, Write};
+    std::fs::write(
+        work.join("desk.toml"),
+        "role = \"border\"\ndata_dir = \"desk\"\nlisten = \"127.0.0.1:8470\"\n\n\
+         [trust_list]\nroot_key = \"authority/root.pub.pem\"\nseed = \"authority/trust.list\"\n",
+    )?;
+    eprintln!("\n==> reader-host serve --config desk.toml (the desk daemon)");
+    let mut daemon = reader_host()
+        .args(["serve", "--config", "desk.toml"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot start reader-host serve")?;
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut line = String::new();
+    BufReader::new(daemon.stdout.take().expect("piped")).read_line(&mut line)?;
+    let _daemon = Stop(daemon);
+    print!("{line}");
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .context("reader-host serve printed no URL")?
+        .to_string();
+    // The card was in the reader before the daemon started: its verdict may already be
+    // among the recent ones, so ask for those (briefly, until it is there).
+    let mut verdict = None;
+    for _ in 0..200 {
+        let mut http = std::net::TcpStream::connect("127.0.0.1:8470")?;
+        http.write_all(
+            b"GET /api/verdicts?limit=10 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        )?;
+        let mut body = String::new();
+        std::io::Read::read_to_string(&mut http, &mut body)?;
+        if let Some(at) = body.find("\"kind\":\"verdict\"") {
+            verdict = Some(body[at..].to_string());
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let verdict = verdict.context("no verdict from the daemon within 20 s")?;
+    let message = verdict
+        .split("\"message\":\"")
+        .nth(1)
+        .and_then(|m| m.split('"').next())
+        .unwrap_or("?")
+        .to_string();
+    let shot = work.join("kiosk.png");
+    let chromium = Command::new("chromium")
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,800",
+            "--timeout=3000",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            work.join("chromium-profile").display()
+        ))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .output();
+    let photo = match chromium {
+        Ok(out) if out.status.success() => format!("photo {}", shot.display()),
+        _ => "no Chromium for a photo".into(),
+    };
+    println!("kiosk at {url}: {message} ({photo})");
+    Ok(format!(
+        "  {:<22} {:<9} {message}  ({photo})",
+        "card, desk daemon", "border"
+    ))
 }
 
 fn bench() -> Result<()> {
