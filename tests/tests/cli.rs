@@ -424,3 +424,41 @@ fn a_new_list_revokes_a_card_and_an_old_one_is_refused_as_rollback() {
         .args(["--record", rc]));
     assert_eq!(out.status.code(), Some(65));
 }
+
+#[test]
+fn scan_qr_prints_the_raw_payloads() {
+    let a = Authority::new();
+    let holder = a.path("auth/holders/resident-card.toml");
+    assert!(a
+        .sign("resident-card", &holder, "card.bin")
+        .status
+        .success());
+    let record = std::fs::read(a.path("card.bin")).unwrap();
+    assert!(run(Command::new(&a.issuer)
+        .arg("qr")
+        .arg(a.path("card.bin"))
+        .arg("--out")
+        .arg(a.path("card.png")))
+    .status
+    .success());
+    let out = run(Command::new(&a.reader)
+        .args(["scan-qr", "--json"])
+        .arg(a.path("card.png")));
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[0]["payloads"][0], hex::encode_upper(&record));
+    // An image without a code: 65; a missing file: 66.
+    image::GrayImage::from_pixel(64, 64, image::Luma([255]))
+        .save(a.path("blank.png"))
+        .unwrap();
+    let out = run(Command::new(&a.reader)
+        .arg("scan-qr")
+        .arg(a.path("card.png"))
+        .arg(a.path("blank.png")));
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("blank.png: 0 code(s)"));
+    let out = run(Command::new(&a.reader)
+        .arg("scan-qr")
+        .arg(a.path("missing.png")));
+    assert_eq!(out.status.code(), Some(66));
+}

@@ -202,10 +202,51 @@ fn cards_come_and_go(w: &mut World) -> Result<()> {
     // The desk carries on.
     expect(&genuine, 0, &[], "valid", "-")?;
 
+    // The same card's QR code, shown after its chip: the desk says they match; another
+    // document's code does not.
+    let qr_of = |image: &Path| -> Result<Vec<u8>> {
+        let record = CardImage::read(image)?.record.context("personalized")?;
+        let mut png = Vec::new();
+        issuer::qr::png(&record)?
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+        Ok(png)
+    };
+    let post_image = |png: &[u8]| -> Result<Value> {
+        Ok(ureq::post(&format!("{}api/verify", daemon.url))
+            .set("Content-Type", "image/png")
+            .send_bytes(png)?
+            .into_json()?)
+    };
+    let same = post_image(&qr_of(&genuine)?)?;
+    ensure!(
+        status_of(&same).0 == "valid" && same["qr_matches_chip"] == true && same["source"] == "api",
+        "{same}"
+    );
+    daemon.next("verdict")?;
+    let other = post_image(&qr_of(&revoked)?)?;
+    ensure!(other["qr_matches_chip"] == false, "{other}");
+    daemon.next("verdict")?;
+    // Refused before any verdict: no code in the image, an oversized body.
+    match post_image(b"not an image") {
+        Err(e) => ensure!(
+            matches!(
+                &e.downcast_ref::<ureq::Error>(),
+                Some(ureq::Error::Status(422, _))
+            ),
+            "{e}"
+        ),
+        Ok(v) => bail!("garbage verified: {v}"),
+    }
+    let huge = vec![0u8; 9 * 1024 * 1024];
+    match ureq::post(&format!("{}api/verify", daemon.url)).send_bytes(&huge) {
+        Err(ureq::Error::Status(413, _)) => {}
+        other => bail!("an oversized body: {:?}", other.map(|r| r.status())),
+    }
+
     let rows = daemon.audit(w, &[])?;
     let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
     ensure!(
-        statuses == ["valid", "invalid", "invalid", "valid", "valid"],
+        statuses == ["invalid", "valid", "valid", "invalid", "invalid", "valid", "valid"],
         "{rows:?}"
     );
     ensure!(
@@ -214,12 +255,12 @@ fn cards_come_and_go(w: &mut World) -> Result<()> {
     );
     let of_one = daemon.audit(w, &["--document", "RC0000001"])?;
     ensure!(
-        of_one.len() == 4,
-        "genuine three times and its clone: {of_one:?}"
+        of_one.len() == 5,
+        "genuine three times, its clone and its QR code: {of_one:?}"
     );
     let status = daemon.get("api/status")?;
     ensure!(
-        status["verdicts"] == 5 && status["audit"]["dropped"] == 0,
+        status["verdicts"] == 7 && status["audit"]["dropped"] == 0,
         "{status}"
     );
     Ok(())
