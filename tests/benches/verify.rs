@@ -85,5 +85,58 @@ fn million_revocations(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, verification, million_revocations);
+/// QR decoding of one 1280x720 camera-sized frame: a card's code (600 pixels high) on a
+/// white frame, and a frame with no code at all (what a camera mostly sees).
+fn qr_frames(c: &mut Criterion) {
+    let fixture = Fixture::new();
+    let record = fixture.record(&fixture.holder());
+    let code = issuer::qr::png(&record).unwrap();
+    // As large as a card held up to the camera: 600 pixels high.
+    let code = image::imageops::resize(&code, 600, 600, image::imageops::FilterType::Nearest);
+    let mut frame = image::GrayImage::from_pixel(1280, 720, image::Luma([255]));
+    let (x, y) = ((1280 - code.width()) / 2, (720 - code.height()) / 2);
+    image::imageops::replace(&mut frame, &code, x.into(), y.into());
+    assert_eq!(reader_host::qr::decode(frame.clone()), vec![record.clone()]);
+    let empty = image::GrayImage::from_pixel(1280, 720, image::Luma([200]));
+    let mut group = c.benchmark_group("qr");
+    group.bench_function("decode a card's code in a 1280x720 frame", |b| {
+        b.iter(|| reader_host::qr::decode(black_box(frame.clone())))
+    });
+    group.bench_function("a 1280x720 frame without a code", |b| {
+        b.iter(|| reader_host::qr::decode(black_box(empty.clone())))
+    });
+    group.finish();
+    zbar_peer(&frame, &record);
+}
+
+/// Peer figure: Debian's `zbarimg` (zbar) on the same frame, one process per frame, so its
+/// time includes process start and PNG decoding; ours above includes neither.
+fn zbar_peer(frame: &image::GrayImage, record: &[u8]) {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("qr-frame-1280x720.png");
+    frame.save(&path).unwrap();
+    let run = || {
+        std::process::Command::new("zbarimg")
+            .args(["--raw", "-q", "-Sbinary"])
+            .arg(&path)
+            .output()
+    };
+    match run() {
+        Ok(out) if out.status.success() => {
+            let same = out.stdout.strip_suffix(b"\n").unwrap_or(&out.stdout) == record;
+            let rounds = 20;
+            let start = std::time::Instant::now();
+            for _ in 0..rounds {
+                run().unwrap();
+            }
+            println!(
+                "peer: zbarimg on the same frame: {:.1} ms per run (process + PNG decode included), payload {}",
+                start.elapsed().as_secs_f64() * 1e3 / rounds as f64,
+                if same { "identical" } else { "differs" }
+            );
+        }
+        _ => println!("peer: zbarimg not available (Debian package zbar-tools)"),
+    }
+}
+
+criterion_group!(benches, verification, million_revocations, qr_frames);
 criterion_main!(benches);

@@ -252,10 +252,14 @@ pub mod pcsc_world {
     use std::process::{Child, Command, ExitCode, Stdio};
     use std::time::Duration;
 
-    use anyhow::{ensure, Context, Result};
+    use std::io::{BufRead, BufReader};
+    use std::sync::mpsc;
+
+    use anyhow::{bail, ensure, Context, Result};
     use card_applet_sim::sandbox::{self, Sandbox};
     use card_applet_sim::{CardImage, Interface};
     use reader_host::pcsc_reader;
+    use serde_json::Value;
 
     use super::Fixture;
 
@@ -399,6 +403,131 @@ pub mod pcsc_world {
 
         pub fn connect(&self, card: &InsertedCard) -> Result<pcsc::Card> {
             pcsc_reader::connect(&self.ctx, &card.reader)
+        }
+    }
+    /// A running `reader-host serve`, with its event stream read into a channel.
+    pub struct Daemon {
+        child: Child,
+        pub url: String,
+        pub data_dir: PathBuf,
+        events: mpsc::Receiver<Value>,
+    }
+
+    impl Drop for Daemon {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            if std::env::var_os("STAY_TESTS_DAEMON_LOG").is_some() {
+                let log = self.data_dir.parent().unwrap().join("serve.log");
+                eprintln!("{}", std::fs::read_to_string(log).unwrap_or_default());
+            }
+        }
+    }
+
+    impl Daemon {
+        pub fn start(w: &World, name: &str, extra: &str) -> Result<Daemon> {
+            let dir = w.dir.join(name);
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(dir.join("seed.list"), w.fixture.list())?;
+            std::fs::write(dir.join("root.pub.pem"), w.fixture.root.public_pem()?)?;
+            let config = format!(
+                "role = \"border\"\ndata_dir = \"data\"\nlisten = \"127.0.0.1:0\"\n\
+                 fixed_time = \"{}\"\n{extra}\n\
+                 [trust_list]\nroot_key = \"root.pub.pem\"\nseed = \"seed.list\"\n",
+                issuer::list::format_rfc3339(w.fixture.now)
+            );
+            std::fs::write(dir.join("reader-host.toml"), config)?;
+            Daemon::run(w, &dir)
+        }
+
+        pub fn run(w: &World, dir: &Path) -> Result<Daemon> {
+            let mut child = Command::new(&w.reader_bin)
+                .args(["serve", "--config"])
+                .arg(dir.join("reader-host.toml"))
+                .stdout(Stdio::piped())
+                .stderr(std::fs::File::create(dir.join("serve.log"))?)
+                .spawn()?;
+            // The daemon prints its URL once it listens: that line is the readiness signal.
+            let mut line = String::new();
+            BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line)?;
+            let url = line
+                .split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .with_context(|| {
+                    format!(
+                        "no URL from reader-host serve: {line:?}; log:\n{}",
+                        std::fs::read_to_string(dir.join("serve.log")).unwrap_or_default()
+                    )
+                })?
+                .to_string();
+            // Subscribe before anything happens: the response head arrives once subscribed.
+            let stream = ureq::get(&format!("{url}api/events")).call()?;
+            let (tx, events) = mpsc::channel();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream.into_reader()).lines() {
+                    let Ok(line) = line else { break };
+                    if let Some(data) = line.strip_prefix("data:") {
+                        if let Ok(event) = serde_json::from_str::<Value>(data.trim()) {
+                            if tx.send(event).is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+            });
+            Ok(Daemon {
+                child,
+                url,
+                data_dir: dir.join("data"),
+                events,
+            })
+        }
+
+        /// The next event of `kind`, skipping others (reader announcements and the like).
+        pub fn next(&self, kind: &str) -> Result<Value> {
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            let mut skipped = Vec::new();
+            loop {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                let event = self
+                    .events
+                    .recv_timeout(left)
+                    .with_context(|| format!("no {kind} event within 30 s; saw {skipped:?}"))?;
+                if event["kind"] == kind {
+                    return Ok(event);
+                }
+                // A verdict where none should be is a failure, not noise.
+                if event["kind"] == "verdict" {
+                    bail!("unexpected verdict while waiting for {kind}: {event}");
+                }
+                skipped.push(format!("{}: {}", event["kind"], event["message"]));
+            }
+        }
+
+        pub fn get(&self, path: &str) -> Result<Value> {
+            Ok(ureq::get(&format!("{}{path}", self.url))
+                .call()?
+                .into_json()?)
+        }
+
+        pub fn post(&self, path: &str) -> Result<Value> {
+            Ok(ureq::post(&format!("{}{path}", self.url))
+                .call()?
+                .into_json()?)
+        }
+
+        pub fn audit(&self, w: &World, args: &[&str]) -> Result<Vec<Value>> {
+            let out = Command::new(&w.reader_bin)
+                .args(["audit", "--json", "--data-dir"])
+                .arg(&self.data_dir)
+                .args(args)
+                .output()?;
+            ensure!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Ok(serde_json::from_slice(&out.stdout)?)
         }
     }
 }

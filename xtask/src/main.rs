@@ -17,7 +17,7 @@ use anyhow::{bail, Context, Result};
 /// Debian packages the tests and demo use: openssl as an independent ECDSA/PEM peer; pcscd
 /// with the vpcd virtual reader and the PC/SC library (headers and pkgconf to build against
 /// it); pcsc-tools, pyscard and opensc as PC/SC clients nobody here wrote; iproute2 for the
-/// sandbox's loopback; Chromium and its WebDriver for the kiosk page.
+/// sandbox's loopback; Chromium and its WebDriver for the kiosk page; zbar as the QR peer.
 const DEBIAN_PACKAGES: &[&str] = &[
     "openssl",
     "pkgconf",
@@ -30,6 +30,7 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "iproute2",
     "chromium",
     "chromium-driver",
+    "zbar-tools",
 ];
 const EMBEDDED_TARGET: &str = "thumbv7em-none-eabihf";
 const FUZZ_TARGETS: &[&str] = &["record", "trust_list", "verify", "apdu", "applet"];
@@ -466,6 +467,10 @@ fn bench() -> Result<()> {
     run(
         "PC/SC benchmark: the card through pcscd + vpcd, pyscard beside",
         cargo().args(["bench", "-p", "stay-tests", "--bench", "pcsc"]),
+    )?;
+    run(
+        "desk benchmark: card-present-to-verdict, verdicts per second through the API",
+        cargo().args(["bench", "-p", "stay-tests", "--bench", "desk"]),
     )?;
     run(
         "openssl speed ecdsap256 (peer figure)",
