@@ -22,6 +22,8 @@ pub struct Config {
     pub trust_list: TrustListConfig,
     #[serde(default)]
     pub cards: CardsConfig,
+    #[serde(default)]
+    pub qr: QrConfig,
     /// For rehearsals and tests only: verify as of this instant (RFC 3339) instead of the
     /// clock. The status page shows it.
     #[serde(default)]
@@ -62,6 +64,18 @@ pub struct CardsConfig {
     pub readers: Vec<String>,
 }
 
+/// QR codes from a camera and from a folder of images.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct QrConfig {
+    /// Camera index (V4L2: `/dev/videoN`).
+    #[serde(default)]
+    pub camera: Option<u32>,
+    /// A folder whose new images are checked as they arrive.
+    #[serde(default)]
+    pub folder: Option<PathBuf>,
+}
+
 impl Default for CardsConfig {
     fn default() -> Self {
         CardsConfig {
@@ -100,6 +114,9 @@ impl Config {
         rebase(&mut config.trust_list.root_key);
         if let Some(seed) = &mut config.trust_list.seed {
             rebase(seed);
+        }
+        if let Some(folder) = &mut config.qr.folder {
+            rebase(folder);
         }
         match (config.role, &config.employer_tin) {
             (RoleName::Employer, None) => bail!("role = \"employer\" needs employer_tin"),

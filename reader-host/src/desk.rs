@@ -28,6 +28,8 @@ pub enum Kind {
     NotAResidentCard,
     /// The card answered, but not as docs/apdu.md says.
     CardUnreadable,
+    /// An image that shows no readable QR code (or several different ones).
+    QrUnreadable,
     ReaderAdded,
     ReaderRemoved,
     PcscdLost,

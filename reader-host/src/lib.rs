@@ -7,6 +7,7 @@ pub mod audit;
 pub mod card;
 pub mod config;
 pub mod desk;
+pub mod frames;
 pub mod http;
 pub mod pcsc_reader;
 pub mod qr;

@@ -254,6 +254,31 @@ fn serve(config_path: &Path) -> Result<u8, Failure> {
             .spawn(move || reader_host::watcher::watch_cards(desk, readers, stop))
             .map_err(|e| Failure(exit::DATA, e.into()))?;
     }
+    if let Some(folder) = config.qr.folder.clone() {
+        let mut source =
+            reader_host::frames::Folder::watch(&folder).map_err(fail(exit::NO_INPUT))?;
+        let (desk, stop) = (desk.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("qr-folder".into())
+            .spawn(move || reader_host::frames::scan(&mut source, &desk, &stop))
+            .map_err(|e| Failure(exit::DATA, e.into()))?;
+    }
+    if let Some(index) = config.qr.camera {
+        let (desk, stop) = (desk.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("qr-camera".into())
+            .spawn(move || match reader_host::frames::Camera::open(index) {
+                Ok(mut camera) => reader_host::frames::scan(&mut camera, &desk, &stop),
+                Err(e) => {
+                    desk.announce(
+                        reader_host::desk::Kind::QrUnreadable,
+                        &format!("camera:{index}"),
+                        format!("{e:#}"),
+                    );
+                }
+            })
+            .map_err(|e| Failure(exit::DATA, e.into()))?;
+    }
     if config.trust_list.url.is_some() {
         let (desk, stop) = (desk.clone(), stop.clone());
         let every = std::time::Duration::from_secs(config.trust_list.refresh_seconds);

@@ -426,6 +426,45 @@ fn kiosk_in_chromium(w: &mut World) -> Result<()> {
     Ok(())
 }
 
+/// A folder watched for images: a QR photo written into it, or renamed into it, gets its
+/// verdict; an image without a code gets a notice, not a verdict.
+fn qr_folder(w: &mut World) -> Result<()> {
+    let dir = w.dir.join("folder-desk");
+    std::fs::create_dir_all(dir.join("incoming"))?;
+    let daemon = Daemon::start(
+        w,
+        "folder-desk",
+        "[cards]\nenabled = false\n\n[qr]\nfolder = \"incoming\"\n",
+    )?;
+    let genuine = card_image(w, "folder-genuine", "RC0000001")?;
+    let record = CardImage::read(&genuine)?.record.context("personalized")?;
+    let revoked = card_image(w, "folder-revoked", "RC0000099")?;
+    let revoked = CardImage::read(&revoked)?.record.context("personalized")?;
+
+    issuer::qr::png(&record)?.save(dir.join("incoming/scan-1.png"))?;
+    let event = daemon.next("verdict")?;
+    ensure!(
+        status_of(&event).0 == "valid"
+            && event["source"]
+                .as_str()
+                .unwrap_or("")
+                .ends_with("scan-1.png"),
+        "{event}"
+    );
+    // A scanner that writes elsewhere and renames into the folder.
+    issuer::qr::png(&revoked)?.save(dir.join("scan-2.png"))?;
+    std::fs::rename(dir.join("scan-2.png"), dir.join("incoming/scan-2.png"))?;
+    let event = daemon.next("verdict")?;
+    ensure!(
+        status_of(&event) == ("invalid".into(), "document-revoked".into()),
+        "{event}"
+    );
+    image::GrayImage::from_pixel(64, 64, image::Luma([255]))
+        .save(dir.join("incoming/blank.png"))?;
+    daemon.next("qr-unreadable")?;
+    Ok(())
+}
+
 type DaemonCheck = fn(&mut World) -> Result<()>;
 
 const CHECKS: &[(&str, DaemonCheck)] = &[
@@ -433,6 +472,7 @@ const CHECKS: &[(&str, DaemonCheck)] = &[
     ("trust_list_refresh", trust_list_refresh),
     ("pcscd_restart", pcscd_restart),
     ("kiosk_in_chromium", kiosk_in_chromium),
+    ("qr_folder", qr_folder),
 ];
 
 fn main() -> ExitCode {

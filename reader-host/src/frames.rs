@@ -1,0 +1,203 @@
+//! Where QR codes come from, behind one trait: a camera (nokhwa, V4L2 on Linux), image
+//! files, and a folder watched for new images (a scanner or phone dropping photos).
+//!
+//! [`scan`] turns any source into verdicts on the desk: it decodes each frame (rqrr, its
+//! panics contained in `qr::decode`) and verifies each record once while it stays in view,
+//! so a code held up to a camera for two seconds is one verdict, not sixty.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use image::GrayImage;
+
+use crate::desk::{Desk, Kind};
+
+/// One picture and where it came from (`camera:0`, `file:/path/to/photo.jpg`).
+pub struct Frame {
+    pub image: GrayImage,
+    pub origin: String,
+}
+
+pub trait FrameSource {
+    /// The next frame; `None` when the source has ended (a list of files) or `stop` was
+    /// set. A frame that cannot be had is an `Err`; the source goes on after it.
+    fn next_frame(&mut self, stop: &AtomicBool) -> Option<Result<Frame>>;
+}
+
+fn is_image(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    !name.starts_with('.')
+        && path.extension().is_some_and(|e| {
+            let e = e.to_string_lossy().to_ascii_lowercase();
+            matches!(e.as_str(), "png" | "jpg" | "jpeg")
+        })
+}
+
+fn read_frame(path: &Path) -> Result<Frame> {
+    let image = image::open(path)
+        .with_context(|| format!("cannot read image {}", path.display()))?
+        .to_luma8();
+    Ok(Frame {
+        image,
+        origin: format!("file:{}", path.display()),
+    })
+}
+
+/// Image files, in the order given.
+pub struct Files(VecDeque<PathBuf>);
+
+impl Files {
+    pub fn new(paths: impl IntoIterator<Item = PathBuf>) -> Files {
+        Files(paths.into_iter().collect())
+    }
+}
+
+impl FrameSource for Files {
+    fn next_frame(&mut self, stop: &AtomicBool) -> Option<Result<Frame>> {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.0.pop_front().map(|p| read_frame(&p))
+    }
+}
+
+/// New images in a folder, as the kernel reports them (inotify): a file is read once it is
+/// closed after writing, or renamed into the folder.
+pub struct Folder {
+    _watcher: notify::RecommendedWatcher,
+    events: mpsc::Receiver<notify::Result<notify::Event>>,
+    ready: VecDeque<PathBuf>,
+}
+
+impl Folder {
+    pub fn watch(dir: &Path) -> Result<Folder> {
+        use notify::Watcher;
+        let (tx, events) = mpsc::channel();
+        let mut watcher = notify::recommended_watcher(tx)?;
+        watcher
+            .watch(dir, notify::RecursiveMode::NonRecursive)
+            .with_context(|| format!("cannot watch {}", dir.display()))?;
+        Ok(Folder {
+            _watcher: watcher,
+            events,
+            ready: VecDeque::new(),
+        })
+    }
+}
+
+impl FrameSource for Folder {
+    fn next_frame(&mut self, stop: &AtomicBool) -> Option<Result<Frame>> {
+        use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
+        use notify::EventKind;
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            if let Some(path) = self.ready.pop_front() {
+                return Some(read_frame(&path));
+            }
+            let event = match self.events.recv_timeout(Duration::from_millis(500)) {
+                Ok(Ok(event)) => event,
+                Ok(Err(e)) => return Some(Err(e.into())),
+                Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+            };
+            let complete = matches!(
+                event.kind,
+                EventKind::Access(AccessKind::Close(AccessMode::Write))
+                    | EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both))
+            );
+            if complete {
+                self.ready
+                    .extend(event.paths.into_iter().filter(|p| is_image(p)));
+            }
+        }
+    }
+}
+
+/// A camera through nokhwa (V4L2 on Linux): frames at its highest resolution, in grey.
+pub struct Camera {
+    camera: nokhwa::Camera,
+    origin: String,
+}
+
+impl Camera {
+    pub fn open(index: u32) -> Result<Camera> {
+        use nokhwa::pixel_format::LumaFormat;
+        use nokhwa::utils::{CameraIndex, RequestedFormat, RequestedFormatType};
+        let format =
+            RequestedFormat::new::<LumaFormat>(RequestedFormatType::AbsoluteHighestResolution);
+        let mut camera = nokhwa::Camera::new(CameraIndex::Index(index), format)
+            .with_context(|| format!("cannot open camera {index}"))?;
+        camera
+            .open_stream()
+            .with_context(|| format!("cannot start camera {index}"))?;
+        Ok(Camera {
+            camera,
+            origin: format!("camera:{index}"),
+        })
+    }
+}
+
+impl FrameSource for Camera {
+    fn next_frame(&mut self, stop: &AtomicBool) -> Option<Result<Frame>> {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        let frame = (|| {
+            let buffer = self.camera.frame()?;
+            let decoded = buffer.decode_image::<nokhwa::pixel_format::LumaFormat>()?;
+            let (width, height) = (decoded.width(), decoded.height());
+            let image = GrayImage::from_raw(width, height, decoded.into_raw())
+                .context("camera frame of the wrong size")?;
+            Ok(Frame {
+                image,
+                origin: self.origin.clone(),
+            })
+        })();
+        Some(frame)
+    }
+}
+
+/// A record seen again within this time, from the same source, is the same showing.
+pub const SAME_SHOWING: Duration = Duration::from_secs(3);
+
+/// Verifies every record the source shows, once per showing, until the source ends or
+/// `stop` is set.
+pub fn scan(source: &mut dyn FrameSource, desk: &Desk, stop: &AtomicBool) {
+    let mut last: Option<(Vec<u8>, Instant)> = None;
+    while let Some(frame) = source.next_frame(stop) {
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "no frame");
+                continue;
+            }
+        };
+        let payloads = crate::qr::decode(frame.image);
+        let record = match crate::qr::single_record(payloads) {
+            Ok(record) => record,
+            // A camera sees no code most of the time; a file without one is worth a word.
+            Err(e) => {
+                if frame.origin.starts_with("file:") {
+                    desk.announce(Kind::QrUnreadable, &frame.origin, format!("{e}"));
+                }
+                continue;
+            }
+        };
+        let repeat = last
+            .as_ref()
+            .is_some_and(|(r, at)| *r == record && at.elapsed() < SAME_SHOWING);
+        last = Some((record.clone(), Instant::now()));
+        if !repeat {
+            desk.verify(&record, None, &frame.origin);
+        }
+    }
+}
