@@ -17,7 +17,8 @@ use anyhow::{bail, Context, Result};
 /// Debian packages the tests and demo use: openssl as an independent ECDSA/PEM peer; pcscd
 /// with the vpcd virtual reader and the PC/SC library (headers and pkgconf to build against
 /// it); pcsc-tools, pyscard and opensc as PC/SC clients nobody here wrote; iproute2 for the
-/// sandbox's loopback; Chromium and its WebDriver for the kiosk page; zbar as the QR peer.
+/// sandbox's loopback; Chromium and its WebDriver for the kiosk page; zbar as the QR peer;
+/// libclang for the camera's V4L2 bindings (nokhwa).
 const DEBIAN_PACKAGES: &[&str] = &[
     "openssl",
     "pkgconf",
@@ -31,6 +32,7 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
     "zbar-tools",
+    "libclang-dev",
 ];
 const EMBEDDED_TARGET: &str = "thumbv7em-none-eabihf";
 const FUZZ_TARGETS: &[&str] = &["record", "trust_list", "verify", "apdu", "applet"];
