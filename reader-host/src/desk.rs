@@ -156,6 +156,20 @@ impl Desk {
             .map(|(_, bytes)| bytes == record)
     }
 
+    /// Refreshes the trust list now and announces the outcome.
+    pub fn refresh_trust_list(&self) -> crate::trust_cache::Refresh {
+        let outcome = self.trust.refresh();
+        self.announce(
+            Kind::TrustList,
+            "trust-list",
+            format!(
+                "trust list refresh: {} ({})",
+                outcome.result, outcome.detail
+            ),
+        );
+        outcome
+    }
+
     /// Verifies `record` (with the chip's answer when it came from a chip) and publishes
     /// the verdict.
     pub fn verify(&self, record: &[u8], chip: Option<&ChipReading>, source: &str) -> Arc<Event> {

@@ -131,18 +131,7 @@ async fn verify(State(desk): State<Arc<Desk>>, headers: HeaderMap, body: Bytes) 
 }
 
 async fn refresh(State(desk): State<Arc<Desk>>) -> Response {
-    let task = tokio::task::spawn_blocking(move || {
-        let outcome = desk.trust.refresh();
-        desk.announce(
-            Kind::TrustList,
-            "trust-list",
-            format!(
-                "trust list refresh: {} ({})",
-                outcome.result, outcome.detail
-            ),
-        );
-        outcome
-    });
+    let task = tokio::task::spawn_blocking(move || desk.refresh_trust_list());
     match task.await {
         Ok(outcome) => Json(outcome).into_response(),
         Err(e) => problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),

@@ -216,9 +216,7 @@ fn run(command: Command) -> Result<u8, Failure> {
 }
 
 fn serve(config_path: &Path) -> Result<u8, Failure> {
-    use reader_host::{
-        audit::AuditLog, config::Config, desk::Desk, desk::Kind, trust_cache::TrustCache,
-    };
+    use reader_host::{audit::AuditLog, config::Config, desk::Desk, trust_cache::TrustCache};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
 
@@ -286,15 +284,7 @@ fn serve(config_path: &Path) -> Result<u8, Failure> {
             .name("trust-list".into())
             .spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    let outcome = desk.trust.refresh();
-                    desk.announce(
-                        Kind::TrustList,
-                        "trust-list",
-                        format!(
-                            "trust list refresh: {} ({})",
-                            outcome.result, outcome.detail
-                        ),
-                    );
+                    desk.refresh_trust_list();
                     let started = std::time::Instant::now();
                     while started.elapsed() < every && !stop.load(Ordering::Relaxed) {
                         std::thread::park_timeout(std::time::Duration::from_secs(1));

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{ensure, Result};
 use reader_host::pcsc_reader;
 use stay_tests::card::InProcessCard;
-use stay_tests::pcsc_world::{Daemon, World};
+use stay_tests::pcsc_world::{run_bench, Daemon, World};
 
 fn run(w: &World) -> Result<()> {
     let daemon = Daemon::start(w, "bench-desk", "")?;
@@ -98,15 +98,5 @@ fn run(w: &World) -> Result<()> {
 }
 
 fn main() -> ExitCode {
-    let world = match World::enter(true) {
-        Ok(world) => world,
-        Err(code) => return code,
-    };
-    match run(&world) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("desk bench: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    run_bench("desk", run)
 }

@@ -14,7 +14,7 @@ use reader_host::card::{fresh_challenge, Session};
 use stay_core::apdu::{Command as Apdu, AID};
 use stay_core::{Check, Policy, Presentation, Role, Status, TrustList};
 use stay_tests::card::InProcessCard;
-use stay_tests::pcsc_world::World;
+use stay_tests::pcsc_world::{run_bench, World};
 
 struct Stats {
     median: Duration,
@@ -123,15 +123,5 @@ fn run(w: &World) -> Result<()> {
 }
 
 fn main() -> ExitCode {
-    let world = match World::enter(true) {
-        Ok(world) => world,
-        Err(code) => return code,
-    };
-    match run(&world) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("pcsc bench: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    run_bench("pcsc", run)
 }

@@ -278,6 +278,72 @@ pub mod pcsc_world {
         Ok(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../target/{profile}/{name}")))
     }
 
+    /// A check that runs in the sandbox.
+    pub type SandboxCheck = fn(&mut World) -> Result<()>;
+
+    /// `main` of a harness-less test binary: `--list` and name filters as libtest takes
+    /// them, then each selected check in turn against one sandbox; exits non-zero if any
+    /// failed.
+    pub fn run_checks(what: &str, checks: &[(&str, SandboxCheck)]) -> ExitCode {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        if args.iter().any(|a| a == "--list") {
+            for (name, _) in checks {
+                println!("{name}: test");
+            }
+            return ExitCode::SUCCESS;
+        }
+        let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+        let mut world = match World::enter(false) {
+            Ok(world) => world,
+            Err(code) => return code,
+        };
+        let selected: Vec<_> = checks
+            .iter()
+            .filter(|(name, _)| {
+                filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
+            })
+            .collect();
+        println!(
+            "\nrunning {} {what} checks in a private pcscd",
+            selected.len()
+        );
+        let mut failed = 0;
+        for (name, check) in &selected {
+            match check(&mut world) {
+                Ok(()) => println!("test {name} ... ok"),
+                Err(e) => {
+                    println!("test {name} ... FAILED\n    {e:#}");
+                    failed += 1;
+                }
+            }
+        }
+        println!(
+            "\ntest result: {}. {} passed; {failed} failed",
+            if failed == 0 { "ok" } else { "FAILED" },
+            selected.len() - failed
+        );
+        if failed == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    }
+
+    /// `main` of a benchmark: release builds, one sandbox, `bench` once.
+    pub fn run_bench(what: &str, bench: fn(&World) -> Result<()>) -> ExitCode {
+        let world = match World::enter(true) {
+            Ok(world) => world,
+            Err(code) => return code,
+        };
+        match bench(&world) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{what} bench: {e:#}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
     /// A card process in a vpcd slot; taken out of the reader when dropped, and dropped
     /// only once pcscd has seen it go. Drop connections to it first: pcscd resets the card
     /// on disconnect, and a reset sent to a card already gone leaves the slot reported

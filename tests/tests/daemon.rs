@@ -14,7 +14,7 @@ use card_applet_sim::{CardImage, Interface};
 use issuer::KeyPair;
 use serde_json::Value;
 use stay_tests::card::InProcessCard;
-use stay_tests::pcsc_world::{Daemon, World};
+use stay_tests::pcsc_world::{run_checks, Daemon, SandboxCheck, World};
 
 fn status_of(event: &Value) -> (String, String) {
     (
@@ -465,9 +465,7 @@ fn qr_folder(w: &mut World) -> Result<()> {
     Ok(())
 }
 
-type DaemonCheck = fn(&mut World) -> Result<()>;
-
-const CHECKS: &[(&str, DaemonCheck)] = &[
+const CHECKS: &[(&str, SandboxCheck)] = &[
     ("cards_come_and_go", cards_come_and_go),
     ("trust_list_refresh", trust_list_refresh),
     ("pcscd_restart", pcscd_restart),
@@ -476,44 +474,5 @@ const CHECKS: &[(&str, DaemonCheck)] = &[
 ];
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--list") {
-        for (name, _) in CHECKS {
-            println!("{name}: test");
-        }
-        return ExitCode::SUCCESS;
-    }
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-    let mut world = match World::enter(false) {
-        Ok(world) => world,
-        Err(code) => return code,
-    };
-    let selected: Vec<_> = CHECKS
-        .iter()
-        .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str())))
-        .collect();
-    println!(
-        "\nrunning {} daemon checks in a private pcscd",
-        selected.len()
-    );
-    let mut failed = 0;
-    for (name, check) in &selected {
-        match check(&mut world) {
-            Ok(()) => println!("test {name} ... ok"),
-            Err(e) => {
-                println!("test {name} ... FAILED\n    {e:#}");
-                failed += 1;
-            }
-        }
-    }
-    println!(
-        "\ntest result: {}. {} passed; {failed} failed",
-        if failed == 0 { "ok" } else { "FAILED" },
-        selected.len() - failed
-    );
-    if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    run_checks("daemon", CHECKS)
 }

@@ -18,7 +18,7 @@ use stay_core::{
     Check, ChipProof, InvalidReason, Policy, Presentation, Role, Status, TrustList, Verdict,
 };
 use stay_tests::card::{personalization_key, InProcessCard};
-use stay_tests::pcsc_world::World;
+use stay_tests::pcsc_world::{run_checks, SandboxCheck, World};
 use stay_tests::{transcript, Fixture};
 
 /// The fixture-specific helpers of these checks.
@@ -58,7 +58,7 @@ fn challenge(seed: u64) -> [u8; 16] {
 
 /// Our host's border check through pcscd: three round trips, a Valid verdict; and the same
 /// record through short reads.
-fn border_check(w: &World) -> Result<()> {
+fn border_check(w: &mut World) -> Result<()> {
     let image = w.personalized_image("border")?;
     let card = w.insert_card(0, &image, Interface::Contact)?;
     let mut connection = w.connect(&card)?;
@@ -95,7 +95,7 @@ fn border_check(w: &World) -> Result<()> {
 
 /// The station personalizes a blank card through pcscd; the card keeps it across a restart
 /// of its process, and then verifies.
-fn personalization(w: &World) -> Result<()> {
+fn personalization(w: &mut World) -> Result<()> {
     let image = w.image(
         "blank",
         &CardImage::blank(*b"PERSO-01", &personalization_key().public_key()),
@@ -135,7 +135,7 @@ fn recorded_border_check() -> Vec<(String, String)> {
 }
 
 /// `scriptor` (pcsc-tools) runs the recorded border check and gets the recorded answers.
-fn scriptor(w: &World) -> Result<()> {
+fn scriptor(w: &mut World) -> Result<()> {
     let image = w.personalized_image("scriptor")?;
     let card = w.insert_card(0, &image, Interface::Contact)?;
     let script = w.dir.join("border.scriptor");
@@ -165,7 +165,7 @@ fn scriptor(w: &World) -> Result<()> {
 }
 
 /// pyscard runs the border check; its answers are the recorded ones, byte for byte.
-fn pyscard(w: &World) -> Result<()> {
+fn pyscard(w: &mut World) -> Result<()> {
     let image = w.personalized_image("pyscard")?;
     let card = w.insert_card(1, &image, Interface::Contact)?;
     let out = Command::new("/usr/bin/python3")
@@ -193,7 +193,7 @@ fn pyscard(w: &World) -> Result<()> {
 }
 
 /// `pcsc_scan` and `opensc-tool` read both personalities' ATRs.
-fn atr_tools(w: &World) -> Result<()> {
+fn atr_tools(w: &mut World) -> Result<()> {
     let image = w.personalized_image("atr")?;
     let contact = w.insert_card(0, &image, Interface::Contact)?;
     let contactless_image = w.personalized_image("atr-contactless")?;
@@ -279,7 +279,7 @@ fn boundary_apdus() -> Vec<Vec<u8>> {
 
 /// Thousands of random and boundary APDUs through pcscd: every one answered with a status
 /// word, the card's memory unchanged, and the border check still Valid afterwards.
-fn apdu_storm(w: &World) -> Result<()> {
+fn apdu_storm(w: &mut World) -> Result<()> {
     let image = w.personalized_image("storm")?;
     let before = std::fs::read(&image)?;
     let mut card = w.insert_card(0, &image, Interface::Contact)?;
@@ -343,7 +343,7 @@ fn apdu_storm(w: &World) -> Result<()> {
 
 /// A record copied into another chip fails the chip proof; a proof replayed for a new
 /// challenge fails; a card refuses to store a record made for another chip.
-fn clone_and_replay(w: &World) -> Result<()> {
+fn clone_and_replay(w: &mut World) -> Result<()> {
     let genuine = InProcessCard::personalized(&w.fixture);
     let mut clone = genuine.applet.card().clone();
     clone.serial = *b"CLONE-01";
@@ -396,7 +396,7 @@ fn clone_and_replay(w: &World) -> Result<()> {
 }
 
 /// Cards in two slots at once answer as themselves.
-fn several_slots(w: &World) -> Result<()> {
+fn several_slots(w: &mut World) -> Result<()> {
     let key = personalization_key().public_key();
     let a = w.image("slot-a", &CardImage::blank(*b"SLOT-AAA", &key))?;
     let b = w.image("slot-b", &CardImage::blank(*b"SLOT-BBB", &key))?;
@@ -411,7 +411,7 @@ fn several_slots(w: &World) -> Result<()> {
 }
 
 /// `reader-host verify --card` through pcscd: the exit status is the verdict.
-fn reader_host_cli(w: &World) -> Result<()> {
+fn reader_host_cli(w: &mut World) -> Result<()> {
     let image = w.personalized_image("cli")?;
     let card = w.insert_card(1, &image, Interface::Contact)?;
     let list = w.dir.join("trust.list");
@@ -464,7 +464,7 @@ fn reader_host_cli(w: &World) -> Result<()> {
 
 /// `reader-host personalize`, the station on the command line: a blank card comes out
 /// locked and Valid; a locked card is refused and unchanged.
-fn station_cli(w: &World) -> Result<()> {
+fn station_cli(w: &mut World) -> Result<()> {
     let blank = w.image(
         "station",
         &CardImage::blank(*b"STATION1", &personalization_key().public_key()),
@@ -529,7 +529,7 @@ fn station_cli(w: &World) -> Result<()> {
 /// The card process killed at arbitrary moments of a personalization: its image is always
 /// a whole card, never a half-written one; a station that saw the lock succeed finds the
 /// card locked; the next start reads whatever the card saved.
-fn crash_during_personalization(w: &World) -> Result<()> {
+fn crash_during_personalization(w: &mut World) -> Result<()> {
     let blank = CardImage::blank(*b"CRASH-01", &personalization_key().public_key());
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(0xC2A5);
     let (mut finished, mut interrupted) = (0, 0);
@@ -575,9 +575,7 @@ fn crash_during_personalization(w: &World) -> Result<()> {
     Ok(())
 }
 
-type PcscCheck = fn(&World) -> Result<()>;
-
-const CHECKS: &[(&str, PcscCheck)] = &[
+const CHECKS: &[(&str, SandboxCheck)] = &[
     ("border_check", border_check),
     ("personalization", personalization),
     ("scriptor", scriptor),
@@ -592,46 +590,5 @@ const CHECKS: &[(&str, PcscCheck)] = &[
 ];
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    // `cargo test -- --list` and filters, as far as a plain main goes.
-    if args.iter().any(|a| a == "--list") {
-        for (name, _) in CHECKS {
-            println!("{name}: test");
-        }
-        return ExitCode::SUCCESS;
-    }
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-    let world = match World::enter(false) {
-        Ok(world) => world,
-        Err(code) => return code,
-    };
-    let mut failed = Vec::new();
-    let selected: Vec<_> = CHECKS
-        .iter()
-        .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str())))
-        .collect();
-    println!(
-        "\nrunning {} PC/SC checks in a private pcscd",
-        selected.len()
-    );
-    for (name, check) in &selected {
-        match check(&world) {
-            Ok(()) => println!("test {name} ... ok"),
-            Err(e) => {
-                println!("test {name} ... FAILED\n    {e:#}");
-                failed.push(*name);
-            }
-        }
-    }
-    println!(
-        "\ntest result: {}. {} passed; {} failed",
-        if failed.is_empty() { "ok" } else { "FAILED" },
-        selected.len() - failed.len(),
-        failed.len()
-    );
-    if failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    run_checks("PC/SC", CHECKS)
 }
