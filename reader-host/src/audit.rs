@@ -222,3 +222,77 @@ pub fn query(dir: &Path, q: &Query) -> Result<Vec<Entry>> {
     )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(number: &str, log: &AuditLog, at_unix: u64) -> Entry {
+        Entry {
+            at: format!("t{at_unix}"),
+            at_unix,
+            source: "api".into(),
+            status: "valid".into(),
+            reason: None,
+            decision: "may-stay".into(),
+            role: "border".into(),
+            document_digest: Some(log.digest(number)),
+            chip_authenticated: false,
+        }
+    }
+
+    #[test]
+    fn rows_are_written_queried_and_never_hold_the_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::open(dir.path()).unwrap();
+        for (i, number) in ["RC0000001", "RC0000002", "RC0000001"].iter().enumerate() {
+            log.record(entry(number, &log, 100 + i as u64));
+        }
+        // The writer is asynchronous: wait for it through its own counter.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while log.counters.written.load(Ordering::Relaxed) < 3 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the writer did not write"
+            );
+            std::thread::yield_now();
+        }
+        let all = query(
+            dir.path(),
+            &Query {
+                limit: 10,
+                ..Query::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            all.iter().map(|e| e.at_unix).collect::<Vec<_>>(),
+            [102, 101, 100]
+        );
+        let one = Query {
+            document_number: Some("RC0000001".into()),
+            limit: 10,
+            ..Query::default()
+        };
+        assert_eq!(query(dir.path(), &one).unwrap().len(), 2);
+        let since = Query {
+            since_unix: Some(101),
+            limit: 10,
+            ..Query::default()
+        };
+        assert_eq!(query(dir.path(), &since).unwrap().len(), 2);
+        let bytes = std::fs::read(dir.path().join("audit.sqlite")).unwrap();
+        let wal = std::fs::read(dir.path().join("audit.sqlite-wal")).unwrap_or_default();
+        for file in [&bytes, &wal] {
+            assert!(
+                !file.windows(9).any(|w| w == b"RC0000001"),
+                "a document number on disk"
+            );
+        }
+        // The digest is keyed: another key, another digest; the same key, the same.
+        let other = DigestKey::open(&tempfile::tempdir().unwrap().path().join("k")).unwrap();
+        assert_ne!(other.digest("RC0000001"), log.digest("RC0000001"));
+        let again = AuditLog::open(dir.path()).unwrap();
+        assert_eq!(again.digest("RC0000001"), log.digest("RC0000001"));
+    }
+}

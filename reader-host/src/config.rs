@@ -152,3 +152,59 @@ impl Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Config> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("reader-host.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::read(&path)
+    }
+
+    const BASE: &str = "data_dir = \"data\"\n[trust_list]\nroot_key = \"root.pub.pem\"\n";
+
+    #[test]
+    fn a_desk_config_reads_with_defaults_and_relative_paths() {
+        let config = read(&format!("role = \"border\"\n{BASE}")).unwrap();
+        assert_eq!(config.listen, default_listen());
+        assert!(config.cards.enabled && config.cards.readers.is_empty());
+        assert_eq!(config.trust_list.refresh_seconds, 3600);
+        assert!(config.data_dir.ends_with("data") && config.data_dir.is_absolute());
+    }
+
+    #[test]
+    fn mistakes_are_refused_at_start() {
+        for (bad, why) in [
+            (
+                format!("role = \"employer\"\n{BASE}"),
+                "employer without a TIN",
+            ),
+            (
+                format!("role = \"employer\"\nemployer_tin = \"123\"\n{BASE}"),
+                "short TIN",
+            ),
+            (
+                format!("role = \"border\"\nemployer_tin = \"01234567890123\"\n{BASE}"),
+                "TIN at the border",
+            ),
+            (format!("role = \"guard\"\n{BASE}"), "unknown role"),
+            (
+                format!("role = \"border\"\nlisten_on = \"x\"\n{BASE}"),
+                "unknown key",
+            ),
+            (
+                format!("role = \"border\"\nfixed_time = \"yesterday\"\n{BASE}"),
+                "bad time",
+            ),
+            (
+                format!("role = \"border\"\n{BASE}refresh_seconds = 1\n"),
+                "refresh too often",
+            ),
+        ] {
+            assert!(read(&bad).is_err(), "{why}");
+        }
+    }
+}
