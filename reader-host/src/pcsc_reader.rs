@@ -72,19 +72,39 @@ fn wanted(name: &CStr, reader: Option<&str>) -> bool {
     reader.is_none_or(|r| name.to_string_lossy() == r)
 }
 
+/// Brings `states` (the PnP pseudo-reader first, then one entry per reader) in line with
+/// the readers pcscd lists now, keeping what is known of each: a new reader starts
+/// UNAWARE, a gone one is dropped. Returns the readers added and removed.
+pub fn track_readers(
+    states: &mut Vec<ReaderState>,
+    names: Vec<CString>,
+) -> (Vec<CString>, Vec<CString>) {
+    let mut removed = Vec::new();
+    states.retain(|s| {
+        let keep = s.name() == PNP_NOTIFICATION() || names.iter().any(|n| n.as_c_str() == s.name());
+        if !keep {
+            removed.push(s.name().to_owned());
+        }
+        keep
+    });
+    let added: Vec<CString> = names
+        .into_iter()
+        .filter(|n| !states.iter().any(|s| s.name() == n.as_c_str()))
+        .collect();
+    states.extend(
+        added
+            .iter()
+            .map(|n| ReaderState::new(n.clone(), State::UNAWARE)),
+    );
+    (added, removed)
+}
+
 /// Waits until a card is present in `reader` (any reader when `None`), up to `timeout`.
 pub fn wait_for_card(ctx: &Context, reader: Option<&str>, timeout: Duration) -> Result<Presence> {
     let deadline = Instant::now() + timeout;
     let mut states = vec![ReaderState::new(PNP_NOTIFICATION(), State::UNAWARE)];
     loop {
-        // Track the readers present now, keeping what we already know of each.
-        let names = readers(ctx)?;
-        states.retain(|s| s.name() == PNP_NOTIFICATION() || names.iter().any(|n| n == s.name()));
-        for name in names {
-            if !states.iter().any(|s| s.name() == name.as_c_str()) {
-                states.push(ReaderState::new(name, State::UNAWARE));
-            }
-        }
+        track_readers(&mut states, readers(ctx)?);
         for state in &states[1..] {
             let event = state.event_state();
             if wanted(state.name(), reader)

@@ -8,8 +8,7 @@
 //! - pcscd restarted underneath: the context is established again, readers re-learned;
 //! - several readers: one loop serves them all, one card at a time, in arrival order.
 
-use std::collections::HashSet;
-use std::ffi::{CStr, CString};
+use std::ffi::CStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,7 +79,6 @@ fn watch(
     stop: &AtomicBool,
 ) -> Result<(), pcsc::Error> {
     let mut states = vec![ReaderState::new(PNP_NOTIFICATION(), State::UNAWARE)];
-    let mut known: HashSet<CString> = HashSet::new();
     loop {
         if stop.load(Ordering::Relaxed) {
             return Ok(());
@@ -90,20 +88,14 @@ fn watch(
             Err(pcsc::Error::NoReadersAvailable) => Vec::new(),
             Err(e) => return Err(e),
         };
-        let names: Vec<CString> = names.into_iter().filter(|n| wanted(n, filter)).collect();
-        for gone in known.iter().filter(|k| !names.contains(k)) {
+        let names = names.into_iter().filter(|n| wanted(n, filter)).collect();
+        let (added, removed) = pcsc_reader::track_readers(&mut states, names);
+        for gone in &removed {
             desk.announce(Kind::ReaderRemoved, &source(gone), "reader unplugged");
         }
-        states.retain(|s| {
-            s.name() == PNP_NOTIFICATION() || names.iter().any(|n| n.as_c_str() == s.name())
-        });
-        for name in &names {
-            if !known.contains(name) {
-                desk.announce(Kind::ReaderAdded, &source(name), "reader ready");
-                states.push(ReaderState::new(name.clone(), State::UNAWARE));
-            }
+        for new in &added {
+            desk.announce(Kind::ReaderAdded, &source(new), "reader ready");
         }
-        known = names.into_iter().collect();
         match ctx.get_status_change(WAKE, &mut states) {
             Ok(()) => {}
             Err(pcsc::Error::Timeout) => continue,
