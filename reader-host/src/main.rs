@@ -5,11 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use reader_host::trust_cache::LoadedList;
 use reader_host::{card, pcsc_reader, qr, report};
 use sha2::Digest;
-use stay_core::{
-    Check, Policy, Presentation, PublicKey, Role, Status, TrustList, TrustListContent, UnixTime,
-};
+use stay_core::{Check, Policy, Presentation, Role, Status, TrustListContent, UnixTime};
 
 /// Exit statuses: the verdict, or what kept the check from running (sysexits.h).
 mod exit {
@@ -411,25 +410,20 @@ enum Source {
 fn now_or(at: Option<&str>) -> Result<UnixTime, Failure> {
     Ok(match at {
         Some(text) => issuer::list::parse_rfc3339("--at", text).map_err(fail(exit::USAGE))?,
-        None => UnixTime(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
-        ),
+        None => reader_host::trust_cache::now(),
     })
 }
 
-/// The trust list's bytes, once its root signature checks out.
-fn read_list(trust_list: &Path, root_key: &Path) -> Result<(Vec<u8>, PublicKey), Failure> {
+/// The trust list, once its root signature checks out.
+fn read_list(trust_list: &Path, root_key: &Path) -> Result<LoadedList, Failure> {
     let root = issuer::keys::read_public(root_key).map_err(fail(exit::DATA))?;
     let bytes = read(trust_list, "trust list")?;
-    TrustList::load(&bytes, &root, None).map_err(|e| {
+    LoadedList::verify(bytes, &root, None).map_err(|e| {
         Failure(
             exit::DATA,
-            anyhow::anyhow!("trust list {} refused: {e}", trust_list.display()),
+            anyhow::anyhow!("trust list {} refused: {e:#}", trust_list.display()),
         )
-    })?;
-    Ok((bytes, root))
+    })
 }
 
 fn connect_card(reader: Option<&str>, wait: f32) -> Result<(String, pcsc::Card), Failure> {
@@ -463,9 +457,8 @@ fn personalize(
     holder.portrait_digest = portrait
         .as_ref()
         .map(|p| hex::encode(sha2::Sha256::digest(p)));
-    let (list_bytes, root) = read_list(trust_list, root_key)?;
-    let content = TrustListContent::parse(&list_bytes)
-        .map_err(|e| Failure(exit::DATA, anyhow::anyhow!("{e}")))?;
+    let loaded = read_list(trust_list, root_key)?;
+    let content: &TrustListContent = loaded.list();
     let (reader, mut connection) = connect_card(reader, wait)?;
     let mut session = card::Session::new(&mut connection);
     let (serial, record) = session
@@ -476,7 +469,7 @@ fn personalize(
                 Ok(issuer::sign_record(
                     &holder,
                     &signer,
-                    &content,
+                    content,
                     &Policy::DEFAULT,
                 )?)
             },
@@ -495,11 +488,11 @@ fn personalize(
     let chip = session
         .read_for_border_check(card::fresh_challenge())
         .map_err(|e| Failure(exit::DATA, e.into()))?;
-    let list = TrustList::load(&list_bytes, &root, None).expect("checked by read_list");
+    let list = loaded.list();
     let role = Role::Border;
     let verdict = stay_core::verify(
         &chip.record,
-        &list,
+        list,
         &Check {
             now,
             role,
@@ -538,8 +531,8 @@ fn verify(
         }
     }
     let now = now_or(at.as_deref())?;
-    let (list_bytes, root) = read_list(trust_list, root_key)?;
-    let list = TrustList::load(&list_bytes, &root, None).expect("checked by read_list");
+    let loaded = read_list(trust_list, root_key)?;
+    let list = loaded.list();
     let mut reading = None;
     let (bytes, source) = match source {
         Source::Card { reader, wait } => {
@@ -582,9 +575,9 @@ fn verify(
         },
         policy: &Policy::DEFAULT,
     };
-    let verdict = stay_core::verify(&bytes, &list, &check);
+    let verdict = stay_core::verify(&bytes, list, &check);
     if json {
-        println!("{}", report::to_json(&verdict, &role, &source, now, &list));
+        println!("{}", report::to_json(&verdict, &role, &source, now, list));
     } else {
         print!("{}", report::to_text(&verdict, &role, &source));
     }

@@ -24,7 +24,8 @@ self_cell::self_cell!(
 );
 
 impl LoadedList {
-    fn verify(bytes: Vec<u8>, root: &PublicKey, trusted: Option<u64>) -> Result<LoadedList> {
+    /// Takes `bytes` only if they are a list signed by `root`, not older than `trusted`.
+    pub fn verify(bytes: Vec<u8>, root: &PublicKey, trusted: Option<u64>) -> Result<LoadedList> {
         LoadedList::try_new(bytes, |b| {
             TrustList::load(b, root, trusted).map_err(|e| anyhow::anyhow!("{e}"))
         })
