@@ -78,7 +78,6 @@ pub struct Sandbox {
     pcscd: Child,
     conf: PathBuf,
     log: PathBuf,
-    slots: usize,
 }
 
 fn run(program: &str, args: &[&str]) -> Result<()> {
@@ -179,12 +178,7 @@ impl Sandbox {
         )?;
         let log = dir.join("pcscd.log");
         let pcscd = spawn_pcscd(&conf, &log)?;
-        Ok(Sandbox {
-            pcscd,
-            conf,
-            log,
-            slots: SLOTS,
-        })
+        Ok(Sandbox { pcscd, conf, log })
     }
 
     /// Kills pcscd and starts it again, as an administrator's restart (or a crash and its
@@ -200,19 +194,19 @@ impl Sandbox {
 
     /// Number of vpcd slots (card positions).
     pub fn slots(&self) -> usize {
-        self.slots
+        SLOTS
     }
 
     /// The PC/SC name of `slot`'s reader: pcscd appends `00` and the driver's slot number
     /// to the configured name.
     pub fn reader_name(&self, slot: usize) -> String {
-        assert!(slot < self.slots, "slot {slot} of {}", self.slots);
+        assert!(slot < SLOTS, "slot {slot} of {SLOTS}");
         format!("{READER_NAME} 00 {slot:02}")
     }
 
     /// Where a card for `slot` connects.
     pub fn vpcd_addr(&self, slot: usize) -> String {
-        assert!(slot < self.slots, "slot {slot} of {}", self.slots);
+        assert!(slot < SLOTS, "slot {slot} of {SLOTS}");
         format!("127.0.0.1:{}", DEFAULT_PORT + slot as u16)
     }
 

@@ -62,6 +62,15 @@ impl Authority {
             .arg("--out")
             .arg(self.path(out)))
     }
+    /// The sample resident card, signed, as `rc.bin`.
+    fn signed_resident_card(&self) -> PathBuf {
+        let holder = self.path("auth/holders/resident-card.toml");
+        assert!(self
+            .sign("resident-card", &holder, "rc.bin")
+            .status
+            .success());
+        self.path("rc.bin")
+    }
     fn verify(&self, args: &[&str]) -> Output {
         run(Command::new(&self.reader)
             .arg("verify")
@@ -154,15 +163,7 @@ fn sign_render_and_verify_every_sample() {
 #[test]
 fn exit_statuses_for_every_outcome() {
     let a = Authority::new();
-    assert!(a
-        .sign(
-            "resident-card",
-            &a.path("auth/holders/resident-card.toml"),
-            "rc.bin"
-        )
-        .status
-        .success());
-    let rc = a.path("rc.bin");
+    let rc = a.signed_resident_card();
     let rc = rc.to_str().unwrap();
     assert_eq!(a.verify(&["--record", rc]).status.code(), Some(0));
     assert_eq!(
@@ -380,15 +381,7 @@ fn an_independent_ber_tlv_parser_reads_the_same_tree() {
 #[test]
 fn a_new_list_revokes_a_card_and_an_old_one_is_refused_as_rollback() {
     let a = Authority::new();
-    assert!(a
-        .sign(
-            "resident-card",
-            &a.path("auth/holders/resident-card.toml"),
-            "rc.bin"
-        )
-        .status
-        .success());
-    let rc = a.path("rc.bin");
+    let rc = a.signed_resident_card();
     let rc = rc.to_str().unwrap();
     assert_eq!(a.verify(&["--record", rc]).status.code(), Some(0));
     let source = std::fs::read_to_string(a.path("auth/list.toml")).unwrap();
