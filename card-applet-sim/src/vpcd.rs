@@ -18,7 +18,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::applet::{Applet, Interface};
+use stay_core::apdu::StatusWord;
+
+use crate::applet::{Applet, Interface, Reply};
 use crate::image::CardImage;
 
 pub const CTRL_POWER_OFF: u8 = 0x00;
@@ -29,11 +31,10 @@ pub const CTRL_GET_ATR: u8 = 0x04;
 /// vpcd's first slot; slot `n` of the default configuration listens on `DEFAULT_PORT + n`.
 pub const DEFAULT_PORT: u16 = 35_963;
 
-fn foreign_reply() -> crate::applet::Reply {
-    crate::applet::Reply {
-        response: stay_core::apdu::StatusWord::FILE_NOT_FOUND
-            .to_bytes()
-            .to_vec(),
+/// An answer of the bridge's own, before the applet sees the command.
+fn refusal(status: StatusWord) -> Reply {
+    Reply {
+        response: status.to_bytes().to_vec(),
         persist: false,
     }
 }
@@ -131,15 +132,10 @@ impl Card {
                 apdu => {
                     let extended = stay_core::apdu::Command::parse(apdu).is_ok_and(|c| c.extended);
                     let reply = if self.short_only && extended {
-                        crate::applet::Reply {
-                            response: stay_core::apdu::StatusWord::WRONG_LENGTH
-                                .to_bytes()
-                                .to_vec(),
-                            persist: false,
-                        }
+                        refusal(StatusWord::WRONG_LENGTH)
                     } else if self.foreign {
                         // Another card's answer to anything of ours: no such application.
-                        foreign_reply()
+                        refusal(StatusWord::FILE_NOT_FOUND)
                     } else {
                         self.applet.process(apdu, &mut rng)
                     };
