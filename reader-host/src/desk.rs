@@ -30,6 +30,10 @@ pub enum Kind {
     CardUnreadable,
     /// An image that shows no readable QR code (or several different ones).
     QrUnreadable,
+    /// A camera that cannot be opened or stopped giving frames; retried until it is back.
+    SourceUnavailable,
+    /// Frames from a camera again.
+    SourceBack,
     ReaderAdded,
     ReaderRemoved,
     PcscdLost,

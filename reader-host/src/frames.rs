@@ -26,7 +26,18 @@ pub trait FrameSource {
     /// The next frame; `None` when the source has ended (a list of files) or `stop` was
     /// set. A frame that cannot be had is an `Err`; the source goes on after it.
     fn next_frame(&mut self, stop: &AtomicBool) -> Option<Result<Frame>>;
+
+    /// For a device (a camera): its name. A device's failure lasts (unplugged, in use by
+    /// another program), so [`scan`] reports it once, waits [`DEVICE_RETRY`] between tries,
+    /// and reports when frames come again. A file source has none: each failure is one bad
+    /// file, reported as such.
+    fn device(&self) -> Option<&str> {
+        None
+    }
 }
+
+/// How long [`scan`] waits before asking a failed device again.
+pub const DEVICE_RETRY: Duration = Duration::from_secs(2);
 
 fn is_image(path: &Path) -> bool {
     let name = path
@@ -123,13 +134,24 @@ impl FrameSource for Folder {
 }
 
 /// A camera through nokhwa (V4L2 on Linux): frames at its highest resolution, in grey.
+/// Opened on the first frame asked for and again after any failure, so a camera plugged in
+/// late, or unplugged and plugged back, is picked up without a restart.
 pub struct Camera {
-    camera: nokhwa::Camera,
+    index: u32,
+    camera: Option<nokhwa::Camera>,
     origin: String,
 }
 
 impl Camera {
-    pub fn open(index: u32) -> Result<Camera> {
+    pub fn new(index: u32) -> Camera {
+        Camera {
+            index,
+            camera: None,
+            origin: format!("camera:{index}"),
+        }
+    }
+
+    fn open(index: u32) -> Result<nokhwa::Camera> {
         use nokhwa::pixel_format::LumaFormat;
         use nokhwa::utils::{CameraIndex, RequestedFormat, RequestedFormatType};
         let format =
@@ -139,10 +161,19 @@ impl Camera {
         camera
             .open_stream()
             .with_context(|| format!("cannot start camera {index}"))?;
-        Ok(Camera {
-            camera,
-            origin: format!("camera:{index}"),
-        })
+        Ok(camera)
+    }
+
+    fn frame(&mut self) -> Result<GrayImage> {
+        let camera = match &mut self.camera {
+            Some(camera) => camera,
+            None => self.camera.insert(Camera::open(self.index)?),
+        };
+        let buffer = camera.frame()?;
+        let decoded = buffer.decode_image::<nokhwa::pixel_format::LumaFormat>()?;
+        let (width, height) = (decoded.width(), decoded.height());
+        GrayImage::from_raw(width, height, decoded.into_raw())
+            .context("camera frame of the wrong size")
     }
 }
 
@@ -151,18 +182,19 @@ impl FrameSource for Camera {
         if stop.load(Ordering::Relaxed) {
             return None;
         }
-        let frame = (|| {
-            let buffer = self.camera.frame()?;
-            let decoded = buffer.decode_image::<nokhwa::pixel_format::LumaFormat>()?;
-            let (width, height) = (decoded.width(), decoded.height());
-            let image = GrayImage::from_raw(width, height, decoded.into_raw())
-                .context("camera frame of the wrong size")?;
-            Ok(Frame {
-                image,
-                origin: self.origin.clone(),
-            })
-        })();
+        let frame = self.frame().map(|image| Frame {
+            image,
+            origin: self.origin.clone(),
+        });
+        if frame.is_err() {
+            // Open it afresh next time: the stream of a camera that failed stays failed.
+            self.camera = None;
+        }
         Some(frame)
+    }
+
+    fn device(&self) -> Option<&str> {
+        Some(&self.origin)
     }
 }
 
@@ -173,14 +205,30 @@ pub const SAME_SHOWING: Duration = Duration::from_secs(3);
 /// `stop` is set.
 pub fn scan(source: &mut dyn FrameSource, desk: &Desk, stop: &AtomicBool) {
     let mut last: Option<(Vec<u8>, Instant)> = None;
+    let mut failing = false;
     while let Some(frame) = source.next_frame(stop) {
-        let frame = match frame {
-            Ok(frame) => frame,
-            Err(e) => {
-                tracing::warn!(error = %format!("{e:#}"), "no frame");
+        let frame = match (frame, source.device()) {
+            (Ok(frame), _) => frame,
+            (Err(e), Some(device)) => {
+                if !failing {
+                    desk.announce(Kind::SourceUnavailable, device, format!("{e:#}; retrying"));
+                    failing = true;
+                }
+                let since = Instant::now();
+                while since.elapsed() < DEVICE_RETRY && !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                continue;
+            }
+            (Err(e), None) => {
+                desk.announce(Kind::QrUnreadable, "file", format!("{e:#}"));
                 continue;
             }
         };
+        if failing {
+            desk.announce(Kind::SourceBack, &frame.origin, "frames again");
+            failing = false;
+        }
         let payloads = crate::qr::decode(frame.image);
         let record = match crate::qr::single_record(payloads) {
             Ok(record) => record,

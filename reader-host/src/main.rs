@@ -264,15 +264,9 @@ fn serve(config_path: &Path) -> Result<u8, Failure> {
         let (desk, stop) = (desk.clone(), stop.clone());
         std::thread::Builder::new()
             .name("qr-camera".into())
-            .spawn(move || match reader_host::frames::Camera::open(index) {
-                Ok(mut camera) => reader_host::frames::scan(&mut camera, &desk, &stop),
-                Err(e) => {
-                    desk.announce(
-                        reader_host::desk::Kind::QrUnreadable,
-                        &format!("camera:{index}"),
-                        format!("{e:#}"),
-                    );
-                }
+            .spawn(move || {
+                let mut camera = reader_host::frames::Camera::new(index);
+                reader_host::frames::scan(&mut camera, &desk, &stop)
             })
             .map_err(|e| Failure(exit::DATA, e.into()))?;
     }

@@ -165,3 +165,39 @@ pub fn wait_for_removal(ctx: &Context, reader: &CStr, timeout: Duration) -> Resu
         states[0].sync_current_state();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<CString> {
+        list.iter().map(|n| CString::new(*n).unwrap()).collect()
+    }
+
+    /// A reader plugged in, a second one, the first unplugged: the states follow, the PnP
+    /// entry stays first, and a known reader keeps what is known of it.
+    #[test]
+    fn readers_plugged_and_unplugged_are_tracked() {
+        let mut states = vec![ReaderState::new(PNP_NOTIFICATION(), State::UNAWARE)];
+        assert_eq!(track_readers(&mut states, vec![]), (vec![], vec![]));
+
+        let (added, removed) = track_readers(&mut states, names(&["Desk A"]));
+        assert_eq!((added, removed), (names(&["Desk A"]), vec![]));
+        states[1].sync_current_state();
+        let known = states[1].current_state();
+
+        let (added, removed) = track_readers(&mut states, names(&["Desk A", "Desk B"]));
+        assert_eq!((added, removed), (names(&["Desk B"]), vec![]));
+        assert_eq!(states[1].current_state(), known);
+        assert_eq!(states[2].current_state(), State::UNAWARE);
+
+        let (added, removed) = track_readers(&mut states, names(&["Desk B"]));
+        assert_eq!((added, removed), (vec![], names(&["Desk A"])));
+        let order: Vec<&CStr> = states.iter().map(|s| s.name()).collect();
+        assert_eq!(order, [PNP_NOTIFICATION(), c"Desk B"]);
+
+        let (added, removed) = track_readers(&mut states, vec![]);
+        assert_eq!((added, removed), (vec![], names(&["Desk B"])));
+        assert_eq!(states.len(), 1);
+    }
+}

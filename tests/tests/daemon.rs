@@ -467,7 +467,47 @@ fn qr_folder(w: &mut World) -> Result<()> {
     Ok(())
 }
 
+/// A desk configured with a camera that is not there (unplugged, or a wrong index): the
+/// real V4L2 backend fails, the desk says so once and keeps serving, and retries.
+fn camera_missing(w: &mut World) -> Result<()> {
+    let daemon = Daemon::start(
+        w,
+        "camera-desk",
+        "[cards]\nenabled = false\n\n[qr]\ncamera = 9\n",
+    )?;
+    // The camera is tried as the daemon starts, before a stream subscriber can be there:
+    // look in the recent list.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let event = loop {
+        let recent = daemon.get("api/verdicts")?;
+        let found = recent.as_array().and_then(|events| {
+            events
+                .iter()
+                .find(|e| e["kind"] == "source-unavailable")
+                .cloned()
+        });
+        match found {
+            Some(event) => break event,
+            None if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(100))
+            }
+            None => bail!("no source-unavailable event; recent: {recent}"),
+        }
+    };
+    ensure!(
+        event["source"] == "camera:9"
+            && event["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("camera 9") && m.contains("retrying")),
+        "{event}"
+    );
+    let status = daemon.get("api/status")?;
+    ensure!(status["role"] == "border", "{status}");
+    Ok(())
+}
+
 const CHECKS: &[(&str, SandboxCheck)] = &[
+    ("camera_missing", camera_missing),
     ("cards_come_and_go", cards_come_and_go),
     ("trust_list_refresh", trust_list_refresh),
     ("pcscd_restart", pcscd_restart),

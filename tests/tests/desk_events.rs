@@ -1,0 +1,159 @@
+//! The desk's events in-process: a stream subscriber that falls behind is told how many
+//! events it missed, then carries on with the newest; a camera that fails is reported once,
+//! retried, and reported again when its frames come back.
+
+use std::future::IntoFuture;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use reader_host::audit::AuditLog;
+use reader_host::config::Config;
+use reader_host::desk::{Desk, Kind, STREAM_BUFFER};
+use reader_host::frames::{scan, Frame, FrameSource};
+use reader_host::trust_cache::TrustCache;
+use stay_tests::Fixture;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn desk(dir: &std::path::Path) -> Arc<Desk> {
+    let fixture = Fixture::new();
+    let seed = dir.join("seed.list");
+    std::fs::write(&seed, fixture.list()).unwrap();
+    let config: Config = toml::from_str(&format!(
+        "role = \"border\"\ndata_dir = {:?}\n[trust_list]\nroot_key = \"unused.pem\"\n",
+        dir.display()
+    ))
+    .unwrap();
+    let trust = TrustCache::open(
+        fixture.root.public_key(),
+        dir.join("trust.list"),
+        Some(&seed),
+        None,
+    )
+    .unwrap();
+    let audit = AuditLog::open(dir).unwrap();
+    Arc::new(Desk::new(config, Arc::new(trust), audit))
+}
+
+/// Reads from `stream` until `buffer` holds `needle` `times` times (bounded by the caller's
+/// timeout).
+async fn read_until(
+    stream: &mut tokio::net::TcpStream,
+    buffer: &mut String,
+    needle: &str,
+    times: usize,
+) {
+    let mut chunk = [0u8; 16 * 1024];
+    while buffer.matches(needle).count() < times {
+        let n = stream.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "the stream ended; so far:\n{buffer}");
+        buffer.push_str(std::str::from_utf8(&chunk[..n]).unwrap());
+    }
+}
+
+// One thread: while the test publishes, the server cannot drain the subscriber, exactly as
+// when a kiosk's connection stalls.
+#[tokio::test(flavor = "current_thread")]
+async fn a_lagging_subscriber_is_told_what_it_missed_and_gets_the_newest() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = desk(dir.path());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(axum::serve(listener, reader_host::http::router(desk.clone())).into_future());
+
+    let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+    client
+        .write_all(b"GET /api/events HTTP/1.1\r\nhost: desk\r\naccept: text/event-stream\r\n\r\n")
+        .await
+        .unwrap();
+    let mut seen = String::new();
+    let timeout = std::time::Duration::from_secs(20);
+    // The headers come once the handler has subscribed.
+    tokio::time::timeout(timeout, read_until(&mut client, &mut seen, "\r\n\r\n", 1))
+        .await
+        .expect("response headers");
+    assert!(seen.starts_with("HTTP/1.1 200"), "{seen}");
+    assert!(seen.contains("text/event-stream"), "{seen}");
+
+    const MISSED: usize = 44;
+    let published = STREAM_BUFFER + MISSED;
+    for i in 1..=published {
+        desk.announce(Kind::TrustList, "test", format!("event {i}"));
+    }
+    tokio::time::timeout(
+        timeout,
+        read_until(&mut client, &mut seen, "event: notice", STREAM_BUFFER),
+    )
+    .await
+    .expect("the buffered events");
+
+    let body = &seen[seen.find("\r\n\r\n").unwrap()..];
+    let lagged = body.find("event: lagged").expect("a lagged event");
+    assert!(
+        body[lagged..].starts_with(&format!("event: lagged\ndata: {MISSED}\n")),
+        "{}",
+        &body[lagged..lagged + 40]
+    );
+    // Then the newest STREAM_BUFFER events, in order, the first of them right after the gap.
+    let first = body.find("event: notice").unwrap();
+    assert!(lagged < first, "the notice of the gap comes first");
+    assert!(body[first..].starts_with(&format!("event: notice\nid: {}\n", MISSED + 1)));
+    assert!(body.contains(&format!("\"message\":\"event {published}\"")));
+    assert!(!body.contains("\"message\":\"event 44\""));
+    // The desk itself kept its own recent list whole.
+    assert_eq!(desk.recent(1)[0].message, format!("event {published}"));
+}
+
+/// A camera that fails twice (unplugged), then shows a stay-record QR code, then ends.
+struct FlakyCamera {
+    failures: usize,
+    frames: Vec<image::GrayImage>,
+}
+
+impl FrameSource for FlakyCamera {
+    fn next_frame(&mut self, _stop: &AtomicBool) -> Option<anyhow::Result<Frame>> {
+        if self.failures > 0 {
+            self.failures -= 1;
+            return Some(Err(anyhow::anyhow!("cannot open camera 3")));
+        }
+        self.frames.pop().map(|image| {
+            Ok(Frame {
+                image,
+                origin: "camera:3".into(),
+            })
+        })
+    }
+
+    fn device(&self) -> Option<&str> {
+        Some("camera:3")
+    }
+}
+
+#[test]
+fn a_failing_camera_is_reported_once_and_again_when_it_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = desk(dir.path());
+    let fixture = Fixture::new();
+    let record = fixture.record(&issuer::golden::resident("RC0000001", None));
+    let code = issuer::qr::png(&record).unwrap();
+    let mut camera = FlakyCamera {
+        failures: 2,
+        // The same code in three frames: one showing, one verdict.
+        frames: vec![code.clone(), code.clone(), code],
+    };
+    scan(&mut camera, &desk, &AtomicBool::new(false));
+    let kinds: Vec<(Kind, String)> = desk
+        .recent(10)
+        .iter()
+        .rev()
+        .map(|e| (e.kind, e.source.clone()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (Kind::SourceUnavailable, "camera:3".to_string()),
+            (Kind::SourceBack, "camera:3".to_string()),
+            (Kind::Verdict, "camera:3".to_string()),
+        ]
+    );
+    assert!(desk.recent(10)[2].message.contains("cannot open camera 3"));
+}
