@@ -7,8 +7,9 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use reader_host::trust_cache::LoadedList;
 use reader_host::{card, pcsc_reader, qr, report};
-use sha2::Digest;
-use stay_core::{Check, Policy, Presentation, Role, Status, TrustListContent, UnixTime};
+use stay_core::{Check, Policy, Presentation, Role, Status, UnixTime};
+
+mod cli_station;
 
 /// Exit statuses: the verdict, or what kept the check from running (sysexits.h).
 mod exit {
@@ -105,40 +106,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Personalize a blank card in a PC/SC reader: authenticate as the issuing office, have
-    /// the card generate its chip key, sign the holder's record for that key, store it (and
-    /// the portrait), lock the card, then prove it: a border check of the card must be Valid.
-    /// Exit status: 0 personalized and Valid, 1 personalized but not Valid, 65 refused
-    /// (holder file, signer, card), 66 no card.
-    Personalize {
-        /// The holder's application (TOML, as `issuer sign-record` reads it).
-        #[arg(long)]
-        holder: PathBuf,
-        /// The issuer's signing key for this document type (PKCS#8 PEM).
-        #[arg(long)]
-        signer_key: PathBuf,
-        /// The office's personalization key (PKCS#8 PEM).
-        #[arg(long)]
-        personalization_key: PathBuf,
-        /// The portrait (JPEG) to store; its SHA-256 goes into the signed record.
-        #[arg(long)]
-        portrait: Option<PathBuf>,
-        /// The signed trust list: the signer must be on it.
-        #[arg(long)]
-        trust_list: PathBuf,
-        /// The pinned root public key (SPKI PEM).
-        #[arg(long)]
-        root_key: PathBuf,
-        /// The PC/SC reader (default: the first with a card).
-        #[arg(long)]
-        reader: Option<String>,
-        /// Seconds to wait for a card.
-        #[arg(long, default_value_t = 10.0)]
-        wait: f32,
-        /// Prove the card as of this time (RFC 3339) instead of now.
-        #[arg(long)]
-        at: Option<String>,
-    },
+    /// The personalization station: turn applications (a batch, or one) into locked cards
+    /// that verify, journaled so a stop at any step loses nothing and issues nothing twice.
+    Station(cli_station::StationArgs),
 }
 
 /// A failure before any verdict, with its exit status.
@@ -191,26 +161,7 @@ fn run(command: Command) -> Result<u8, Failure> {
             limit,
             json,
         } => audit(&data_dir, since.as_deref(), document, limit, json),
-        Command::Personalize {
-            holder,
-            signer_key,
-            personalization_key,
-            portrait,
-            trust_list,
-            root_key,
-            reader,
-            wait,
-            at,
-        } => personalize(
-            &holder,
-            &signer_key,
-            &personalization_key,
-            portrait.as_deref(),
-            (&trust_list, &root_key),
-            reader.as_deref(),
-            wait,
-            at,
-        ),
+        Command::Station(args) => cli_station::station(args),
     }
 }
 
@@ -424,87 +375,20 @@ fn connect_card(reader: Option<&str>, wait: f32) -> Result<(String, pcsc::Card),
     let wait = std::time::Duration::try_from_secs_f32(wait)
         .map_err(|_| Failure(exit::USAGE, anyhow::anyhow!("--wait: seconds")))?;
     let ctx = pcsc_reader::establish().map_err(fail(exit::NO_INPUT))?;
-    let presence = pcsc_reader::wait_for_card(&ctx, reader, wait).map_err(fail(exit::NO_INPUT))?;
+    let presence = pcsc_reader::wait_for_card(&ctx, reader, wait)
+        .map_err(fail(exit::NO_INPUT))?
+        .ok_or_else(|| {
+            Failure(
+                exit::NO_INPUT,
+                anyhow::anyhow!(
+                    "no card in {} within {} s",
+                    reader.unwrap_or("any reader"),
+                    wait.as_secs_f32()
+                ),
+            )
+        })?;
     let connection = pcsc_reader::connect(&ctx, &presence.reader).map_err(fail(exit::NO_INPUT))?;
     Ok((presence.reader.to_string_lossy().into_owned(), connection))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn personalize(
-    holder_path: &Path,
-    signer_key: &Path,
-    personalization_key: &Path,
-    portrait: Option<&Path>,
-    (trust_list, root_key): (&Path, &Path),
-    reader: Option<&str>,
-    wait: f32,
-    at: Option<String>,
-) -> Result<u8, Failure> {
-    let now = now_or(at.as_deref())?;
-    let text = std::fs::read_to_string(holder_path)
-        .with_context(|| format!("cannot read holder {}", holder_path.display()))
-        .map_err(fail(exit::NO_INPUT))?;
-    let mut holder = issuer::Holder::from_toml(&text).map_err(|e| Failure(exit::DATA, e.into()))?;
-    let signer = issuer::KeyPair::read(signer_key).map_err(fail(exit::DATA))?;
-    let perso = issuer::KeyPair::read(personalization_key).map_err(fail(exit::DATA))?;
-    let portrait = portrait.map(|p| read(p, "portrait")).transpose()?;
-    holder.portrait_digest = portrait
-        .as_ref()
-        .map(|p| hex::encode(sha2::Sha256::digest(p)));
-    let loaded = read_list(trust_list, root_key)?;
-    let content: &TrustListContent = loaded.list();
-    let (reader, mut connection) = connect_card(reader, wait)?;
-    let mut session = card::Session::new(&mut connection);
-    let (serial, record) = session
-        .personalize(
-            &perso,
-            |chip| {
-                holder.chip_public_key = Some(hex::encode(chip));
-                Ok(issuer::sign_record(
-                    &holder,
-                    &signer,
-                    content,
-                    &Policy::DEFAULT,
-                )?)
-            },
-            portrait.as_deref(),
-        )
-        .map_err(fail(exit::DATA))?;
-    println!(
-        "card {} in {reader}: personalized and locked ({} record bytes{})",
-        hex::encode_upper(serial),
-        record.len(),
-        portrait
-            .as_ref()
-            .map_or(String::new(), |p| format!(", {} portrait bytes", p.len()))
-    );
-    // Prove it: the card, as a border guard's reader will meet it.
-    let chip = session
-        .read_for_border_check(card::fresh_challenge())
-        .map_err(|e| Failure(exit::DATA, e.into()))?;
-    let list = loaded.list();
-    let role = Role::Border;
-    let verdict = stay_core::verify(
-        &chip.record,
-        list,
-        &Check {
-            now,
-            role,
-            presentation: Presentation::Chip {
-                proof: chip.proof(),
-            },
-            policy: &Policy::DEFAULT,
-        },
-    );
-    print!(
-        "{}",
-        report::to_text(&verdict, &role, &format!("card:{reader}"))
-    );
-    Ok(if verdict.status == Status::Valid {
-        exit::VALID
-    } else {
-        exit::INVALID
-    })
 }
 
 fn verify(

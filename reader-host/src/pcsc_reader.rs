@@ -99,8 +99,13 @@ pub fn track_readers(
     (added, removed)
 }
 
-/// Waits until a card is present in `reader` (any reader when `None`), up to `timeout`.
-pub fn wait_for_card(ctx: &Context, reader: Option<&str>, timeout: Duration) -> Result<Presence> {
+/// Waits until a card is present in `reader` (any reader when `None`), up to `timeout`;
+/// `None` when none came.
+pub fn wait_for_card(
+    ctx: &Context,
+    reader: Option<&str>,
+    timeout: Duration,
+) -> Result<Option<Presence>> {
     let deadline = Instant::now() + timeout;
     let mut states = vec![ReaderState::new(PNP_NOTIFICATION(), State::UNAWARE)];
     loop {
@@ -111,10 +116,10 @@ pub fn wait_for_card(ctx: &Context, reader: Option<&str>, timeout: Duration) -> 
                 && event.contains(State::PRESENT)
                 && !event.intersects(State::MUTE | State::EXCLUSIVE)
             {
-                return Ok(Presence {
+                return Ok(Some(Presence {
                     reader: state.name().to_owned(),
                     atr: state.atr().to_vec(),
-                });
+                }));
             }
         }
         for state in &mut states {
@@ -122,11 +127,7 @@ pub fn wait_for_card(ctx: &Context, reader: Option<&str>, timeout: Duration) -> 
         }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            bail!(
-                "no card in {} within {} s",
-                reader.unwrap_or("any reader"),
-                timeout.as_secs_f32()
-            );
+            return Ok(None);
         }
         match ctx.get_status_change(left, &mut states) {
             Ok(()) | Err(pcsc::Error::Timeout) => {}
@@ -163,6 +164,53 @@ pub fn wait_for_removal(ctx: &Context, reader: &CStr, timeout: Duration) -> Resu
             return Ok(());
         }
         states[0].sync_current_state();
+    }
+}
+
+/// Blank cards from one PC/SC reader, for the personalization station.
+pub struct StationReader {
+    ctx: Context,
+    reader: Option<String>,
+    wait: Duration,
+    /// Where the last card was, to wait for its removal.
+    last_reader: Option<CString>,
+}
+
+impl StationReader {
+    /// `reader`: the reader's name (default: whichever shows a card first); `wait`: how
+    /// long to wait for each card, and for each card to be taken out.
+    pub fn new(reader: Option<String>, wait: Duration) -> Result<StationReader> {
+        Ok(StationReader {
+            ctx: establish()?,
+            reader,
+            wait,
+            last_reader: None,
+        })
+    }
+}
+
+impl crate::station::CardSupply for StationReader {
+    type Card = pcsc::Card;
+
+    fn next_card(&mut self, _prompt: &str) -> Result<Option<pcsc::Card>> {
+        // The card handed back last must leave first: the same card is not a new one.
+        if let Some(reader) = self.last_reader.take() {
+            if wait_for_removal(&self.ctx, &reader, self.wait).is_err() {
+                return Ok(None);
+            }
+        }
+        let Some(presence) = wait_for_card(&self.ctx, self.reader.as_deref(), self.wait)? else {
+            return Ok(None);
+        };
+        let card = connect(&self.ctx, &presence.reader)?;
+        self.last_reader = Some(presence.reader);
+        Ok(Some(card))
+    }
+
+    fn hand_back(&mut self, card: pcsc::Card, _message: &str) -> Result<()> {
+        // LeaveCard: a reset sent to a card already pulled would confuse some readers.
+        let _ = card.disconnect(pcsc::Disposition::LeaveCard);
+        Ok(())
     }
 }
 

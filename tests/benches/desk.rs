@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{ensure, Result};
+use anyhow::{ensure, Context as _, Result};
 use reader_host::pcsc_reader;
 use stay_tests::card::InProcessCard;
 use stay_tests::pcsc_world::{run_bench, Daemon, World};
@@ -35,7 +35,8 @@ fn run(w: &World) -> Result<()> {
                 .stderr(std::process::Stdio::null())
                 .spawn()?;
             let reader = w.sandbox.reader_name(slot);
-            pcsc_reader::wait_for_card(&w.ctx, Some(&reader), Duration::from_secs(20))?;
+            pcsc_reader::wait_for_card(&w.ctx, Some(&reader), Duration::from_secs(20))?
+                .context("no card came")?;
             let present = Instant::now();
             let event = daemon.next("verdict")?;
             latencies.push(present.elapsed());

@@ -455,6 +455,8 @@ pub mod pcsc_world {
             };
             let name = card.reader.to_string_lossy().into_owned();
             pcsc_reader::wait_for_card(&self.ctx, Some(&name), Duration::from_secs(20))
+                .transpose()
+                .unwrap_or_else(|| Err(anyhow::anyhow!("no card within 20 s")))
                 .with_context(|| {
                     format!("card in {name}; pcscd log:\n{}", self.sandbox.log_text())
                 })?;

@@ -336,19 +336,46 @@ fn demo_card(work: &Path) -> Result<()> {
         "--root-key",
         "authority/root.pub.pem",
     ];
+    // The application is the demo holder's file without what the station itself decides:
+    // the document number (drawn from its journal), the issue date, the chip key and the
+    // portrait digest.
+    let holder = std::fs::read_to_string(work.join("authority/holders/resident-card.toml"))?;
+    let application: String = std::iter::once("application_id = \"DEMO-0001\"")
+        .chain(holder.lines().filter(|line| {
+            ![
+                "document_number",
+                "issue_date",
+                "chip_public_key",
+                "portrait_digest",
+            ]
+            .iter()
+            .any(|field| line.starts_with(field))
+        }))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(work.join("application.toml"), application)?;
+    let _ = std::fs::remove_file(work.join("station.sqlite"));
     run(
-        "reader-host personalize (station: key generation on the card, record, lock, proof)",
+        "reader-host station (key generation on the card, record, lock, proof, QR code)",
         reader_host()
             .args([
-                "personalize",
-                "--holder",
-                "authority/holders/resident-card.toml",
+                "station",
+                "--application",
+                "application.toml",
+                "--journal",
+                "station.sqlite",
+                "--number-prefix",
+                "RC",
+                "--out",
+                "card-faces",
                 "--signer-key",
                 "authority/resident-card.key.pem",
                 "--personalization-key",
                 "authority/personalization.key.pem",
                 "--reader",
                 &reader,
+                "--wait",
+                "10",
             ])
             .args(list),
     )?;

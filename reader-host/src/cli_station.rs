@@ -1,0 +1,254 @@
+//! `reader-host station`: the operator's side of the personalization station (prompts, a
+//! progress bar, the summary); the work itself is `reader_host::station`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use reader_host::pcsc_reader::StationReader;
+use reader_host::station::journal::{Journal, Step};
+use reader_host::station::{batch, LocalSigner, Progress, Station};
+use serde_json::json;
+use stay_core::Policy;
+
+use crate::{exit, fail, now_or, read_list, Failure};
+
+#[derive(clap::Args)]
+pub struct StationArgs {
+    /// The applications: a batch (.csv or .toml, `[[application]]` tables) ...
+    #[arg(
+        long,
+        required_unless_present = "application",
+        conflicts_with = "application"
+    )]
+    batch: Option<PathBuf>,
+    /// ... or one application (TOML, a batch row's columns at the top level).
+    #[arg(long)]
+    application: Option<PathBuf>,
+    /// The station's journal (SQLite); created on first use. Run again with the same
+    /// journal to resume after a stop: nothing is lost or issued twice.
+    #[arg(long)]
+    journal: PathBuf,
+    /// Document numbers are PREFIX + 7 digits, drawn from the journal (one prefix per
+    /// station, so two stations never draw the same number).
+    #[arg(long)]
+    number_prefix: String,
+    /// The issuer's signing key (PKCS#8 PEM).
+    #[arg(long)]
+    signer_key: PathBuf,
+    /// The office's personalization key (PKCS#8 PEM).
+    #[arg(long)]
+    personalization_key: PathBuf,
+    /// The signed trust list every card is verified against before it is issued.
+    #[arg(long)]
+    trust_list: PathBuf,
+    /// The pinned root public key (SPKI PEM).
+    #[arg(long)]
+    root_key: PathBuf,
+    /// Where the card-face QR codes go (`NUMBER.png`, `NUMBER.svg`).
+    #[arg(long)]
+    out: PathBuf,
+    /// The PC/SC reader (default: whichever shows a card first).
+    #[arg(long)]
+    reader: Option<String>,
+    /// Seconds to wait for each card to be put in (and taken out) before stopping; the
+    /// applications left stay pending in the journal.
+    #[arg(long, default_value_t = 300.0)]
+    wait: f32,
+    /// Issue as of this time (RFC 3339) instead of now.
+    #[arg(long)]
+    at: Option<String>,
+    /// The summary as JSON on stdout (progress still goes to stderr).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Exit status: 0 every application issued; 1 some failed, were refused as bad rows, or
+/// are still pending; 65/66 the station could not start.
+pub fn station(args: StationArgs) -> Result<u8, Failure> {
+    let now = now_or(args.at.as_deref())?;
+    let wait = Duration::try_from_secs_f32(args.wait)
+        .map_err(|_| Failure(exit::USAGE, anyhow::anyhow!("--wait: seconds")))?;
+    let policy = Policy::DEFAULT;
+    let issue_date = now.bishkek_date();
+    let batch = match (&args.batch, &args.application) {
+        (Some(path), _) => batch::read(path, &policy, issue_date),
+        (None, Some(path)) => batch::read_one(path, &policy, issue_date),
+        (None, None) => unreachable!("clap requires one"),
+    }
+    .map_err(fail(exit::NO_INPUT))?;
+    for bad in &batch.bad_rows {
+        eprintln!("line {}: skipped: {}", bad.line, bad.reason);
+    }
+    let list = read_list(&args.trust_list, &args.root_key)?;
+    let signer = LocalSigner {
+        key: issuer::KeyPair::read(&args.signer_key).map_err(fail(exit::DATA))?,
+        list: read_list(&args.trust_list, &args.root_key)?,
+        policy,
+    };
+    let mut journal =
+        Journal::open(&args.journal, &args.number_prefix).map_err(fail(exit::DATA))?;
+    let added = journal.add(&batch.applications).map_err(fail(exit::DATA))?;
+    let pending = journal.pending().map_err(fail(exit::DATA))?.len();
+    eprintln!(
+        "{} applications read ({added} new), {} bad rows; {pending} to issue",
+        batch.applications.len(),
+        batch.bad_rows.len()
+    );
+    let mut station = Station {
+        journal,
+        signer: &signer,
+        personalization_key: issuer::KeyPair::read(&args.personalization_key)
+            .map_err(fail(exit::DATA))?,
+        list: &list,
+        policy,
+        now,
+        out_dir: args.out.clone(),
+    };
+    let bar = indicatif::ProgressBar::new(pending as u64);
+    let tty = std::io::stderr().is_terminal();
+    if tty {
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} issued  {msg}")
+                .expect("template"),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let say = |line: String| {
+        if tty {
+            bar.println(line);
+        } else {
+            eprintln!("{line}");
+        }
+    };
+    let mut spoiled = Vec::new();
+    let mut issued = Vec::new();
+    let mut failed = Vec::new();
+    let mut progress = |event: Progress| match event {
+        Progress::Insert { name } => {
+            bar.set_message(format!("insert a blank card for {name}"));
+            if !tty {
+                eprintln!("insert a blank card for {name}");
+            }
+        }
+        Progress::Issued {
+            name,
+            serial,
+            document_number,
+        } => {
+            bar.inc(1);
+            say(format!(
+                "issued {document_number} to {name} (card {serial})"
+            ));
+            issued
+                .push(json!({"name": name, "document_number": document_number, "serial": serial}));
+        }
+        Progress::Spoiled {
+            name,
+            serial,
+            document_number,
+            reason,
+        } => {
+            say(format!(
+                "SPOILED card {serial} ({document_number}, {name}): {reason}"
+            ));
+            spoiled.push(
+                json!({"serial": serial, "document_number": document_number, "reason": reason}),
+            );
+        }
+        Progress::Rejected { reason, .. } => say(format!("card not used: {reason}")),
+        Progress::Failed { name, reason } => {
+            bar.inc(1);
+            say(format!("FAILED {name}: {reason}"));
+            failed.push(json!({"name": name, "reason": reason}));
+        }
+        Progress::Recovered {
+            serial,
+            document_number,
+            outcome,
+        } => {
+            say(format!(
+                "after the last stop: card {serial} ({document_number}) {}",
+                outcome.name()
+            ));
+            let entry = json!({"serial": serial, "document_number": document_number,
+                               "reason": "the station stopped before the card was issued"});
+            match outcome {
+                Step::Issued => issued.push(entry),
+                _ => spoiled.push(entry),
+            }
+        }
+    };
+    station.resume(&mut progress).map_err(fail(exit::DATA))?;
+    let mut cards = StationReader::new(args.reader.clone(), wait).map_err(fail(exit::NO_INPUT))?;
+    let outcome = station.run(&mut cards, &mut progress);
+    bar.finish_and_clear();
+    let left: Vec<String> = station
+        .journal
+        .pending()
+        .map_err(fail(exit::DATA))?
+        .into_iter()
+        .map(|a| a.application_id)
+        .collect();
+    if let Err(e) = outcome {
+        eprintln!("station stopped: {e:#}");
+    }
+    let summary = json!({
+        "issued": issued,
+        "spoiled": spoiled,
+        "failed": failed,
+        "bad_rows": batch.bad_rows,
+        "pending": left,
+        "journal": args.journal,
+        "qr_codes": args.out,
+    });
+    if args.json {
+        println!("{summary}");
+    } else {
+        print_summary(&summary, &args.out);
+    }
+    let clean = failed_count(&summary) == 0 && batch.bad_rows.is_empty() && left.is_empty();
+    Ok(if clean { exit::VALID } else { exit::INVALID })
+}
+
+fn failed_count(summary: &serde_json::Value) -> usize {
+    summary["failed"].as_array().map_or(0, Vec::len)
+}
+
+fn print_summary(summary: &serde_json::Value, out: &Path) {
+    let count = |key: &str| summary[key].as_array().map_or(0, Vec::len);
+    println!(
+        "issued {}, spoiled {}, failed {}, bad rows {}, still pending {}",
+        count("issued"),
+        count("spoiled"),
+        count("failed"),
+        count("bad_rows"),
+        count("pending")
+    );
+    for s in summary["spoiled"].as_array().into_iter().flatten() {
+        println!(
+            "  spoiled card {} ({}): {}; retire the card, revoke the number",
+            s["serial"].as_str().unwrap_or(""),
+            s["document_number"].as_str().unwrap_or(""),
+            s["reason"].as_str().unwrap_or("")
+        );
+    }
+    for f in summary["failed"].as_array().into_iter().flatten() {
+        println!(
+            "  failed {}: {}",
+            f["name"].as_str().unwrap_or(""),
+            f["reason"].as_str().unwrap_or("")
+        );
+    }
+    for b in summary["bad_rows"].as_array().into_iter().flatten() {
+        println!(
+            "  line {}: {}",
+            b["line"],
+            b["reason"].as_str().unwrap_or("")
+        );
+    }
+    if count("issued") > 0 {
+        println!("card-face QR codes in {}", out.display());
+    }
+}

@@ -1,0 +1,392 @@
+//! The personalization station: applications in, locked cards that verify out, losing
+//! nothing on the way.
+//!
+//! For each pending application the station waits for a card, and on it:
+//! 1. SELECT: a locked card is not blank; it is handed back untouched;
+//! 2. station authentication (personalization key), GENERATE: the card makes its chip key;
+//! 3. the journal draws a document number and records the attempt (`started`);
+//! 4. the signer seals the record for that chip key (`signed`);
+//! 5. STORE DATA (`written`), SET STATUS: locked (`locked`);
+//! 6. the card is read back through the border check path and verified with the trust
+//!    list, as a border guard's reader would (`verified`);
+//! 7. the card-face QR code is rendered (PNG and SVG) and the card is `issued`.
+//!
+//! Each step is committed to the journal before the next one starts. A station stopped at
+//! any step and started again ([`Station::resume`]) finishes a verified card (only the QR
+//! code was missing) and spoils every other unfinished attempt: its card never counts as
+//! issued, its number is retired, and the application waits for a new card. A card that
+//! leaves the reader mid-way spoils its attempt the same way and the batch goes on.
+
+pub mod batch;
+pub mod journal;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use stay_core::{Check, Policy, Presentation, Role, Status, UnixTime};
+
+use crate::card::{fresh_challenge, store_payload, CardError, Session, Transport};
+use crate::trust_cache::LoadedList;
+use batch::Application;
+use journal::{Attempt, Journal, Step};
+
+/// Signs records for the station: with a key file here, or through the signing service.
+pub trait Signer {
+    /// The signed record for `holder`, after every policy check; `Err` says why not.
+    fn sign(&self, holder: &issuer::Holder) -> Result<Vec<u8>, SignError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    /// The policy forbids this record: no card will change that.
+    #[error("signing refused: {0}")]
+    Refused(String),
+    /// The signer could not be reached or failed: the batch stops, the journal keeps all.
+    #[error("signer unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A signer key on this machine, with the list that must authorize it.
+pub struct LocalSigner {
+    pub key: issuer::KeyPair,
+    pub list: LoadedList,
+    pub policy: Policy,
+}
+
+impl Signer for LocalSigner {
+    fn sign(&self, holder: &issuer::Holder) -> Result<Vec<u8>, SignError> {
+        issuer::sign_record(holder, &self.key, self.list.list(), &self.policy)
+            .map_err(|e| SignError::Refused(e.to_string()))
+    }
+}
+
+/// Where blank cards come from: a PC/SC reader, or cards in memory for tests.
+pub trait CardSupply {
+    type Card: Transport;
+    /// Waits for the next card, telling the operator `prompt`. `None`: none came in time.
+    fn next_card(&mut self, prompt: &str) -> Result<Option<Self::Card>>;
+    /// Hands the card back, asking for it to be taken out (the next [`CardSupply::next_card`]
+    /// waits until it is).
+    fn hand_back(&mut self, card: Self::Card, message: &str) -> Result<()>;
+}
+
+/// What the station tells its operator, as it happens.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    /// Waiting for a blank card for this holder.
+    Insert {
+        name: String,
+    },
+    Issued {
+        name: String,
+        serial: String,
+        document_number: String,
+    },
+    Spoiled {
+        name: String,
+        serial: String,
+        document_number: String,
+        reason: String,
+    },
+    /// The card in the reader cannot be used (locked, not ours); nothing was written.
+    Rejected {
+        serial: Option<String>,
+        reason: String,
+    },
+    Failed {
+        name: String,
+        reason: String,
+    },
+    /// An attempt a stopped station left, settled at start.
+    Recovered {
+        serial: String,
+        document_number: String,
+        outcome: Step,
+    },
+}
+
+/// A fault-injection point for the crash tests: with `KG_STAY_STATION_PAUSE_AT=<step>` the
+/// station stops right after committing `<step>` (and prints that it did), so a test can
+/// SIGKILL it exactly there.
+pub const PAUSE_ENV: &str = "KG_STAY_STATION_PAUSE_AT";
+
+fn checkpoint(step: &str) {
+    if std::env::var(PAUSE_ENV).is_ok_and(|at| at == step) {
+        eprintln!("station: paused at {step}");
+        loop {
+            std::thread::park();
+        }
+    }
+}
+
+pub struct Station<'a> {
+    pub journal: Journal,
+    pub signer: &'a dyn Signer,
+    pub personalization_key: issuer::KeyPair,
+    /// The list the finished card is verified against (as a border reader has it).
+    pub list: &'a LoadedList,
+    pub policy: Policy,
+    pub now: UnixTime,
+    /// Where the card-face QR codes go: `NUMBER.png` and `NUMBER.svg`.
+    pub out_dir: PathBuf,
+}
+
+/// How one card went.
+enum CardOutcome {
+    Issued(Attempt),
+    /// Not usable; nothing written.
+    Rejected(Option<String>, String),
+    /// Started and spoiled: the application waits for another card.
+    Spoiled(Attempt),
+    /// Spoiled, and the application can never succeed as it is.
+    Failed(Option<Attempt>, String),
+}
+
+impl Station<'_> {
+    /// Settles what a stopped station left: a verified card is issued (its QR code is
+    /// rendered now), any other unfinished attempt is spoiled.
+    pub fn resume(&mut self, progress: &mut dyn FnMut(Progress)) -> Result<()> {
+        for mut attempt in self.journal.interrupted()? {
+            let outcome = match (&attempt.state, attempt.record.clone()) {
+                (Step::Verified, Some(record)) => {
+                    self.render(&attempt.document_number, &record)?;
+                    self.journal.advance(&mut attempt, Step::Issued, None)?;
+                    Step::Issued
+                }
+                (state, _) => {
+                    let reason = format!("the station stopped with the card {}", state.name());
+                    self.journal.spoil(&mut attempt, &reason)?;
+                    Step::Spoiled
+                }
+            };
+            progress(Progress::Recovered {
+                serial: attempt.serial.clone(),
+                document_number: attempt.document_number.clone(),
+                outcome,
+            });
+        }
+        Ok(())
+    }
+
+    /// Issues every pending application, each on the next good card. Returns when all are
+    /// settled, or when no card came in time (the rest stay pending for the next run).
+    pub fn run<S: CardSupply>(
+        &mut self,
+        supply: &mut S,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<()> {
+        for application in self.journal.pending()? {
+            let name = application.name();
+            loop {
+                progress(Progress::Insert { name: name.clone() });
+                let Some(mut card) =
+                    supply.next_card(&format!("insert a blank card for {name}"))?
+                else {
+                    return Ok(());
+                };
+                let outcome = self.issue(&application, &mut card)?;
+                let (message, settled) = match outcome {
+                    CardOutcome::Issued(attempt) => {
+                        progress(Progress::Issued {
+                            name: name.clone(),
+                            serial: attempt.serial,
+                            document_number: attempt.document_number.clone(),
+                        });
+                        (
+                            format!("card {} issued: take it out", attempt.document_number),
+                            true,
+                        )
+                    }
+                    CardOutcome::Rejected(serial, reason) => {
+                        progress(Progress::Rejected {
+                            serial,
+                            reason: reason.clone(),
+                        });
+                        (format!("{reason}: take the card out"), false)
+                    }
+                    CardOutcome::Spoiled(attempt) => {
+                        let reason = attempt.reason.clone().unwrap_or_default();
+                        progress(Progress::Spoiled {
+                            name: name.clone(),
+                            serial: attempt.serial,
+                            document_number: attempt.document_number,
+                            reason,
+                        });
+                        ("card spoiled: take it out and set it aside".into(), false)
+                    }
+                    CardOutcome::Failed(attempt, reason) => {
+                        if let Some(attempt) = attempt {
+                            progress(Progress::Spoiled {
+                                name: name.clone(),
+                                serial: attempt.serial,
+                                document_number: attempt.document_number,
+                                reason: attempt.reason.unwrap_or_default(),
+                            });
+                        }
+                        progress(Progress::Failed {
+                            name: name.clone(),
+                            reason: reason.clone(),
+                        });
+                        (
+                            format!("application refused ({reason}): take the card out"),
+                            true,
+                        )
+                    }
+                };
+                supply.hand_back(card, &message)?;
+                if settled {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn render(&self, document_number: &str, record: &[u8]) -> Result<()> {
+        std::fs::create_dir_all(&self.out_dir)
+            .with_context(|| format!("cannot create {}", self.out_dir.display()))?;
+        for ext in ["png", "svg"] {
+            issuer::qr::write(
+                record,
+                &self.out_dir.join(format!("{document_number}.{ext}")),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// One card for one application. `Err` only when the station itself cannot go on
+    /// (journal, disk, signer unreachable).
+    fn issue<T: Transport>(
+        &mut self,
+        application: &Application,
+        card: &mut T,
+    ) -> Result<CardOutcome> {
+        let portrait = match &application.portrait {
+            Some(path) => {
+                Some(std::fs::read(path).with_context(|| format!("portrait {}", path.display()))?)
+            }
+            None => None,
+        };
+        let mut session = Session::new(card);
+        // Before anything is journaled: a card that cannot start costs nothing.
+        let (serial, chip_key) = match (|| {
+            let info = session.select_info()?;
+            if info.locked {
+                return Err(CardError::Locked);
+            }
+            session.authenticate_station(&info, &self.personalization_key)?;
+            Ok((info.serial, session.generate_chip_key()?))
+        })() {
+            Ok(started) => started,
+            Err(CardError::Locked) => {
+                return Ok(CardOutcome::Rejected(
+                    None,
+                    "the card is locked: already personalized (or spoiled)".into(),
+                ))
+            }
+            Err(e) => {
+                return Ok(CardOutcome::Rejected(
+                    None,
+                    format!("cannot start the card: {e}"),
+                ))
+            }
+        };
+        let serial = hex::encode_upper(serial);
+        checkpoint("authenticated");
+        let mut attempt =
+            self.journal
+                .start(&application.application_id, &serial, &hex::encode(chip_key))?;
+        checkpoint(Step::Started.name());
+
+        let issue_date = self.now.bishkek_date();
+        let holder = application.holder(
+            &attempt.document_number,
+            issue_date,
+            Some(&chip_key),
+            portrait.as_deref(),
+        );
+        let record = match self.signer.sign(&holder) {
+            Ok(record) => record,
+            Err(SignError::Refused(reason)) => {
+                self.journal
+                    .spoil(&mut attempt, &format!("signing refused: {reason}"))?;
+                self.journal.fail(&application.application_id, &reason)?;
+                return Ok(CardOutcome::Failed(Some(attempt), reason));
+            }
+            Err(e @ SignError::Unavailable(_)) => {
+                self.journal.spoil(&mut attempt, &e.to_string())?;
+                return Err(e.into());
+            }
+        };
+        self.journal
+            .advance(&mut attempt, Step::Signed, Some(&record))?;
+        checkpoint(Step::Signed.name());
+
+        let steps = (|| {
+            session.store(
+                &store_payload(&record, portrait.as_deref()),
+                stay_core::apdu::STORE_BLOCK_MAX,
+            )?;
+            Ok::<_, CardError>(())
+        })();
+        if let Err(e) = steps {
+            self.journal
+                .spoil(&mut attempt, &format!("writing the card: {e}"))?;
+            return Ok(CardOutcome::Spoiled(attempt));
+        }
+        self.journal.advance(&mut attempt, Step::Written, None)?;
+        checkpoint(Step::Written.name());
+
+        if let Err(e) = session.lock() {
+            self.journal
+                .spoil(&mut attempt, &format!("locking the card: {e}"))?;
+            return Ok(CardOutcome::Spoiled(attempt));
+        }
+        self.journal.advance(&mut attempt, Step::Locked, None)?;
+        checkpoint(Step::Locked.name());
+
+        // The proof: exactly what a border guard's reader does with this card.
+        let reading = match session.read_for_border_check(fresh_challenge()) {
+            Ok(reading) => reading,
+            Err(e) => {
+                self.journal
+                    .spoil(&mut attempt, &format!("reading the card back: {e}"))?;
+                return Ok(CardOutcome::Spoiled(attempt));
+            }
+        };
+        let verdict = stay_core::verify(
+            &reading.record,
+            self.list.list(),
+            &Check {
+                now: self.now,
+                role: Role::Border,
+                presentation: Presentation::Chip {
+                    proof: reading.proof(),
+                },
+                policy: &self.policy,
+            },
+        );
+        if reading.record != record || verdict.status != Status::Valid {
+            let reason = if reading.record != record {
+                "the card read back another record".to_string()
+            } else {
+                format!(
+                    "the card does not verify: {} ({})",
+                    verdict.status.name(),
+                    verdict.status.reason_code().unwrap_or_default()
+                )
+            };
+            self.journal.spoil(&mut attempt, &reason)?;
+            // The same record would fail on any card: stop wasting them.
+            self.journal.fail(&application.application_id, &reason)?;
+            return Ok(CardOutcome::Failed(Some(attempt), reason));
+        }
+        self.journal.advance(&mut attempt, Step::Verified, None)?;
+        checkpoint(Step::Verified.name());
+
+        self.render(&attempt.document_number, &record)?;
+        self.journal.advance(&mut attempt, Step::Issued, None)?;
+        checkpoint(Step::Issued.name());
+        Ok(CardOutcome::Issued(attempt))
+    }
+}

@@ -1,0 +1,369 @@
+//! The personalization station in-process (fast tier): batches, refused and pulled cards,
+//! and a station stopped at every step, with cards made by the applet itself.
+
+use std::collections::{HashSet, VecDeque};
+use std::path::Path;
+
+use card_applet_sim::CardImage;
+use reader_host::card::{CardError, Session, Transport};
+use reader_host::station::batch::Application;
+use reader_host::station::journal::{Journal, Step};
+use reader_host::station::{CardSupply, LocalSigner, Progress, Station};
+use reader_host::trust_cache::LoadedList;
+use stay_core::apdu::StatusWord;
+use stay_core::{Check, Policy, Presentation, Role, Status};
+use stay_tests::card::{personalization_key, InProcessCard};
+use stay_tests::Fixture;
+
+fn application(id: &str) -> Application {
+    Application {
+        application_id: id.into(),
+        document_type: "resident-card".into(),
+        pin: "21503199000123".into(),
+        itn: Some("21503199000123".into()),
+        surname: format!("HOLDER{}", id.len()),
+        given_names: id.into(),
+        nationality: "KAZ".into(),
+        date_of_birth: "1991-05-06".into(),
+        sex: "M".into(),
+        purpose: "work".into(),
+        employer_tin: Some(issuer::golden::EMPLOYER_TIN.into()),
+        valid_from: "2026-11-01".into(),
+        valid_until: "2027-10-31".into(),
+        issuing_authority: "Migration Service KR".into(),
+        portrait: None,
+    }
+}
+
+fn blank(n: u8) -> InProcessCard {
+    InProcessCard::new(CardImage::blank(
+        [0x4B, 0x47, 0, 0, 0, 0, 0x10, n],
+        &personalization_key().public_key(),
+    ))
+}
+
+/// A card that leaves the reader after `left` more APDUs.
+struct Card {
+    inner: InProcessCard,
+    left: Option<usize>,
+}
+
+impl Transport for Card {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
+        match &mut self.left {
+            Some(0) => Err(CardError::Removed),
+            Some(n) => {
+                *n -= 1;
+                self.inner.transmit(command)
+            }
+            None => self.inner.transmit(command),
+        }
+    }
+}
+
+/// Cards put in one after the other; the ones handed back are kept for inspection.
+#[derive(Default)]
+struct Tray {
+    waiting: VecDeque<Card>,
+    done: Vec<Card>,
+}
+
+impl Tray {
+    fn of(cards: impl IntoIterator<Item = InProcessCard>) -> Tray {
+        Tray {
+            waiting: cards
+                .into_iter()
+                .map(|inner| Card { inner, left: None })
+                .collect(),
+            done: Vec::new(),
+        }
+    }
+}
+
+impl CardSupply for Tray {
+    type Card = Card;
+    fn next_card(&mut self, _prompt: &str) -> anyhow::Result<Option<Card>> {
+        Ok(self.waiting.pop_front())
+    }
+    fn hand_back(&mut self, card: Card, _message: &str) -> anyhow::Result<()> {
+        self.done.push(card);
+        Ok(())
+    }
+}
+
+struct Office {
+    fixture: Fixture,
+    list: LoadedList,
+    signer: LocalSigner,
+    dir: tempfile::TempDir,
+}
+
+impl Office {
+    fn new() -> Office {
+        let fixture = Fixture::new();
+        let load = || LoadedList::verify(fixture.list(), &fixture.root.public_key(), None).unwrap();
+        Office {
+            list: load(),
+            signer: LocalSigner {
+                key: issuer::KeyPair::from_seed("fixture signer"),
+                list: load(),
+                policy: Policy::DEFAULT,
+            },
+            fixture,
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn station(&self) -> Station<'_> {
+        Station {
+            journal: Journal::open(&self.dir.path().join("journal.sqlite"), "ST").unwrap(),
+            signer: &self.signer,
+            personalization_key: personalization_key(),
+            list: &self.list,
+            policy: Policy::DEFAULT,
+            now: self.fixture.now,
+            out_dir: self.dir.path().join("faces"),
+        }
+    }
+
+    /// The border check a guard's reader runs, on a card the station handed back.
+    fn border_check(&self, card: &mut Card) -> Status {
+        let mut session = Session::new(card);
+        let reading = session
+            .read_for_border_check(reader_host::card::fresh_challenge())
+            .unwrap();
+        stay_core::verify(
+            &reading.record,
+            self.list.list(),
+            &Check {
+                now: self.fixture.now,
+                role: Role::Border,
+                presentation: Presentation::Chip {
+                    proof: reading.proof(),
+                },
+                policy: &Policy::DEFAULT,
+            },
+        )
+        .status
+    }
+}
+
+fn run(station: &mut Station<'_>, tray: &mut Tray) -> Vec<Progress> {
+    let mut seen = Vec::new();
+    station.resume(&mut |p| seen.push(p)).unwrap();
+    station.run(tray, &mut |p| seen.push(p)).unwrap();
+    seen
+}
+
+/// The journal's invariants: each application issued at most once, each number on at
+/// most one attempt, and no issued application without its QR code.
+fn assert_consistent(journal: &Journal, faces: &Path) {
+    let attempts = journal.all_attempts().unwrap();
+    let numbers: HashSet<&str> = attempts
+        .iter()
+        .map(|a| a.document_number.as_str())
+        .collect();
+    assert_eq!(numbers.len(), attempts.len(), "a number drawn twice");
+    for standing in journal.standings().unwrap() {
+        let issued: Vec<_> = attempts
+            .iter()
+            .filter(|a| a.application_id == standing.application_id && a.state == Step::Issued)
+            .collect();
+        match standing.state.as_str() {
+            "issued" => {
+                assert_eq!(issued.len(), 1, "{standing:?}");
+                let number = standing.document_number.as_deref().unwrap();
+                assert_eq!(number, issued[0].document_number);
+                assert!(faces.join(format!("{number}.png")).exists());
+                assert!(faces.join(format!("{number}.svg")).exists());
+            }
+            _ => assert!(issued.is_empty(), "{standing:?}"),
+        }
+    }
+    assert!(
+        journal.interrupted().unwrap().is_empty(),
+        "an attempt left unsettled"
+    );
+}
+
+#[test]
+fn a_batch_ends_in_locked_cards_that_verify() {
+    let office = Office::new();
+    let mut station = office.station();
+    let apps: Vec<_> = ["A-1", "A-2", "A-3"]
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (i + 2, application(id)))
+        .collect();
+    assert_eq!(station.journal.add(&apps).unwrap(), 3);
+    // The same batch again (a rerun after a stop) adds nothing.
+    assert_eq!(station.journal.add(&apps).unwrap(), 0);
+    let mut tray = Tray::of((1..=3).map(blank));
+    run(&mut station, &mut tray);
+    let standings = station.journal.standings().unwrap();
+    let numbers: Vec<_> = standings
+        .iter()
+        .map(|s| (s.state.as_str(), s.document_number.as_deref().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        numbers,
+        [
+            ("issued", "ST0000001"),
+            ("issued", "ST0000002"),
+            ("issued", "ST0000003")
+        ]
+    );
+    assert_eq!(tray.done.len(), 3);
+    for card in &mut tray.done {
+        assert!(card.inner.applet.card().locked);
+        assert_eq!(office.border_check(card), Status::Valid);
+    }
+    // The printed code carries the same record as the chip.
+    let face = image::open(office.dir.path().join("faces/ST0000002.png"))
+        .unwrap()
+        .to_luma8();
+    let printed = reader_host::qr::single_record(reader_host::qr::decode(face)).unwrap();
+    assert_eq!(
+        Some(printed),
+        tray.done[1].inner.applet.card().record.clone()
+    );
+    assert_consistent(&station.journal, &office.dir.path().join("faces"));
+}
+
+#[test]
+fn a_locked_card_is_handed_back_untouched_and_refuses_personalization() {
+    let office = Office::new();
+    let mut station = office.station();
+    station.journal.add(&[(1, application("B-1"))]).unwrap();
+    let mut issued = InProcessCard::personalized(&office.fixture);
+    let before = issued.applet.card().clone();
+    // The station's own commands on a locked card: 6985, and nothing changes.
+    {
+        let mut session = Session::new(&mut issued);
+        let info = session.select_info().unwrap();
+        assert!(info.locked);
+        let refused = session
+            .authenticate_station(&info, &personalization_key())
+            .unwrap_err();
+        assert!(
+            matches!(refused, CardError::Status { status, .. } if status == StatusWord::CONDITIONS_NOT_SATISFIED),
+            "{refused:?}"
+        );
+        let refused = session.store(&[0x7F, 0x70, 0x00], 255).unwrap_err();
+        assert!(
+            matches!(refused, CardError::Status { status, .. } if status == StatusWord::CONDITIONS_NOT_SATISFIED),
+            "{refused:?}"
+        );
+    }
+    let mut tray = Tray::of([issued, blank(7)]);
+    let seen = run(&mut station, &mut tray);
+    assert!(matches!(&seen[1], Progress::Rejected { reason, .. } if reason.contains("locked")));
+    assert!(matches!(&seen[3], Progress::Issued { .. }), "{seen:?}");
+    assert_eq!(tray.done[0].inner.applet.card(), &before);
+    assert_eq!(
+        station.journal.all_attempts().unwrap().len(),
+        1,
+        "no attempt on the locked card"
+    );
+}
+
+#[test]
+fn a_card_pulled_mid_write_is_spoiled_and_the_next_card_continues() {
+    let office = Office::new();
+    let mut station = office.station();
+    station
+        .journal
+        .add(&[(1, application("C-1")), (2, application("C-2"))])
+        .unwrap();
+    // SELECT, GET CHALLENGE, EXTERNAL AUTHENTICATE, GENERATE, then gone mid STORE DATA.
+    let mut pulled = Tray::of([]);
+    pulled.waiting.push_back(Card {
+        inner: blank(1),
+        left: Some(5),
+    });
+    let mut tray = Tray::of([blank(2), blank(3)]);
+    tray.waiting.push_front(pulled.waiting.pop_front().unwrap());
+    let seen = run(&mut station, &mut tray);
+    let spoiled: Vec<_> = seen
+        .iter()
+        .filter_map(|p| match p {
+            Progress::Spoiled {
+                document_number,
+                reason,
+                ..
+            } => Some((document_number.clone(), reason.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(spoiled.len(), 1, "{seen:?}");
+    assert_eq!(spoiled[0].0, "ST0000001");
+    assert!(spoiled[0].1.contains("card removed"), "{spoiled:?}");
+    let standings = station.journal.standings().unwrap();
+    assert_eq!(standings[0].document_number.as_deref(), Some("ST0000002"));
+    assert_eq!(standings[1].document_number.as_deref(), Some("ST0000003"));
+    // The pulled card holds no record; its number is retired, never reissued.
+    assert!(tray.done[0].inner.applet.card().record.is_none());
+    assert!(!tray.done[0].inner.applet.card().locked);
+    assert_consistent(&station.journal, &office.dir.path().join("faces"));
+}
+
+/// A station stopped after committing each step: the next start settles the attempt
+/// (a verified card is issued, anything earlier is spoiled), then the batch goes on.
+#[test]
+fn a_station_stopped_at_any_step_resumes_without_loss_or_duplicate() {
+    for stopped_at in [
+        Step::Started,
+        Step::Signed,
+        Step::Written,
+        Step::Locked,
+        Step::Verified,
+    ] {
+        let office = Office::new();
+        let mut station = office.station();
+        station
+            .journal
+            .add(&[(1, application("D-1")), (2, application("D-2"))])
+            .unwrap();
+        let holder = application("D-1").holder(
+            "ST0000001",
+            office.fixture.now.bishkek_date(),
+            Some(&issuer::KeyPair::from_seed("chip").public_sec1()),
+            None,
+        );
+        let record = reader_host::station::Signer::sign(&office.signer, &holder).unwrap();
+        let mut attempt = station
+            .journal
+            .start("D-1", "4B47000000001001", "04ab")
+            .unwrap();
+        for step in [Step::Signed, Step::Written, Step::Locked, Step::Verified] {
+            if step > stopped_at {
+                break;
+            }
+            let with = (step == Step::Signed).then_some(record.as_slice());
+            station.journal.advance(&mut attempt, step, with).unwrap();
+        }
+        drop(station);
+
+        let mut station = office.station();
+        let mut tray = Tray::of([blank(2), blank(3)]);
+        let seen = run(&mut station, &mut tray);
+        let recovered = match &seen[0] {
+            Progress::Recovered { outcome, .. } => *outcome,
+            other => panic!("{other:?}"),
+        };
+        let standings = station.journal.standings().unwrap();
+        let (d1, d2) = (&standings[0], &standings[1]);
+        assert_eq!((d1.state.as_str(), d2.state.as_str()), ("issued", "issued"));
+        if stopped_at == Step::Verified {
+            assert_eq!(recovered, Step::Issued);
+            assert_eq!(d1.document_number.as_deref(), Some("ST0000001"));
+            assert_eq!(d2.document_number.as_deref(), Some("ST0000002"));
+            assert_eq!(tray.waiting.len(), 1, "one card was enough");
+        } else {
+            assert_eq!(recovered, Step::Spoiled, "{stopped_at:?}");
+            assert_eq!(d1.document_number.as_deref(), Some("ST0000002"));
+            assert_eq!(d2.document_number.as_deref(), Some("ST0000003"));
+        }
+        assert_consistent(&station.journal, &office.dir.path().join("faces"));
+    }
+}
