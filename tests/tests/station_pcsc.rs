@@ -1,0 +1,289 @@
+//! The personalization station through the real pcscd (private sandbox, vpcd cards):
+//! a batch of 20 cards that then pass `reader-host verify --card`, and the station
+//! SIGKILLed after each step of one card and started again.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{bail, ensure, Context, Result};
+use card_applet_sim::{CardImage, Interface};
+use serde_json::Value;
+use stay_tests::card::personalization_key;
+use stay_tests::pcsc_world::{run_checks, SandboxCheck, World};
+
+const HEADER: &str = "application_id,document_type,pin,itn,surname,given_names,nationality,\
+                      date_of_birth,sex,purpose,employer_tin,valid_from,valid_until,\
+                      issuing_authority,portrait\n";
+
+fn row(i: usize) -> String {
+    format!(
+        "APP-{i:03},resident-card,215031990{i:05},215031990{i:05},WORKER,Number {i},UZB,\
+         1990-01-01,M,work,{},2026-11-01,2027-10-31,Migration Service KR,\n",
+        issuer::golden::EMPLOYER_TIN
+    )
+}
+
+/// The office's files: keys, the trust list, and a batch of `n` applications (plus one
+/// bad row when `bad_row`).
+fn office(w: &World, name: &str, n: usize, bad_row: bool) -> Result<PathBuf> {
+    let dir = w.dir.join(name);
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("trust.list"), w.fixture.list())?;
+    std::fs::write(dir.join("root.pub.pem"), w.fixture.root.public_pem()?)?;
+    std::fs::write(dir.join("signer.key.pem"), w.fixture.signer.private_pem()?)?;
+    std::fs::write(
+        dir.join("perso.key.pem"),
+        personalization_key().private_pem()?,
+    )?;
+    let mut batch = HEADER.to_string();
+    for i in 1..=n {
+        batch.push_str(&row(i));
+        if bad_row && i == 3 {
+            batch.push_str(
+                "APP-BAD,resident-card,123,,X,,UZB,1990-01-01,M,work,,2026-11-01,2027-10-31,M,\n",
+            );
+        }
+    }
+    std::fs::write(dir.join("batch.csv"), batch)?;
+    Ok(dir)
+}
+
+/// A running `reader-host station`, its stderr read line by line.
+struct StationRun {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl StationRun {
+    fn start(w: &World, dir: &Path, pause_at: Option<&str>) -> Result<StationRun> {
+        let mut cmd = Command::new(&w.reader_bin);
+        cmd.current_dir(dir)
+            .args([
+                "station",
+                "--batch",
+                "batch.csv",
+                "--journal",
+                "journal.sqlite",
+            ])
+            .args(["--number-prefix", "KG", "--out", "faces", "--json"])
+            .args([
+                "--signer-key",
+                "signer.key.pem",
+                "--personalization-key",
+                "perso.key.pem",
+            ])
+            .args(["--trust-list", "trust.list", "--root-key", "root.pub.pem"])
+            .args(["--reader", &w.sandbox.reader_name(0), "--wait", "20"])
+            .args(["--at", &issuer::list::format_rfc3339(w.fixture.now)])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd.env_remove(reader_host::station::PAUSE_ENV);
+        if let Some(step) = pause_at {
+            cmd.env(reader_host::station::PAUSE_ENV, step);
+        }
+        let mut child = cmd.spawn().context("cannot start reader-host station")?;
+        let stderr = child.stderr.take().expect("piped");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(StationRun {
+            child,
+            lines,
+            seen: Vec::new(),
+        })
+    }
+
+    /// Waits for a line containing `text`.
+    fn expect(&mut self, text: &str) -> Result<String> {
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(30)) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(text) {
+                        return Ok(line);
+                    }
+                }
+                Err(_) => bail!(
+                    "no {text:?} from the station; it said:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
+    }
+
+    /// Waits for the end; the summary it printed.
+    fn summary(mut self) -> Result<(i32, Value)> {
+        use std::io::Read;
+        let mut out = String::new();
+        self.child
+            .stdout
+            .take()
+            .expect("piped")
+            .read_to_string(&mut out)?;
+        let status = self.child.wait()?;
+        let summary = serde_json::from_str(&out)
+            .with_context(|| format!("summary {out:?}; it said:\n{}", self.seen.join("\n")))?;
+        Ok((status.code().unwrap_or(-1), summary))
+    }
+}
+
+fn blank(w: &World, name: &str, n: u8) -> Result<PathBuf> {
+    w.image(
+        name,
+        &CardImage::blank(
+            [0x4B, 0x47, 0, 0, 0, 0, 0x20, n],
+            &personalization_key().public_key(),
+        ),
+    )
+}
+
+fn verify_card(w: &World, image: &Path, dir: &Path, role: &[&str]) -> Result<Value> {
+    let _card = w.insert_card(0, image, Interface::Contact)?;
+    let out = Command::new(&w.reader_bin)
+        .current_dir(dir)
+        .args([
+            "verify",
+            "--card",
+            "--reader",
+            &w.sandbox.reader_name(0),
+            "--json",
+        ])
+        .args(["--trust-list", "trust.list", "--root-key", "root.pub.pem"])
+        .args(["--at", &issuer::list::format_rfc3339(w.fixture.now)])
+        .args(role)
+        .output()?;
+    serde_json::from_slice(&out.stdout)
+        .with_context(|| String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Twenty blank cards through the station, one after another; then each verifies at a
+/// border reader, and at the employer named on it.
+fn batch_of_twenty(w: &mut World) -> Result<()> {
+    const CARDS: usize = 20;
+    let dir = office(w, "batch", CARDS, true)?;
+    let mut station = StationRun::start(w, &dir, None)?;
+    station.expect("line 5: skipped: pin")?;
+    let mut images = Vec::new();
+    for i in 1..=CARDS {
+        let image = blank(w, &format!("batch-{i}"), i as u8)?;
+        let card = w.insert_card(0, &image, Interface::Contact)?;
+        station.expect(&format!("to WORKER Number {i} "))?;
+        drop(card);
+        images.push(image);
+    }
+    let (code, summary) = station.summary()?;
+    ensure!(
+        code == 1,
+        "exit {code}: the bad row is reported in the status"
+    );
+    ensure!(
+        summary["issued"].as_array().map(Vec::len) == Some(CARDS),
+        "{summary}"
+    );
+    ensure!(
+        summary["spoiled"] == serde_json::json!([]) && summary["pending"] == serde_json::json!([])
+    );
+    ensure!(summary["bad_rows"][0]["line"] == 5, "{summary}");
+    for (i, image) in images.iter().enumerate() {
+        let card = CardImage::read(image)?;
+        ensure!(card.locked && card.record.is_some(), "card {i} not locked");
+        ensure!(dir.join(format!("faces/KG{:07}.png", i + 1)).exists());
+    }
+    for image in [&images[0], &images[CARDS - 1]] {
+        let border = verify_card(w, image, &dir, &["--role", "border"])?;
+        ensure!(
+            border["status"] == "valid" && border["chip_authenticated"] == true,
+            "{border}"
+        );
+        let employer = verify_card(
+            w,
+            image,
+            &dir,
+            &[
+                "--role",
+                "employer",
+                "--employer-tin",
+                issuer::golden::EMPLOYER_TIN,
+            ],
+        )?;
+        ensure!(employer["decision"] == "may-employ", "{employer}");
+    }
+    Ok(())
+}
+
+/// The station SIGKILLed right after each step of one card, then started again: the
+/// journal settles the card, the application is issued exactly once, numbers never repeat.
+fn killed_at_every_step(w: &mut World) -> Result<()> {
+    for step in [
+        "authenticated",
+        "started",
+        "signed",
+        "written",
+        "locked",
+        "verified",
+        "issued",
+    ] {
+        let dir = office(w, &format!("kill-{step}"), 1, false)?;
+        let first = blank(w, &format!("kill-{step}-1"), 1)?;
+        let card = w.insert_card(0, &first, Interface::Contact)?;
+        let mut station = StationRun::start(w, &dir, Some(step))?;
+        station.expect(&format!("paused at {step}"))?;
+        station.child.kill()?;
+        station.child.wait()?;
+
+        let mut again = StationRun::start(w, &dir, None)?;
+        let mut card = Some(card);
+        let locked_in_reader = matches!(step, "locked");
+        if locked_in_reader {
+            again.expect("card not used: the card is locked")?;
+            drop(card.take());
+            let second = blank(w, &format!("kill-{step}-2"), 2)?;
+            card = Some(w.insert_card(0, &second, Interface::Contact)?);
+        }
+        let (code, summary) = again.summary()?;
+        drop(card);
+        ensure!(code == 0, "{step}: exit {code}: {summary}");
+        let issued = summary["issued"].as_array().context("issued")?;
+        let spoiled = summary["spoiled"].as_array().context("spoiled")?;
+        let (want_issued, want_spoiled, number) = match step {
+            "authenticated" => (1, 0, "KG0000001"),
+            "started" | "signed" | "written" | "locked" => (1, 1, "KG0000002"),
+            "verified" => (1, 0, "KG0000001"),
+            _ => (0, 0, "KG0000001"),
+        };
+        ensure!(
+            issued.len() == want_issued && spoiled.len() == want_spoiled,
+            "{step}: {summary}"
+        );
+        if let Some(entry) = issued.first() {
+            ensure!(entry["document_number"] == number, "{step}: {summary}");
+        }
+        ensure!(
+            summary["pending"] == serde_json::json!([]),
+            "{step}: {summary}"
+        );
+        ensure!(
+            dir.join(format!("faces/{number}.png")).exists(),
+            "{step}: no card face"
+        );
+    }
+    Ok(())
+}
+
+const CHECKS: &[(&str, SandboxCheck)] = &[
+    ("batch_of_twenty", batch_of_twenty),
+    ("killed_at_every_step", killed_at_every_step),
+];
+
+fn main() -> ExitCode {
+    run_checks("station", CHECKS)
+}
