@@ -462,8 +462,8 @@ fn reader_host_cli(w: &mut World) -> Result<()> {
     Ok(())
 }
 
-/// `reader-host personalize`, the station on the command line: a blank card comes out
-/// locked and Valid; a locked card is refused and unchanged.
+/// `reader-host station --application`, the one-card form: a blank card comes out locked,
+/// with its portrait and card face; another station shown the locked card refuses it.
 fn station_cli(w: &mut World) -> Result<()> {
     let blank = w.image(
         "station",
@@ -472,50 +472,67 @@ fn station_cli(w: &mut World) -> Result<()> {
     let card = w.insert_card(0, &blank, Interface::Contact)?;
     w.fixture.signer.write(&w.dir, "signer")?;
     personalization_key().write(&w.dir, "personalization")?;
-    let mut holder = w.fixture.holder();
-    holder.chip_public_key = None;
-    std::fs::write(w.dir.join("holder.toml"), toml::to_string(&holder)?)?;
+    let holder = w.fixture.holder();
+    let application = reader_host::station::batch::Application {
+        application_id: "ONE-1".into(),
+        document_type: holder.document_type,
+        pin: holder.pin,
+        itn: holder.itn,
+        surname: holder.surname,
+        given_names: holder.given_names,
+        nationality: holder.nationality,
+        date_of_birth: holder.date_of_birth,
+        sex: holder.sex,
+        purpose: holder.purpose,
+        employer_tin: holder.employer_tin,
+        valid_from: holder.valid_from,
+        valid_until: holder.valid_until,
+        issuing_authority: holder.issuing_authority,
+        portrait: Some("portrait.jpg".into()),
+    };
+    std::fs::write(
+        w.dir.join("application.toml"),
+        toml::to_string(&application)?,
+    )?;
     std::fs::write(w.dir.join("portrait.jpg"), stay_tests::card::portrait())?;
     std::fs::write(w.dir.join("trust.list"), w.fixture.list())?;
     std::fs::write(w.dir.join("root.pub.pem"), w.fixture.root.public_pem()?)?;
-    let personalize = || {
+    let station = |journal: &str| {
         Command::new(&w.reader_bin)
             .current_dir(&w.dir)
             .args([
-                "personalize",
-                "--holder",
-                "holder.toml",
-                "--signer-key",
-                "signer.key.pem",
-                "--personalization-key",
-                "personalization.key.pem",
-                "--portrait",
-                "portrait.jpg",
-                "--trust-list",
-                "trust.list",
-                "--root-key",
-                "root.pub.pem",
-                "--reader",
-                &card.reader.to_string_lossy(),
-                "--at",
-                &issuer::list::format_rfc3339(w.fixture.now),
+                "station",
+                "--application",
+                "application.toml",
+                "--journal",
+                journal,
             ])
+            .args(["--number-prefix", "RC", "--out", "faces", "--wait", "2"])
+            .args(["--signer-key", "signer.key.pem"])
+            .args(["--personalization-key", "personalization.key.pem"])
+            .args(["--trust-list", "trust.list", "--root-key", "root.pub.pem"])
+            .args(["--reader", &card.reader.to_string_lossy()])
+            .args(["--at", &issuer::list::format_rfc3339(w.fixture.now)])
             .output()
     };
-    let out = personalize()?;
+    let out = station("one.sqlite")?;
     let text = String::from_utf8_lossy(&out.stdout);
+    let errors = String::from_utf8_lossy(&out.stderr);
     ensure!(
-        out.status.code() == Some(0) && text.contains("VALID") && text.contains("53544154494F4E31"),
-        "{:?}: {text}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
+        out.status.code() == Some(0)
+            && text.contains("issued 1, spoiled 0, failed 0")
+            && errors.contains("issued RC0000001 to SMIRNOVA Elena (card 53544154494F4E31)"),
+        "{:?}: {text}{errors}",
+        out.status
     );
     let stored = CardImage::read(&blank)?;
     ensure!(stored.locked && stored.portrait == Some(stay_tests::card::portrait()));
-    let out = personalize()?;
+    ensure!(w.dir.join("faces/RC0000001.svg").exists());
+    // Another station (another journal) is shown the same card: refused, untouched.
+    let out = station("other.sqlite")?;
     let errors = String::from_utf8_lossy(&out.stderr);
     ensure!(
-        out.status.code() == Some(65) && errors.contains("locked"),
+        out.status.code() == Some(1) && errors.contains("card not used: the card is locked"),
         "{:?}: {errors}",
         out.status
     );
