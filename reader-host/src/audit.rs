@@ -85,14 +85,16 @@ CREATE INDEX IF NOT EXISTS verifications_at ON verifications (at_unix);
 CREATE INDEX IF NOT EXISTS verifications_document ON verifications (document_digest);
 ";
 
-fn open_db(path: &Path) -> Result<Connection> {
+/// Opens (or creates) a SQLite database that keeps what it committed: WAL, so a crash
+/// loses nothing committed; synchronous FULL, so each commit reaches the disk. `what`
+/// names it in errors; `schema` is run on every open (`CREATE ... IF NOT EXISTS`).
+pub fn open_durable(path: &Path, what: &str, schema: &str) -> Result<Connection> {
     let db = Connection::open(path)
-        .with_context(|| format!("cannot open the audit log {}", path.display()))?;
-    // WAL: a crash loses nothing committed; FULL: each commit reaches the disk.
+        .with_context(|| format!("cannot open the {what} {}", path.display()))?;
     db.pragma_update(None, "journal_mode", "WAL")?;
     db.pragma_update(None, "synchronous", "FULL")?;
     db.busy_timeout(std::time::Duration::from_secs(5))?;
-    db.execute_batch(SCHEMA)?;
+    db.execute_batch(schema)?;
     Ok(db)
 }
 
@@ -120,7 +122,7 @@ impl AuditLog {
 
     fn with_queue(dir: &Path, queue_len: usize) -> Result<AuditLog> {
         let key = Arc::new(DigestKey::open(&dir.join("audit.key"))?);
-        let db = open_db(&dir.join("audit.sqlite"))?;
+        let db = open_durable(&dir.join("audit.sqlite"), "audit log", SCHEMA)?;
         let (queue, rows) = sync_channel(queue_len);
         let counters = Arc::new(Counters::default());
         let c = counters.clone();

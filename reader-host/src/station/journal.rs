@@ -137,9 +137,7 @@ pub struct Journal {
 }
 
 fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    crate::trust_cache::now().0 as i64
 }
 
 impl Journal {
@@ -153,13 +151,8 @@ impl Journal {
         {
             bail!("document number prefix {prefix:?}: 1 to {MAX_PREFIX_LEN} of A-Z 0-9");
         }
-        let db = Connection::open(path)
-            .with_context(|| format!("cannot open the journal {}", path.display()))?;
-        db.pragma_update(None, "journal_mode", "WAL")?;
-        // FULL: a step is on the disk before the card is told to do it.
-        db.pragma_update(None, "synchronous", "FULL")?;
-        db.busy_timeout(std::time::Duration::from_secs(5))?;
-        db.execute_batch(SCHEMA)?;
+        // Each step is on the disk before the card is told to do the next one.
+        let db = crate::audit::open_durable(path, "journal", SCHEMA)?;
         Ok(Journal {
             db,
             prefix: prefix.into(),
