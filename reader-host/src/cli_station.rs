@@ -83,7 +83,7 @@ pub fn station(args: StationArgs) -> Result<u8, Failure> {
     let list = read_list(&args.trust_list, &args.root_key)?;
     let signer = LocalSigner {
         key: issuer::KeyPair::read(&args.signer_key).map_err(fail(exit::DATA))?,
-        list: read_list(&args.trust_list, &args.root_key)?,
+        list: &list,
         policy,
     };
     let mut journal =
@@ -208,12 +208,8 @@ pub fn station(args: StationArgs) -> Result<u8, Failure> {
     } else {
         print_summary(&summary, &args.out);
     }
-    let clean = failed_count(&summary) == 0 && batch.bad_rows.is_empty() && left.is_empty();
+    let clean = failed.is_empty() && batch.bad_rows.is_empty() && left.is_empty();
     Ok(if clean { exit::VALID } else { exit::INVALID })
-}
-
-fn failed_count(summary: &serde_json::Value) -> usize {
-    summary["failed"].as_array().map_or(0, Vec::len)
 }
 
 fn print_summary(summary: &serde_json::Value, out: &Path) {

@@ -93,20 +93,23 @@ impl CardSupply for Tray {
 
 struct Office {
     fixture: Fixture,
-    list: LoadedList,
-    signer: LocalSigner,
+    list: &'static LoadedList,
+    signer: LocalSigner<'static>,
     dir: tempfile::TempDir,
 }
 
 impl Office {
     fn new() -> Office {
         let fixture = Fixture::new();
-        let load = || LoadedList::verify(fixture.list(), &fixture.root.public_key(), None).unwrap();
+        // Leaked: the signer and the station borrow one list for the whole test.
+        let list: &'static LoadedList = Box::leak(Box::new(
+            LoadedList::verify(fixture.list(), &fixture.root.public_key(), None).unwrap(),
+        ));
         Office {
-            list: load(),
+            list,
             signer: LocalSigner {
                 key: issuer::KeyPair::from_seed("fixture signer"),
-                list: load(),
+                list,
                 policy: Policy::DEFAULT,
             },
             fixture,
@@ -119,7 +122,7 @@ impl Office {
             journal: Journal::open(&self.dir.path().join("journal.sqlite"), "ST").unwrap(),
             signer: &self.signer,
             personalization_key: personalization_key(),
-            list: &self.list,
+            list: self.list,
             policy: Policy::DEFAULT,
             now: self.fixture.now,
             out_dir: self.dir.path().join("faces"),

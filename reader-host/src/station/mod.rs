@@ -46,14 +46,15 @@ pub enum SignError {
     Unavailable(String),
 }
 
-/// A signer key on this machine, with the list that must authorize it.
-pub struct LocalSigner {
+/// A signer key on this machine, with the list that must authorize it (the same list the
+/// station verifies its cards with).
+pub struct LocalSigner<'a> {
     pub key: issuer::KeyPair,
-    pub list: LoadedList,
+    pub list: &'a LoadedList,
     pub policy: Policy,
 }
 
-impl Signer for LocalSigner {
+impl Signer for LocalSigner<'_> {
     fn sign(&self, holder: &issuer::Holder) -> Result<Vec<u8>, SignError> {
         issuer::sign_record(holder, &self.key, self.list.list(), &self.policy)
             .map_err(|e| SignError::Refused(e.to_string()))
