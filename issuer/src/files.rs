@@ -1,9 +1,10 @@
-//! Writing files so that a crash never leaves half of one.
+//! Writing files (and opening databases) so that a crash never leaves half of one.
 
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use rusqlite::Connection;
 
 /// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it into place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -40,4 +41,17 @@ fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result.with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Opens (or creates) a SQLite database that keeps what it committed: WAL, so a crash
+/// loses nothing committed; synchronous FULL, so each commit reaches the disk. `what`
+/// names it in errors; `schema` is run on every open (`CREATE ... IF NOT EXISTS`).
+pub fn open_durable(path: &Path, what: &str, schema: &str) -> Result<Connection> {
+    let db = Connection::open(path)
+        .with_context(|| format!("cannot open the {what} {}", path.display()))?;
+    db.pragma_update(None, "journal_mode", "WAL")?;
+    db.pragma_update(None, "synchronous", "FULL")?;
+    db.busy_timeout(std::time::Duration::from_secs(5))?;
+    db.execute_batch(schema)?;
+    Ok(db)
 }

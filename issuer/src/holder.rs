@@ -81,6 +81,13 @@ pub enum Refusal {
         from: Date,
         until: Date,
     },
+    #[error("no signer key was given")]
+    NoSignerKey,
+    #[error("none of the signer keys may sign a {document_type} issued on {issue_date}")]
+    NoAuthorizedSigner {
+        document_type: DocumentType,
+        issue_date: Date,
+    },
     #[error("record rejected by the format: {0}")]
     Format(String),
 }
@@ -305,11 +312,64 @@ pub fn sign_record(
     list: &TrustListContent<'_>,
     policy: &Policy,
 ) -> Result<Vec<u8>, Refusal> {
+    sign_record_by_any(holder, std::slice::from_ref(key), list, policy)
+}
+
+/// Like [`sign_record`], with the first of `keys` the list authorizes for this document
+/// type and issue date (an authority keeps one signer key per document type).
+pub fn sign_record_by_any(
+    holder: &Holder,
+    keys: &[KeyPair],
+    list: &TrustListContent<'_>,
+    policy: &Policy,
+) -> Result<Vec<u8>, Refusal> {
     let app = holder.application(policy)?;
-    let signer = key.key_id();
-    app.check_signer(signer, list)?;
-    let record = seal_record(&app.fields(signer), key);
-    // The format must read back what was signed: refuse rather than issue an unreadable card.
-    stay_core::StayRecord::parse(&record).map_err(|e| Refusal::Format(e.to_string()))?;
-    Ok(record)
+    let mut refusal = Refusal::NoSignerKey;
+    for key in keys {
+        let signer = key.key_id();
+        if let Err(why) = app.check_signer(signer, list) {
+            // With one key its own reason is the clearest; with several, none fits.
+            refusal = if keys.len() == 1 {
+                why
+            } else {
+                Refusal::NoAuthorizedSigner {
+                    document_type: app.document_type,
+                    issue_date: app.issue_date,
+                }
+            };
+            continue;
+        }
+        let record = seal_record(&app.fields(signer), key);
+        // The format must read back what was signed: refuse rather than issue an
+        // unreadable card.
+        stay_core::StayRecord::parse(&record).map_err(|e| Refusal::Format(e.to_string()))?;
+        return Ok(record);
+    }
+    Err(refusal)
+}
+
+/// Checks that `record` is exactly what [`sign_record`] makes of `holder` with some signer
+/// the list authorizes: the same fields, a signer allowed to sign them, a good signature.
+/// A station uses it on what a signing service sends back, before a card is written.
+pub fn check_sealed(
+    holder: &Holder,
+    record: &[u8],
+    list: &TrustListContent<'_>,
+    policy: &Policy,
+) -> Result<(), String> {
+    let app = holder.application(policy).map_err(|e| e.to_string())?;
+    let parsed = stay_core::StayRecord::parse(record).map_err(|e| e.to_string())?;
+    let signer = parsed.fields.signer_key_id;
+    app.check_signer(signer, list).map_err(|e| e.to_string())?;
+    let fields = app.fields(signer);
+    let mut body = vec![0u8; fields.body_len()];
+    fields
+        .encode_body(&mut body)
+        .map_err(|_| "the record body does not encode".to_string())?;
+    if body != parsed.signed_bytes {
+        return Err("the record is not the application that was sent".into());
+    }
+    let entry = list.signer(signer).ok_or("signer not listed")?;
+    stay_core::signature::verify(entry.public_key, parsed.signed_bytes, parsed.signature)
+        .map_err(|e| format!("the signature does not verify ({e:?})"))
 }

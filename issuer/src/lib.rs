@@ -8,8 +8,9 @@ pub mod holder;
 pub mod keys;
 pub mod list;
 pub mod qr;
+pub mod service;
 pub mod show;
 
-pub use holder::{seal_record, sign_record, Holder, Refusal};
+pub use holder::{check_sealed, seal_record, sign_record, sign_record_by_any, Holder, Refusal};
 pub use keys::KeyPair;
 pub use list::{ListSource, ListSpec, SignerSpec};

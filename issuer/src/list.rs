@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use stay_core::record::is_document_number;
 use stay_core::trust_list::{ListBody, SignerEntry};
-use stay_core::{Date, DocumentType, KeyId, UnixTime};
+use stay_core::{Date, DocumentType, KeyId, PublicKey, TrustList, UnixTime};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -204,5 +204,31 @@ impl ListSource {
             revoked_signers,
             revoked_documents,
         })
+    }
+}
+
+self_cell::self_cell!(
+    /// A verified list and the bytes it borrows from.
+    pub struct LoadedList {
+        owner: Vec<u8>,
+        #[covariant]
+        dependent: TrustList,
+    }
+);
+
+impl LoadedList {
+    /// Takes `bytes` only if they are a list signed by `root`, not older than `trusted`.
+    pub fn verify(bytes: Vec<u8>, root: &PublicKey, trusted: Option<u64>) -> Result<LoadedList> {
+        LoadedList::try_new(bytes, |b| {
+            TrustList::load(b, root, trusted).map_err(|e| anyhow::anyhow!("{e}"))
+        })
+    }
+
+    pub fn list(&self) -> &TrustList<'_> {
+        self.borrow_dependent()
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        self.borrow_owner()
     }
 }

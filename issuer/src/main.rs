@@ -58,6 +58,49 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Run the signing service: stations send applications over HTTP with a bearer token
+    /// and get signed records back, after the same checks as sign-record.
+    Serve {
+        /// A signer private key (PKCS#8 PEM); repeat for one key per document type. Each
+        /// application is signed by the first key the list authorizes for it.
+        #[arg(long = "key", required = true)]
+        keys: Vec<PathBuf>,
+        /// The authority's trust list [default: trust.list beside the first key].
+        #[arg(long)]
+        trust_list: Option<PathBuf>,
+        /// The root public key that signed the list [default: root.pub.pem beside it].
+        #[arg(long)]
+        root_key: Option<PathBuf>,
+        /// The stations' tokens, one `TOKEN LABEL` per line [default: signing.tokens
+        /// beside the first key].
+        #[arg(long)]
+        tokens: Option<PathBuf>,
+        /// The register of everything signed and every request (SQLite) [default:
+        /// signing.sqlite beside the first key].
+        #[arg(long)]
+        register: Option<PathBuf>,
+        #[arg(long, default_value = issuer::service::DEFAULT_LISTEN)]
+        listen: std::net::SocketAddr,
+        /// Allow a non-loopback --listen address (plain HTTP: put TLS in front of it).
+        #[arg(long)]
+        listen_anywhere: bool,
+        /// Sign as of this time (RFC 3339) instead of now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Create a station's token: added to the service's token file, and written alone to
+    /// the station's own file (both readable by their owner only).
+    NewToken {
+        /// The station's name, as the register records it.
+        #[arg(long)]
+        label: String,
+        /// The service's token file (created if missing).
+        #[arg(long)]
+        tokens: PathBuf,
+        /// The station's token file.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Decode a record or a trust list for people.
     Show {
         file: PathBuf,
@@ -80,6 +123,28 @@ fn now() -> UnixTime {
     UnixTime(secs)
 }
 
+/// Adds a token for `label` to the service's `tokens` file and writes it alone to `out`.
+fn new_token(label: &str, tokens: &Path, out: &Path) -> Result<()> {
+    if label.is_empty() || label.chars().any(char::is_whitespace) {
+        anyhow::bail!("--label: one word, such as station-2");
+    }
+    let mut text = match std::fs::read_to_string(tokens) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            "# The stations the signing service accepts: TOKEN LABEL per line.\n".into()
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", tokens.display())),
+    };
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let token = issuer::service::new_token();
+    text.push_str(&format!("{token} {label}\n"));
+    issuer::service::Tokens::parse(&text)?;
+    issuer::files::write_private(out, format!("{token}\n").as_bytes())?;
+    issuer::files::write_private(tokens, text.as_bytes())
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init { dir } => {
@@ -97,6 +162,12 @@ fn run(cli: Cli) -> Result<()> {
                 authority.personalization.key_id()
             );
             println!("  trust list          trust.list (source: list.toml)");
+            new_token(
+                "station-1",
+                &dir.join("signing.tokens"),
+                &dir.join("station-1.token"),
+            )?;
+            println!("  signing service     signing.tokens (station-1: station-1.token)");
             println!("  sample holders      holders/*.toml");
         }
         Command::SignRecord {
@@ -148,6 +219,83 @@ fn run(cli: Cli) -> Result<()> {
                 source.sequence
             );
         }
+        Command::Serve {
+            keys,
+            trust_list,
+            root_key,
+            tokens,
+            register,
+            listen,
+            listen_anywhere,
+            at,
+        } => {
+            issuer::service::check_listen(listen, listen_anywhere)?;
+            let first = &keys[0];
+            let list_path = trust_list.unwrap_or_else(|| beside(first, "trust.list"));
+            let root =
+                keys::read_public(&root_key.unwrap_or_else(|| beside(first, "root.pub.pem")))?;
+            let list_bytes = std::fs::read(&list_path)
+                .with_context(|| format!("cannot read trust list {}", list_path.display()))?;
+            let tokens = issuer::service::Tokens::read(
+                &tokens.unwrap_or_else(|| beside(first, "signing.tokens")),
+            )?;
+            let signer_keys = keys
+                .iter()
+                .map(|k| KeyPair::read(k))
+                .collect::<Result<Vec<_>>>()?;
+            let mut service = issuer::service::Service::new(
+                signer_keys,
+                list_bytes,
+                &root,
+                tokens,
+                &register.unwrap_or_else(|| beside(first, "signing.sqlite")),
+            )?;
+            if let Some(at) = at {
+                service = service.at(issuer::list::parse_rfc3339("--at", &at)?);
+            }
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {listen}"))?;
+                let service = std::sync::Arc::new(service);
+                let about = service.describe();
+                for key in about["keys"].as_array().into_iter().flatten() {
+                    eprintln!(
+                        "issuer serve: key {} signs {} issued {}..{}",
+                        key["key_id"].as_str().unwrap_or(""),
+                        key["document_types"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|t| t.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        key["not_before"].as_str().unwrap_or(""),
+                        key["not_after"].as_str().unwrap_or("")
+                    );
+                }
+                eprintln!(
+                    "issuer serve: trust list sequence {}",
+                    about["list_sequence"]
+                );
+                // Tests and scripts read the address (with `--listen 127.0.0.1:0`).
+                println!("listening on http://{}", listener.local_addr()?);
+                std::io::Write::flush(&mut std::io::stdout())?;
+                issuer::service::serve(listener, service, stopped()).await
+            })?;
+        }
+        Command::NewToken { label, tokens, out } => {
+            new_token(&label, &tokens, &out)?;
+            println!(
+                "{}: token for {label}, added to {}",
+                out.display(),
+                tokens.display()
+            );
+        }
         Command::Qr { record, out } => {
             let bytes = std::fs::read(&record)
                 .with_context(|| format!("cannot read {}", record.display()))?;
@@ -177,6 +325,19 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Completes on SIGTERM or Ctrl-C: requests in flight finish, then the service stops.
+async fn stopped() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        },
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 fn main() -> ExitCode {

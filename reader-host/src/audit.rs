@@ -85,18 +85,7 @@ CREATE INDEX IF NOT EXISTS verifications_at ON verifications (at_unix);
 CREATE INDEX IF NOT EXISTS verifications_document ON verifications (document_digest);
 ";
 
-/// Opens (or creates) a SQLite database that keeps what it committed: WAL, so a crash
-/// loses nothing committed; synchronous FULL, so each commit reaches the disk. `what`
-/// names it in errors; `schema` is run on every open (`CREATE ... IF NOT EXISTS`).
-pub fn open_durable(path: &Path, what: &str, schema: &str) -> Result<Connection> {
-    let db = Connection::open(path)
-        .with_context(|| format!("cannot open the {what} {}", path.display()))?;
-    db.pragma_update(None, "journal_mode", "WAL")?;
-    db.pragma_update(None, "synchronous", "FULL")?;
-    db.busy_timeout(std::time::Duration::from_secs(5))?;
-    db.execute_batch(schema)?;
-    Ok(db)
-}
+pub use issuer::files::open_durable;
 
 /// Counters the status page shows.
 #[derive(Debug, Default)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use reader_host::pcsc_reader::StationReader;
 use reader_host::station::journal::{Journal, Step};
-use reader_host::station::{batch, LocalSigner, Progress, Station};
+use reader_host::station::{batch, LocalSigner, Progress, RemoteSigner, Signer, Station};
 use serde_json::json;
 use stay_core::Policy;
 
@@ -33,9 +33,19 @@ pub struct StationArgs {
     /// station, so two stations never draw the same number).
     #[arg(long)]
     number_prefix: String,
-    /// The issuer's signing key (PKCS#8 PEM).
+    /// The issuer's signing key (PKCS#8 PEM), to sign on this machine ...
+    #[arg(
+        long,
+        required_unless_present = "signing_service",
+        conflicts_with = "signing_service"
+    )]
+    signer_key: Option<PathBuf>,
+    /// ... or the signing service's URL (`issuer serve`), so no signer key is here.
+    #[arg(long, requires = "token_file")]
+    signing_service: Option<String>,
+    /// This station's token for the signing service.
     #[arg(long)]
-    signer_key: PathBuf,
+    token_file: Option<PathBuf>,
     /// The office's personalization key (PKCS#8 PEM).
     #[arg(long)]
     personalization_key: PathBuf,
@@ -81,10 +91,34 @@ pub fn station(args: StationArgs) -> Result<u8, Failure> {
         eprintln!("line {}: skipped: {}", bad.line, bad.reason);
     }
     let list = read_list(&args.trust_list, &args.root_key)?;
-    let signer = LocalSigner {
-        key: issuer::KeyPair::read(&args.signer_key).map_err(fail(exit::DATA))?,
-        list: &list,
-        policy,
+    let signer: Box<dyn Signer + '_> = match (&args.signer_key, &args.signing_service) {
+        (Some(key), _) => Box::new(LocalSigner {
+            key: issuer::KeyPair::read(key).map_err(fail(exit::DATA))?,
+            list: &list,
+            policy,
+        }),
+        (None, Some(url)) => {
+            let token_file = args.token_file.as_deref().expect("clap requires it");
+            let token =
+                issuer::service::read_station_token(token_file).map_err(fail(exit::DATA))?;
+            let remote = RemoteSigner::new(url, token, &list, policy);
+            let about = remote
+                .check()
+                .map_err(|e| Failure(exit::NO_INPUT, anyhow::anyhow!("{e}")))?;
+            let keys: Vec<&str> = about["keys"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|k| k["key_id"].as_str())
+                .collect();
+            eprintln!(
+                "signing through {url}: keys {}, trust list sequence {}",
+                keys.join(", "),
+                about["list_sequence"]
+            );
+            Box::new(remote)
+        }
+        (None, None) => unreachable!("clap requires one"),
     };
     let mut journal =
         Journal::open(&args.journal, &args.number_prefix).map_err(fail(exit::DATA))?;
@@ -97,7 +131,7 @@ pub fn station(args: StationArgs) -> Result<u8, Failure> {
     );
     let mut station = Station {
         journal,
-        signer: &signer,
+        signer: signer.as_ref(),
         personalization_key: issuer::KeyPair::read(&args.personalization_key)
             .map_err(fail(exit::DATA))?,
         list: &list,

@@ -12,33 +12,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
-use stay_core::{PublicKey, TrustList, UnixTime};
+use stay_core::{PublicKey, UnixTime};
 
-self_cell::self_cell!(
-    /// A verified list and the bytes it borrows from.
-    pub struct LoadedList {
-        owner: Vec<u8>,
-        #[covariant]
-        dependent: TrustList,
-    }
-);
-
-impl LoadedList {
-    /// Takes `bytes` only if they are a list signed by `root`, not older than `trusted`.
-    pub fn verify(bytes: Vec<u8>, root: &PublicKey, trusted: Option<u64>) -> Result<LoadedList> {
-        LoadedList::try_new(bytes, |b| {
-            TrustList::load(b, root, trusted).map_err(|e| anyhow::anyhow!("{e}"))
-        })
-    }
-
-    pub fn list(&self) -> &TrustList<'_> {
-        self.borrow_dependent()
-    }
-
-    pub fn bytes(&self) -> &[u8] {
-        self.borrow_owner()
-    }
-}
+pub use issuer::list::LoadedList;
 
 /// The outcome of the last refresh attempt, as operators see it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

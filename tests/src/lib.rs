@@ -68,6 +68,62 @@ impl Default for Fixture {
     }
 }
 
+/// The signing service (`issuer serve`'s router) in-process, on a loopback port.
+pub mod signing {
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+
+    use issuer::service::{Service, Tokens};
+    use issuer::KeyPair;
+
+    use super::Fixture;
+
+    /// The one station token the test services accept.
+    pub const TOKEN: &str = "0123456789abcdef0123456789abcdef-station-test";
+
+    pub struct RunningService {
+        /// `http://127.0.0.1:PORT`
+        pub url: String,
+        pub register: PathBuf,
+    }
+
+    /// Serves `keys` with the fixture's list (or `list`) on a thread of its own, until the
+    /// test process ends.
+    pub fn start(
+        fixture: &Fixture,
+        keys: Vec<KeyPair>,
+        list: Option<Vec<u8>>,
+        dir: &Path,
+    ) -> anyhow::Result<RunningService> {
+        let register = dir.join("signing.sqlite");
+        let service = Service::new(
+            keys,
+            list.unwrap_or_else(|| fixture.list()),
+            &fixture.root.public_key(),
+            Tokens::parse(&format!("{TOKEN} station-test\n"))?,
+            &register,
+        )?
+        .at(fixture.now);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let service = Arc::new(service);
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                issuer::service::serve(listener, service, std::future::pending())
+                    .await
+                    .expect("service");
+            });
+        });
+        Ok(RunningService { url, register })
+    }
+}
+
 /// The card in-process: the applet behind the host's [`Transport`], with a seeded generator
 /// so challenges and chip keys, and so whole transcripts, repeat exactly.
 pub mod card {
@@ -265,6 +321,7 @@ pub mod pcsc_world {
 
     const CARD_BIN_ENV: &str = "STAY_TESTS_CARD_BIN";
     const READER_BIN_ENV: &str = "STAY_TESTS_READER_BIN";
+    const ISSUER_BIN_ENV: &str = "STAY_TESTS_ISSUER_BIN";
 
     fn build(name: &str, release: bool) -> Result<PathBuf> {
         let mut cmd = Command::new(env!("CARGO"));
@@ -368,6 +425,8 @@ pub mod pcsc_world {
         _tmp: tempfile::TempDir,
         pub card_bin: PathBuf,
         pub reader_bin: PathBuf,
+        /// The authority's program (`issuer serve` for the station checks).
+        pub issuer_bin: PathBuf,
         pub fixture: Fixture,
         pub ctx: pcsc::Context,
     }
@@ -386,6 +445,8 @@ pub mod pcsc_world {
                 let reader_bin = build("reader-host", release).map_err(fail)?;
                 std::env::set_var(CARD_BIN_ENV, card_bin);
                 std::env::set_var(READER_BIN_ENV, reader_bin);
+                let issuer_bin = build("issuer", release).map_err(fail)?;
+                std::env::set_var(ISSUER_BIN_ENV, issuer_bin);
             }
             if let Some(status) = sandbox::reexec_isolated().map_err(fail)? {
                 return Err(ExitCode::from(status.code().unwrap_or(1) as u8));
@@ -398,6 +459,9 @@ pub mod pcsc_world {
                     card_bin: std::env::var_os(CARD_BIN_ENV).context(CARD_BIN_ENV)?.into(),
                     reader_bin: std::env::var_os(READER_BIN_ENV)
                         .context(READER_BIN_ENV)?
+                        .into(),
+                    issuer_bin: std::env::var_os(ISSUER_BIN_ENV)
+                        .context(ISSUER_BIN_ENV)?
                         .into(),
                     fixture: Fixture::new(),
                     ctx: pcsc_reader::establish()?,

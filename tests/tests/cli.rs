@@ -455,3 +455,53 @@ fn scan_qr_prints_the_raw_payloads() {
         .arg(a.path("missing.png")));
     assert_eq!(out.status.code(), Some(66));
 }
+
+#[test]
+fn station_tokens_are_private_and_the_service_stays_on_loopback() {
+    use std::os::unix::fs::PermissionsExt;
+    let a = Authority::new();
+    // `issuer init` made one station's token; a second station gets its own.
+    let out = run(Command::new(&a.issuer)
+        .args(["new-token", "--label", "station-2", "--tokens"])
+        .arg(a.path("auth/signing.tokens"))
+        .arg("--out")
+        .arg(a.path("station-2.token")));
+    assert!(out.status.success());
+    let tokens = std::fs::read_to_string(a.path("auth/signing.tokens")).unwrap();
+    let first = std::fs::read_to_string(a.path("auth/station-1.token")).unwrap();
+    let second = std::fs::read_to_string(a.path("station-2.token")).unwrap();
+    assert!(tokens.contains(&format!("{} station-1", first.trim())));
+    assert!(tokens.contains(&format!("{} station-2", second.trim())));
+    assert_ne!(first, second);
+    for file in [
+        "auth/signing.tokens",
+        "auth/station-1.token",
+        "station-2.token",
+    ] {
+        let mode = std::fs::metadata(a.path(file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
+    let bad_label = run(Command::new(&a.issuer)
+        .args(["new-token", "--label", "two words", "--tokens"])
+        .arg(a.path("auth/signing.tokens"))
+        .arg("--out")
+        .arg(a.path("x.token")));
+    assert_eq!(bad_label.status.code(), Some(1));
+    assert!(!a.path("x.token").exists());
+
+    // Plain HTTP on a public address only when asked for.
+    let public = run(Command::new(&a.issuer)
+        .args(["serve", "--listen", "0.0.0.0:0", "--key"])
+        .arg(a.path("auth/resident-card.key.pem")));
+    assert_eq!(public.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&public.stderr).contains("not a loopback address"));
+    // A key the list does not trust would sign nothing: the service does not start.
+    let stranger = run(Command::new(&a.issuer)
+        .args(["serve", "--listen", "127.0.0.1:0", "--key"])
+        .arg(a.path("auth/root.key.pem")));
+    assert_eq!(stranger.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&stranger.stderr).contains("not on the trust list"));
+}

@@ -8,11 +8,12 @@ use card_applet_sim::CardImage;
 use reader_host::card::{CardError, Session, Transport};
 use reader_host::station::batch::Application;
 use reader_host::station::journal::{Journal, Step};
-use reader_host::station::{CardSupply, LocalSigner, Progress, Station};
+use reader_host::station::{CardSupply, LocalSigner, Progress, RemoteSigner, Station};
 use reader_host::trust_cache::LoadedList;
 use stay_core::apdu::StatusWord;
 use stay_core::{Check, Policy, Presentation, Role, Status};
 use stay_tests::card::{personalization_key, InProcessCard};
+use stay_tests::signing;
 use stay_tests::Fixture;
 
 fn application(id: &str) -> Application {
@@ -369,4 +370,113 @@ fn a_station_stopped_at_any_step_resumes_without_loss_or_duplicate() {
         }
         assert_consistent(&station.journal, &office.dir.path().join("faces"));
     }
+}
+
+#[test]
+fn a_batch_signed_through_the_signing_service() {
+    let office = Office::new();
+    let fixture = &office.fixture;
+    let service = signing::start(
+        fixture,
+        vec![fixture.signer.clone()],
+        None,
+        office.dir.path(),
+    )
+    .unwrap();
+    let remote = RemoteSigner::new(
+        &service.url,
+        signing::TOKEN.into(),
+        office.list,
+        Policy::DEFAULT,
+    );
+    let about = remote.check().unwrap();
+    assert_eq!(
+        about["keys"][0]["key_id"].as_str(),
+        Some(fixture.signer.key_id().to_string().as_str())
+    );
+    let mut station = Station {
+        signer: &remote,
+        ..office.station()
+    };
+    let nomad_with_employer = Application {
+        document_type: "digital-nomad".into(),
+        purpose: "remote-work".into(),
+        ..application("C-3")
+    };
+    station
+        .journal
+        .add(&[
+            (1, application("C-1")),
+            (2, application("C-2")),
+            (3, nomad_with_employer),
+        ])
+        .unwrap();
+    let mut tray = Tray::of((1..=3).map(blank));
+    run(&mut station, &mut tray);
+    let standings = station.journal.standings().unwrap();
+    let states: Vec<_> = standings.iter().map(|s| s.state.as_str()).collect();
+    assert_eq!(states, ["issued", "issued", "failed"]);
+    assert!(
+        standings[2]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("no local employer"),
+        "{:?}",
+        standings[2]
+    );
+    for card in &mut tray.done[..2] {
+        assert_eq!(office.border_check(card), Status::Valid);
+    }
+    // The refused application cost no record: its card was never written or locked.
+    assert!(tray.done[2].inner.applet.card().record.is_none());
+    assert!(!tray.done[2].inner.applet.card().locked);
+    assert_consistent(&station.journal, &office.dir.path().join("faces"));
+}
+
+#[test]
+fn a_station_without_its_signing_service_stops_and_keeps_the_application() {
+    let office = Office::new();
+    let fixture = &office.fixture;
+    let service = signing::start(
+        fixture,
+        vec![fixture.signer.clone()],
+        None,
+        office.dir.path(),
+    )
+    .unwrap();
+    let wrong_token = RemoteSigner::new(
+        &service.url,
+        "an-old-token-that-was-withdrawn-from-this-station".into(),
+        office.list,
+        Policy::DEFAULT,
+    );
+    let refused = wrong_token.check().unwrap_err().to_string();
+    assert!(
+        refused.contains("does not accept this station's token"),
+        "{refused}"
+    );
+
+    // A service that is not there (a port nothing listens on).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let absent = RemoteSigner::new(&url, signing::TOKEN.into(), office.list, Policy::DEFAULT);
+    let mut station = Station {
+        signer: &absent,
+        ..office.station()
+    };
+    station.journal.add(&[(1, application("D-1"))]).unwrap();
+    let mut tray = Tray::of([blank(1)]);
+    let stopped = station.run(&mut tray, &mut |_| {}).unwrap_err();
+    assert!(
+        format!("{stopped:#}").contains("cannot reach the signing service"),
+        "{stopped:#}"
+    );
+    let standings = station.journal.standings().unwrap();
+    assert_eq!(standings[0].state, "pending");
+    // The card it had started is spoiled in the journal, and was never written.
+    let attempts = station.journal.all_attempts().unwrap();
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0].state, Step::Spoiled);
 }

@@ -51,6 +51,26 @@ fn office(w: &World, name: &str, n: usize, bad_row: bool) -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// `reader-host station` on the office's batch, signing with `signer` arguments.
+fn station_command(w: &World, dir: &Path, signer: &[&str]) -> Command {
+    let mut cmd = Command::new(&w.reader_bin);
+    cmd.current_dir(dir)
+        .args([
+            "station",
+            "--batch",
+            "batch.csv",
+            "--journal",
+            "journal.sqlite",
+        ])
+        .args(["--number-prefix", "KG", "--out", "faces", "--json"])
+        .args(signer)
+        .args(["--personalization-key", "perso.key.pem"])
+        .args(["--trust-list", "trust.list", "--root-key", "root.pub.pem"])
+        .args(["--reader", &w.sandbox.reader_name(0), "--wait", "20"])
+        .args(["--at", &issuer::list::format_rfc3339(w.fixture.now)]);
+    cmd
+}
+
 /// A running `reader-host station`, its stderr read line by line.
 struct StationRun {
     child: Child,
@@ -60,27 +80,14 @@ struct StationRun {
 
 impl StationRun {
     fn start(w: &World, dir: &Path, pause_at: Option<&str>) -> Result<StationRun> {
-        let mut cmd = Command::new(&w.reader_bin);
-        cmd.current_dir(dir)
-            .args([
-                "station",
-                "--batch",
-                "batch.csv",
-                "--journal",
-                "journal.sqlite",
-            ])
-            .args(["--number-prefix", "KG", "--out", "faces", "--json"])
-            .args([
-                "--signer-key",
-                "signer.key.pem",
-                "--personalization-key",
-                "perso.key.pem",
-            ])
-            .args(["--trust-list", "trust.list", "--root-key", "root.pub.pem"])
-            .args(["--reader", &w.sandbox.reader_name(0), "--wait", "20"])
-            .args(["--at", &issuer::list::format_rfc3339(w.fixture.now)])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        StationRun::launch(
+            station_command(w, dir, &["--signer-key", "signer.key.pem"]),
+            pause_at,
+        )
+    }
+
+    fn launch(mut cmd: Command, pause_at: Option<&str>) -> Result<StationRun> {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         cmd.env_remove(reader_host::station::PAUSE_ENV);
         if let Some(step) = pause_at {
             cmd.env(reader_host::station::PAUSE_ENV, step);
@@ -279,9 +286,177 @@ fn killed_at_every_step(w: &mut World) -> Result<()> {
     Ok(())
 }
 
+/// `issuer serve`, stopped (SIGTERM) when dropped.
+struct SigningService {
+    child: Child,
+    url: String,
+}
+
+impl SigningService {
+    fn start(w: &World, dir: &Path) -> Result<SigningService> {
+        let mut child = Command::new(&w.issuer_bin)
+            .current_dir(dir)
+            .args([
+                "serve",
+                "--key",
+                "signer.key.pem",
+                "--tokens",
+                "signing.tokens",
+            ])
+            .args(["--trust-list", "trust.list", "--root-key", "root.pub.pem"])
+            .args(["--register", "signing.sqlite", "--listen", "127.0.0.1:0"])
+            .args(["--at", &issuer::list::format_rfc3339(w.fixture.now)])
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("cannot start issuer serve")?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line)?;
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .with_context(|| format!("issuer serve said {line:?}"))?
+            .to_string();
+        Ok(SigningService { child, url })
+    }
+
+    /// SIGTERM: the service finishes what it was doing and exits 0.
+    fn stop(mut self) -> Result<()> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()?;
+        ensure!(status.success());
+        let exit = self.child.wait()?;
+        ensure!(exit.success(), "issuer serve ended {exit}");
+        Ok(())
+    }
+}
+
+impl Drop for SigningService {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn issuer(w: &World, dir: &Path, args: &[&str]) -> Result<()> {
+    let out = Command::new(&w.issuer_bin)
+        .current_dir(dir)
+        .args(args)
+        .output()?;
+    ensure!(
+        out.status.success(),
+        "issuer {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(())
+}
+
+/// The signer key stays with `issuer serve`: a station with a token the service does not
+/// know stops before it asks for a card; the station with its own token issues a batch.
+fn through_the_signing_service(w: &mut World) -> Result<()> {
+    const CARDS: usize = 3;
+    let dir = office(w, "service", CARDS, false)?;
+    issuer(
+        w,
+        &dir,
+        &[
+            "new-token",
+            "--label",
+            "station-a",
+            "--tokens",
+            "signing.tokens",
+            "--out",
+            "station-a.token",
+        ],
+    )?;
+    issuer(
+        w,
+        &dir,
+        &[
+            "new-token",
+            "--label",
+            "elsewhere",
+            "--tokens",
+            "elsewhere.tokens",
+            "--out",
+            "stranger.token",
+        ],
+    )?;
+    let service = SigningService::start(w, &dir)?;
+
+    let stranger = station_command(
+        w,
+        &dir,
+        &[
+            "--signing-service",
+            &service.url,
+            "--token-file",
+            "stranger.token",
+        ],
+    )
+    .output()?;
+    let said = String::from_utf8_lossy(&stranger.stderr);
+    ensure!(
+        stranger.status.code() == Some(66),
+        "{:?}: {said}",
+        stranger.status
+    );
+    ensure!(
+        said.contains("does not accept this station's token"),
+        "{said}"
+    );
+    ensure!(!said.contains("insert a blank card"), "{said}");
+
+    let mut station = StationRun::launch(
+        station_command(
+            w,
+            &dir,
+            &[
+                "--signing-service",
+                &service.url,
+                "--token-file",
+                "station-a.token",
+            ],
+        ),
+        None,
+    )?;
+    let mut images = Vec::new();
+    for i in 1..=CARDS {
+        let image = blank(w, &format!("service-{i}"), i as u8)?;
+        let card = w.insert_card(0, &image, Interface::Contact)?;
+        station.expect(&format!("to WORKER Number {i} "))?;
+        drop(card);
+        images.push(image);
+    }
+    let (code, summary) = station.summary()?;
+    ensure!(code == 0, "exit {code}: {summary}");
+    ensure!(
+        summary["issued"].as_array().map(Vec::len) == Some(CARDS),
+        "{summary}"
+    );
+    let border = verify_card(w, &images[CARDS - 1], &dir, &["--role", "border"])?;
+    ensure!(border["status"] == "valid", "{border}");
+    service.stop()?;
+    let register = rusqlite::Connection::open(dir.join("signing.sqlite"))?;
+    let signed: i64 = register.query_row(
+        "SELECT count(*) FROM signed WHERE station = 'station-a'",
+        [],
+        |r| r.get(0),
+    )?;
+    ensure!(signed == CARDS as i64, "{signed} signed in the register");
+    let unauthenticated: i64 = register.query_row(
+        "SELECT count(*) FROM requests WHERE outcome = 'unauthenticated'",
+        [],
+        |r| r.get(0),
+    )?;
+    ensure!(unauthenticated == 1, "{unauthenticated} unauthenticated");
+    Ok(())
+}
+
 const CHECKS: &[(&str, SandboxCheck)] = &[
     ("batch_of_twenty", batch_of_twenty),
     ("killed_at_every_step", killed_at_every_step),
+    ("through_the_signing_service", through_the_signing_service),
 ];
 
 fn main() -> ExitCode {

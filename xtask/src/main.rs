@@ -355,6 +355,29 @@ fn demo_card(work: &Path) -> Result<()> {
         .collect();
     std::fs::write(work.join("application.toml"), application)?;
     let _ = std::fs::remove_file(work.join("station.sqlite"));
+    // The signer keys stay with the signing service; the station holds only its token.
+    eprintln!("\n==> issuer serve (the signing service, on loopback)");
+    let mut service = Command::new(bin.join("issuer"))
+        .current_dir(work)
+        .args(["serve", "--register", "signing.sqlite"])
+        .args(
+            ["resident-card", "unified-window", "digital-nomad"]
+                .map(|t| format!("--key=authority/{t}.key.pem")),
+        )
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot start issuer serve")?;
+    let mut ready = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(service.stdout.take().context("stdout")?),
+        &mut ready,
+    )?;
+    let _service = Kill(service);
+    let url = ready
+        .trim()
+        .strip_prefix("listening on ")
+        .with_context(|| format!("issuer serve said {ready:?}"))?
+        .to_string();
     run(
         "reader-host station (key generation on the card, record, lock, proof, QR code)",
         reader_host()
@@ -368,8 +391,10 @@ fn demo_card(work: &Path) -> Result<()> {
                 "RC",
                 "--out",
                 "card-faces",
-                "--signer-key",
-                "authority/resident-card.key.pem",
+                "--signing-service",
+                &url,
+                "--token-file",
+                "authority/station-1.token",
                 "--personalization-key",
                 "authority/personalization.key.pem",
                 "--reader",

@@ -61,6 +61,126 @@ impl Signer for LocalSigner<'_> {
     }
 }
 
+/// The signing service (`issuer serve`): the signer keys stay on its machine. What it
+/// sends back is checked ([`issuer::check_sealed`]) before any card is written: exactly the
+/// application sent, signed by a key the list authorizes.
+pub struct RemoteSigner<'a> {
+    base: String,
+    token: String,
+    agent: ureq::Agent,
+    pub list: &'a LoadedList,
+    pub policy: Policy,
+}
+
+/// A record is under 2 KiB; an answer larger than this is not one.
+const MAX_ANSWER: u64 = 64 * 1024;
+
+impl<'a> RemoteSigner<'a> {
+    /// `base` is the service's URL (`http://127.0.0.1:7390`).
+    pub fn new(base: &str, token: String, list: &'a LoadedList, policy: Policy) -> Self {
+        RemoteSigner {
+            base: base.trim_end_matches('/').to_string(),
+            token,
+            agent: ureq::AgentBuilder::new()
+                .timeout_connect(std::time::Duration::from_secs(5))
+                .timeout(std::time::Duration::from_secs(30))
+                .build(),
+            list,
+            policy,
+        }
+    }
+
+    /// What the service signs with. Called before the first card, so a wrong token or a
+    /// service that is down stops the station before it touches a card.
+    pub fn check(&self) -> Result<serde_json::Value, SignError> {
+        let request = self
+            .agent
+            .get(&format!("{}{}", self.base, issuer::service::SIGNER_PATH));
+        let (status, body) = self.call(request, None)?;
+        if status != 200 {
+            return Err(SignError::Unavailable(answer_error(status, &body)));
+        }
+        serde_json::from_slice(&body)
+            .map_err(|e| SignError::Unavailable(format!("the service's answer: {e}")))
+    }
+
+    fn call(
+        &self,
+        request: ureq::Request,
+        holder: Option<&issuer::Holder>,
+    ) -> Result<(u16, Vec<u8>), SignError> {
+        let request = request.set("Authorization", &format!("Bearer {}", self.token));
+        let answer = match holder {
+            Some(holder) => request
+                .set("Content-Type", "application/json")
+                .send_bytes(&serde_json::to_vec(holder).unwrap_or_default()),
+            None => request.call(),
+        };
+        let response = match answer {
+            Ok(response) => response,
+            Err(ureq::Error::Status(_, response)) => response,
+            Err(e) => {
+                return Err(SignError::Unavailable(format!(
+                    "cannot reach the signing service at {}: {e}",
+                    self.base
+                )))
+            }
+        };
+        let status = response.status();
+        let mut body = Vec::new();
+        let reader = response.into_reader();
+        std::io::Read::read_to_end(&mut std::io::Read::take(reader, MAX_ANSWER), &mut body)
+            .map_err(|e| SignError::Unavailable(format!("the service's answer: {e}")))?;
+        Ok((status, body))
+    }
+}
+
+/// The reason a service's error answer gives, or its status.
+fn answer_error(status: u16, body: &[u8]) -> String {
+    let said = serde_json::from_slice::<serde_json::Value>(body).ok();
+    let said = said
+        .as_ref()
+        .and_then(|v| v.get("refused").or_else(|| v.get("error")))
+        .and_then(|v| v.as_str());
+    match (status, said) {
+        (401, _) => "the signing service does not accept this station's token".into(),
+        (_, Some(said)) => format!("the signing service answered {status}: {said}"),
+        (_, None) => format!("the signing service answered {status}"),
+    }
+}
+
+impl Signer for RemoteSigner<'_> {
+    fn sign(&self, holder: &issuer::Holder) -> Result<Vec<u8>, SignError> {
+        let request = self
+            .agent
+            .post(&format!("{}{}", self.base, issuer::service::SIGN_PATH));
+        let (status, body) = self.call(request, Some(holder))?;
+        match status {
+            200 => {
+                issuer::check_sealed(holder, &body, self.list.list(), &self.policy).map_err(
+                    |why| {
+                        SignError::Unavailable(format!(
+                            "the signing service sent back a record that is not the \
+                             application, signed as the list allows: {why}"
+                        ))
+                    },
+                )?;
+                Ok(body)
+            }
+            // The application itself is refused: no card will change that.
+            422 => Err(SignError::Refused(answer_error(status, &body))),
+            // The number is on another record: two stations share a prefix, or a journal
+            // was restored from a backup. Stop before more numbers collide.
+            409 => Err(SignError::Unavailable(format!(
+                "{} (is another station drawing numbers with this prefix, or was the journal \
+                 restored from a backup?)",
+                answer_error(status, &body)
+            ))),
+            _ => Err(SignError::Unavailable(answer_error(status, &body))),
+        }
+    }
+}
+
 /// Where blank cards come from: a PC/SC reader, or cards in memory for tests.
 pub trait CardSupply {
     type Card: Transport;
