@@ -193,18 +193,47 @@ impl crate::station::CardSupply for StationReader {
     type Card = pcsc::Card;
 
     fn next_card(&mut self, _prompt: &str) -> Result<Option<pcsc::Card>> {
-        // The card handed back last must leave first: the same card is not a new one.
-        if let Some(reader) = self.last_reader.take() {
-            if wait_for_removal(&self.ctx, &reader, self.wait).is_err() {
+        let deadline = Instant::now() + self.wait;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            // The card handed back last must leave first: the same card is not a new one.
+            if let Some(reader) = self.last_reader.take() {
+                if wait_for_removal(&self.ctx, &reader, left).is_err() {
+                    return Ok(None);
+                }
+            }
+            let Some(presence) = wait_for_card(&self.ctx, self.reader.as_deref(), left)? else {
                 return Ok(None);
+            };
+            match self
+                .ctx
+                .connect(&presence.reader, ShareMode::Shared, Protocols::ANY)
+            {
+                Ok(card) => {
+                    self.last_reader = Some(presence.reader);
+                    return Ok(Some(card));
+                }
+                // Out again before it could be used (a card slid past the contacts):
+                // wait for the next one.
+                Err(pcsc::Error::RemovedCard | pcsc::Error::NoSmartcard) => {}
+                // In, but it does not answer: it has to come out before another goes in.
+                Err(e @ (pcsc::Error::UnresponsiveCard | pcsc::Error::UnpoweredCard)) => {
+                    eprintln!(
+                        "the card in {} cannot be used ({e}): take it out",
+                        presence.reader.to_string_lossy()
+                    );
+                    self.last_reader = Some(presence.reader);
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| {
+                        format!(
+                            "cannot connect to the card in {}",
+                            presence.reader.to_string_lossy()
+                        )
+                    })
+                }
             }
         }
-        let Some(presence) = wait_for_card(&self.ctx, self.reader.as_deref(), self.wait)? else {
-            return Ok(None);
-        };
-        let card = connect(&self.ctx, &presence.reader)?;
-        self.last_reader = Some(presence.reader);
-        Ok(Some(card))
     }
 
     fn hand_back(&mut self, card: pcsc::Card, _message: &str) -> Result<()> {

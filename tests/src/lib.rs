@@ -386,6 +386,121 @@ pub mod pcsc_world {
         }
     }
 
+    const BATCH_HEADER: &str = "application_id,document_type,pin,itn,surname,given_names,\
+        nationality,date_of_birth,sex,purpose,employer_tin,valid_from,valid_until,\
+        issuing_authority,portrait\n";
+
+    /// A personalization office in `w.dir/name`: the fixture's trust list, root, signer and
+    /// personalization keys, and `batch.csv` with `n` resident-card applications for
+    /// "WORKER Number i" (plus a bad row, line 5, when `bad_row`).
+    pub fn office(w: &World, name: &str, n: usize, bad_row: bool) -> Result<PathBuf> {
+        let dir = w.dir.join(name);
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join("trust.list"), w.fixture.list())?;
+        std::fs::write(dir.join("root.pub.pem"), w.fixture.root.public_pem()?)?;
+        std::fs::write(dir.join("signer.key.pem"), w.fixture.signer.private_pem()?)?;
+        std::fs::write(
+            dir.join("perso.key.pem"),
+            crate::card::personalization_key().private_pem()?,
+        )?;
+        let mut batch = BATCH_HEADER.to_string();
+        for i in 1..=n {
+            batch.push_str(&format!(
+                "APP-{i:03},resident-card,215031990{i:05},215031990{i:05},WORKER,Number {i},UZB,\
+                 1990-01-01,M,work,{},2026-11-01,2027-10-31,Migration Service KR,\n",
+                issuer::golden::EMPLOYER_TIN
+            ));
+            if bad_row && i == 3 {
+                batch.push_str(
+                    "APP-BAD,resident-card,123,,X,,UZB,1990-01-01,M,work,,2026-11-01,2027-10-31,M,\n",
+                );
+            }
+        }
+        std::fs::write(dir.join("batch.csv"), batch)?;
+        Ok(dir)
+    }
+
+    /// A blank card from the card maker (serial ending in `n`), as an image file.
+    pub fn blank(w: &World, name: &str, n: u8) -> Result<PathBuf> {
+        w.image(
+            name,
+            &CardImage::blank(
+                [0x4B, 0x47, 0, 0, 0, 0, 0x20, n],
+                &crate::card::personalization_key().public_key(),
+            ),
+        )
+    }
+
+    /// `issuer serve` as its own process: [`IssuerServe::stop`] ends it as an operator
+    /// would (SIGTERM); dropped, it is killed.
+    pub struct IssuerServe {
+        child: Child,
+        /// `http://127.0.0.1:PORT`
+        pub url: String,
+    }
+
+    impl IssuerServe {
+        /// The fixture's signer key and list from the office `dir` (see [`office`]), the
+        /// tokens of `signing.tokens` there, on a free loopback port.
+        pub fn start(w: &World, dir: &Path) -> Result<IssuerServe> {
+            let mut child = Command::new(&w.issuer_bin)
+                .current_dir(dir)
+                .args([
+                    "serve",
+                    "--key",
+                    "signer.key.pem",
+                    "--tokens",
+                    "signing.tokens",
+                ])
+                .args(["--trust-list", "trust.list", "--root-key", "root.pub.pem"])
+                .args(["--register", "signing.sqlite", "--listen", "127.0.0.1:0"])
+                .args(["--at", &issuer::list::format_rfc3339(w.fixture.now)])
+                .stdout(Stdio::piped())
+                .spawn()
+                .context("cannot start issuer serve")?;
+            let mut line = String::new();
+            BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line)?;
+            let url = line
+                .trim()
+                .strip_prefix("listening on ")
+                .with_context(|| format!("issuer serve said {line:?}"))?
+                .to_string();
+            Ok(IssuerServe { child, url })
+        }
+
+        /// SIGTERM: the service finishes what it was doing and exits 0.
+        pub fn stop(mut self) -> Result<()> {
+            let status = Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .status()?;
+            ensure!(status.success());
+            let exit = self.child.wait()?;
+            ensure!(exit.success(), "issuer serve ended {exit}");
+            Ok(())
+        }
+    }
+
+    impl Drop for IssuerServe {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    /// `issuer ARGS` in `dir`; fails with what it said unless it succeeds.
+    pub fn issuer(w: &World, dir: &Path, args: &[&str]) -> Result<()> {
+        let out = Command::new(&w.issuer_bin)
+            .current_dir(dir)
+            .args(args)
+            .output()?;
+        ensure!(
+            out.status.success(),
+            "issuer {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    }
+
     /// `main` of a benchmark: release builds, one sandbox, `bench` once.
     pub fn run_bench(what: &str, bench: fn(&World) -> Result<()>) -> ExitCode {
         let world = match World::enter(true) {

@@ -3,7 +3,7 @@
 //! SIGKILLed after each step of one card and started again.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -11,45 +11,7 @@ use std::time::Duration;
 use anyhow::{bail, ensure, Context, Result};
 use card_applet_sim::{CardImage, Interface};
 use serde_json::Value;
-use stay_tests::card::personalization_key;
-use stay_tests::pcsc_world::{run_checks, SandboxCheck, World};
-
-const HEADER: &str = "application_id,document_type,pin,itn,surname,given_names,nationality,\
-                      date_of_birth,sex,purpose,employer_tin,valid_from,valid_until,\
-                      issuing_authority,portrait\n";
-
-fn row(i: usize) -> String {
-    format!(
-        "APP-{i:03},resident-card,215031990{i:05},215031990{i:05},WORKER,Number {i},UZB,\
-         1990-01-01,M,work,{},2026-11-01,2027-10-31,Migration Service KR,\n",
-        issuer::golden::EMPLOYER_TIN
-    )
-}
-
-/// The office's files: keys, the trust list, and a batch of `n` applications (plus one
-/// bad row when `bad_row`).
-fn office(w: &World, name: &str, n: usize, bad_row: bool) -> Result<PathBuf> {
-    let dir = w.dir.join(name);
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join("trust.list"), w.fixture.list())?;
-    std::fs::write(dir.join("root.pub.pem"), w.fixture.root.public_pem()?)?;
-    std::fs::write(dir.join("signer.key.pem"), w.fixture.signer.private_pem()?)?;
-    std::fs::write(
-        dir.join("perso.key.pem"),
-        personalization_key().private_pem()?,
-    )?;
-    let mut batch = HEADER.to_string();
-    for i in 1..=n {
-        batch.push_str(&row(i));
-        if bad_row && i == 3 {
-            batch.push_str(
-                "APP-BAD,resident-card,123,,X,,UZB,1990-01-01,M,work,,2026-11-01,2027-10-31,M,\n",
-            );
-        }
-    }
-    std::fs::write(dir.join("batch.csv"), batch)?;
-    Ok(dir)
-}
+use stay_tests::pcsc_world::{blank, issuer, office, run_checks, IssuerServe, SandboxCheck, World};
 
 /// `reader-host station` on the office's batch, signing with `signer` arguments.
 fn station_command(w: &World, dir: &Path, signer: &[&str]) -> Command {
@@ -141,16 +103,6 @@ impl StationRun {
             .with_context(|| format!("summary {out:?}; it said:\n{}", self.seen.join("\n")))?;
         Ok((status.code().unwrap_or(-1), summary))
     }
-}
-
-fn blank(w: &World, name: &str, n: u8) -> Result<PathBuf> {
-    w.image(
-        name,
-        &CardImage::blank(
-            [0x4B, 0x47, 0, 0, 0, 0, 0x20, n],
-            &personalization_key().public_key(),
-        ),
-    )
 }
 
 fn verify_card(w: &World, image: &Path, dir: &Path, role: &[&str]) -> Result<Value> {
@@ -286,71 +238,6 @@ fn killed_at_every_step(w: &mut World) -> Result<()> {
     Ok(())
 }
 
-/// `issuer serve`, stopped (SIGTERM) when dropped.
-struct SigningService {
-    child: Child,
-    url: String,
-}
-
-impl SigningService {
-    fn start(w: &World, dir: &Path) -> Result<SigningService> {
-        let mut child = Command::new(&w.issuer_bin)
-            .current_dir(dir)
-            .args([
-                "serve",
-                "--key",
-                "signer.key.pem",
-                "--tokens",
-                "signing.tokens",
-            ])
-            .args(["--trust-list", "trust.list", "--root-key", "root.pub.pem"])
-            .args(["--register", "signing.sqlite", "--listen", "127.0.0.1:0"])
-            .args(["--at", &issuer::list::format_rfc3339(w.fixture.now)])
-            .stdout(Stdio::piped())
-            .spawn()
-            .context("cannot start issuer serve")?;
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line)?;
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .with_context(|| format!("issuer serve said {line:?}"))?
-            .to_string();
-        Ok(SigningService { child, url })
-    }
-
-    /// SIGTERM: the service finishes what it was doing and exits 0.
-    fn stop(mut self) -> Result<()> {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()?;
-        ensure!(status.success());
-        let exit = self.child.wait()?;
-        ensure!(exit.success(), "issuer serve ended {exit}");
-        Ok(())
-    }
-}
-
-impl Drop for SigningService {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn issuer(w: &World, dir: &Path, args: &[&str]) -> Result<()> {
-    let out = Command::new(&w.issuer_bin)
-        .current_dir(dir)
-        .args(args)
-        .output()?;
-    ensure!(
-        out.status.success(),
-        "issuer {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(())
-}
-
 /// The signer key stays with `issuer serve`: a station with a token the service does not
 /// know stops before it asks for a card; the station with its own token issues a batch.
 fn through_the_signing_service(w: &mut World) -> Result<()> {
@@ -382,7 +269,7 @@ fn through_the_signing_service(w: &mut World) -> Result<()> {
             "stranger.token",
         ],
     )?;
-    let service = SigningService::start(w, &dir)?;
+    let service = IssuerServe::start(w, &dir)?;
 
     let stranger = station_command(
         w,

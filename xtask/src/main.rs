@@ -527,6 +527,10 @@ fn bench() -> Result<()> {
         cargo().args(["bench", "-p", "stay-tests", "--bench", "desk"]),
     )?;
     run(
+        "station benchmark: cards per minute, in-process and through pcscd",
+        cargo().args(["bench", "-p", "stay-tests", "--bench", "station"]),
+    )?;
+    run(
         "openssl speed ecdsap256 (peer figure)",
         Command::new("openssl").args(["speed", "-seconds", "5", "ecdsap256"]),
     )?;
