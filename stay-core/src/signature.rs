@@ -29,8 +29,9 @@ pub struct KeyId(pub [u8; KEY_ID_LEN]);
 
 const KEY_ID_DIGEST_LEN: usize = 6;
 
-/// CRC-16/CCITT-FALSE (polynomial 0x1021, initial value 0xFFFF).
-fn crc16(bytes: &[u8]) -> u16 {
+/// CRC-16/CCITT-FALSE (polynomial 0x1021, initial value 0xFFFF): key-id check digits, and the integrity
+/// of the scanner's flash headers and imager frames.
+pub fn crc16(bytes: &[u8]) -> u16 {
     bytes.iter().fold(0xFFFF, |mut crc: u16, &b| {
         crc ^= u16::from(b) << 8;
         for _ in 0..8 {

@@ -1,0 +1,26 @@
+//! The handheld scanner's firmware: a border guard holds a card to the NFC antenna or a
+//! document's QR code to the imager, and the scanner shows whether its holder may stay.
+//!
+//! `#![no_std]` and no heap: every buffer is a `heapless` or fixed array sized by the named
+//! constants below, and every decision is `stay-core`'s, so the scanner and the host give the
+//! same verdict for the same bytes. The drivers speak embedded-hal 1.0 traits only:
+//! - [`pn532`]: the NFC front end over `SpiDevice`, ISO 14443-4 APDUs with chaining;
+//! - [`imager`]: a barcode imager on a UART (`embedded_io::Read`);
+//! - [`list_store`]: the trust list in NOR flash (`embedded_storage`), two slots, switched
+//!   atomically;
+//! - [`card`]: the border check's APDUs over any APDU link.
+
+#![no_std]
+
+pub mod card;
+pub mod imager;
+pub mod list_store;
+pub mod pn532;
+
+/// The largest record a card or QR code may carry (the format's own limit).
+pub const RECORD_MAX: usize = stay_core::record::MAX_RECORD_LEN;
+/// A response APDU the scanner accepts: a whole record and the status word.
+pub const RESPONSE_MAX: usize = RECORD_MAX + 2;
+/// A command APDU the scanner sends (INTERNAL AUTHENTICATE with its challenge is the
+/// longest).
+pub const COMMAND_MAX: usize = 32;

@@ -1,0 +1,222 @@
+//! The PN532 driver against a simulated PN532 whose card is the applet: the border check
+//! gives the host's record and verdict in the host's number of APDUs, answers longer than
+//! a frame are collected, and a card that leaves or a front end that garbles a frame gives
+//! an error, never a panic or a wrong verdict.
+
+mod sim;
+
+use firmware::card::{CardError, Session};
+use firmware::pn532::{Error, Pn532};
+use proptest::prelude::*;
+use sim::{applet_card, NoDelay, SimPn532};
+use stay_core::{Check, Policy, Presentation, Role, Status, TrustList};
+use stay_tests::card::InProcessCard;
+use stay_tests::Fixture;
+
+const CHALLENGE: [u8; 16] = [0x5A; 16];
+
+fn front_end(sim: SimPn532) -> Pn532<SimPn532, NoDelay> {
+    let mut pn532 = Pn532::new(sim, NoDelay);
+    pn532.timeout_ms = 5;
+    pn532
+}
+
+/// The fixture's resident card (chip key, portrait), personalized by the station code.
+fn fixture_card(fixture: &Fixture) -> card_applet_sim::CardImage {
+    InProcessCard::personalized(fixture).applet.card().clone()
+}
+
+fn border_status(
+    fixture: &Fixture,
+    record: &[u8],
+    proof: Option<stay_core::ChipProof<'_>>,
+) -> Status {
+    let list_bytes = fixture.list();
+    let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
+    stay_core::verify(
+        record,
+        &list,
+        &Check {
+            now: fixture.now,
+            role: Role::Border,
+            presentation: Presentation::Chip { proof },
+            policy: &Policy::DEFAULT,
+        },
+    )
+    .status
+}
+
+#[test]
+fn the_border_check_through_the_pn532_matches_the_host() {
+    let fixture = Fixture::new();
+    let image = fixture_card(&fixture);
+
+    // The host's reader-host session on the same card, same challenge.
+    let mut host_card = InProcessCard::new(image.clone());
+    let mut host = reader_host::card::Session::new(&mut host_card);
+    let host_reading = host.read_for_border_check(CHALLENGE).unwrap();
+    let host_apdus = host_card.log.len();
+
+    let mut pn532 = front_end(SimPn532::new(Some(applet_card(image))));
+    assert_eq!(pn532.init().unwrap(), [0x32, 0x01, 0x06, 0x07]);
+    let target = pn532.detect().unwrap().expect("a card in the field");
+    assert_eq!(target.sel_res & 0x20, 0x20);
+    assert_eq!(target.uid.len(), 4);
+    let mut session = Session::new(&mut pn532);
+    let reading = session.read_for_border_check(CHALLENGE).unwrap();
+    let apdus = session.apdus;
+
+    assert_eq!(&reading.record[..], &host_reading.record[..]);
+    assert_eq!(reading.signature, host_reading.signature);
+    assert_eq!(apdus as usize, host_apdus, "no more APDUs than the host");
+    assert_eq!(apdus, 3);
+    assert_eq!(
+        border_status(&fixture, &reading.record, reading.proof()),
+        Status::Valid
+    );
+    let (sim, _) = pn532.release();
+    assert_eq!(sim.apdus, 3);
+    assert_eq!(sim.protocol_errors, 0);
+    assert!(
+        reading.record.len() > sim::FRAME_DATA,
+        "the record ({} bytes) needs more than one frame",
+        reading.record.len()
+    );
+    assert!(sim.chained_frames >= 1, "the MI chain was used");
+}
+
+#[test]
+fn a_bus_that_sends_msb_first_works_with_software_bit_reversal() {
+    let fixture = Fixture::new();
+    let mut sim = SimPn532::new(Some(applet_card(fixture_card(&fixture))));
+    sim.msb_first_bus = true;
+    // Without reversal the PN532 sees nonsense: no ACK, nothing verified.
+    let mut plain = front_end(sim);
+    assert!(plain.init().is_err());
+    let (mut sim, _) = plain.release();
+    assert!(sim.protocol_errors > 0);
+    sim.protocol_errors = 0;
+    let mut pn532 = front_end(sim).lsb_first_in_software();
+    pn532.init().unwrap();
+    pn532.detect().unwrap().unwrap();
+    let reading = Session::new(&mut pn532)
+        .read_for_border_check(CHALLENGE)
+        .unwrap();
+    assert_eq!(
+        border_status(&fixture, &reading.record, reading.proof()),
+        Status::Valid
+    );
+    assert_eq!(pn532.release().0.protocol_errors, 0);
+}
+
+#[test]
+fn an_empty_field_and_a_card_without_apdus_are_told_apart() {
+    let mut pn532 = front_end(SimPn532::new(None));
+    pn532.init().unwrap();
+    assert_eq!(pn532.detect().unwrap(), None);
+
+    let mut sim = SimPn532::new(Some(Box::new(|_: &[u8]| vec![0x90, 0x00])));
+    sim.sel_res = 0x08; // MIFARE Classic: no ISO 14443-4.
+    let mut pn532 = front_end(sim);
+    pn532.init().unwrap();
+    assert!(matches!(pn532.detect(), Err(Error::NotIso14443_4)));
+}
+
+#[test]
+fn a_card_that_leaves_mid_read_is_an_error_not_a_verdict() {
+    let fixture = Fixture::new();
+    for leaves_after in 0..3 {
+        let mut sim = SimPn532::new(Some(applet_card(fixture_card(&fixture))));
+        sim.card_leaves_after = Some(leaves_after);
+        let mut pn532 = front_end(sim);
+        pn532.init().unwrap();
+        if leaves_after == 0 {
+            assert_eq!(pn532.detect().unwrap(), None);
+            continue;
+        }
+        pn532.detect().unwrap().unwrap();
+        let result = Session::new(&mut pn532).read_for_border_check(CHALLENGE);
+        match result {
+            // Gone before INTERNAL AUTHENTICATE: the link error ends the check (a missing
+            // proof would be a different verdict).
+            Err(CardError::Link(Error::Card(0x01))) => {}
+            other => panic!("left after {leaves_after}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_garbled_answer_frame_is_refused() {
+    let fixture = Fixture::new();
+    let mut sim = SimPn532::new(Some(applet_card(fixture_card(&fixture))));
+    let mut pn532 = front_end(sim);
+    pn532.init().unwrap();
+    pn532.detect().unwrap().unwrap();
+    (sim, _) = pn532.release();
+    sim.corrupt_next_answer = true;
+    let mut pn532 = front_end(sim);
+    let result = Session::new(&mut pn532).read_for_border_check(CHALLENGE);
+    assert!(
+        matches!(result, Err(CardError::Link(Error::Frame("data checksum")))),
+        "{result:?}"
+    );
+}
+
+/// A PN532 (or a line) that answers arbitrary bytes.
+struct Garbage {
+    answer: Vec<u8>,
+    data_reads: usize,
+}
+
+impl embedded_hal::spi::ErrorType for Garbage {
+    type Error = sim::BusError;
+}
+
+impl embedded_hal::spi::SpiDevice for Garbage {
+    fn transaction(
+        &mut self,
+        operations: &mut [embedded_hal::spi::Operation<'_, u8>],
+    ) -> Result<(), sim::BusError> {
+        let mut direction = None;
+        for op in operations.iter_mut() {
+            match op {
+                embedded_hal::spi::Operation::Write(w) => {
+                    direction = direction.or(w.first().copied())
+                }
+                embedded_hal::spi::Operation::Read(r) => {
+                    // Always ready; every other data read is a good ACK, the rest garbage.
+                    let ack = [0x00, 0x00, 0xFF, 0x00, 0xFF, 0x00];
+                    let source: &[u8] = match direction {
+                        Some(0x02) => &[0x01],
+                        _ if self.data_reads.is_multiple_of(2) => &ack,
+                        _ => &self.answer,
+                    };
+                    if direction == Some(0x03) {
+                        self.data_reads += 1;
+                    }
+                    for (i, b) in r.iter_mut().enumerate() {
+                        *b = source.get(i).copied().unwrap_or(0);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+proptest! {
+    /// Whatever the front end answers (after a correct ACK), the driver returns; a
+    /// nonsense answer is never taken for a card's answer to a valid check.
+    #[test]
+    fn any_answer_frame_is_handled(body in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let garbage = Garbage { answer: body.clone(), data_reads: 0 };
+        let mut pn532 = Pn532::new(garbage, NoDelay);
+        pn532.timeout_ms = 2;
+        let mut response = [0u8; firmware::RESPONSE_MAX];
+        let _ = pn532.transceive(&[0x00, 0xA4, 0x04, 0x0C], &mut response);
+        let _ = pn532.detect();
+        let _ = pn532.init();
+        let _ = firmware::pn532::parse_frame::<()>(&body);
+    }
+}
