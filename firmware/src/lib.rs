@@ -8,11 +8,12 @@
 //! - [`imager`]: a barcode imager on a UART (`embedded_io::Read`);
 //! - [`list_store`]: the trust list in NOR flash (`embedded_storage`), two slots, switched
 //!   atomically;
-//! - [`card`]: the border check's APDUs over any APDU link.
+//!
+//! The border check's APDUs are `stay_core::terminal`'s, the host's own; [`pn532::Pn532`] is
+//! a `stay_core::terminal::ApduLink`.
 
 #![no_std]
 
-pub mod card;
 pub mod imager;
 pub mod list_store;
 pub mod pn532;
@@ -21,6 +22,3 @@ pub mod pn532;
 pub const RECORD_MAX: usize = stay_core::record::MAX_RECORD_LEN;
 /// A response APDU the scanner accepts: a whole record and the status word.
 pub const RESPONSE_MAX: usize = RECORD_MAX + 2;
-/// A command APDU the scanner sends (INTERNAL AUTHENTICATE with its challenge is the
-/// longest).
-pub const COMMAND_MAX: usize = 32;

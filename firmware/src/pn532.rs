@@ -315,7 +315,7 @@ pub fn parse_frame<E>(frame: &[u8]) -> Result<core::ops::Range<usize>, Error<E>>
     Ok(body..body + len)
 }
 
-impl<SPI: SpiDevice, D: DelayNs> crate::card::ApduLink for Pn532<SPI, D> {
+impl<SPI: SpiDevice, D: DelayNs> stay_core::terminal::ApduLink for Pn532<SPI, D> {
     type Error = Error<SPI::Error>;
     fn exchange(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, Self::Error> {
         self.transceive(command, response)

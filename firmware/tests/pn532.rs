@@ -5,10 +5,10 @@
 
 mod sim;
 
-use firmware::card::{CardError, Session};
 use firmware::pn532::{Error, Pn532};
 use proptest::prelude::*;
 use sim::{applet_card, NoDelay, SimPn532};
+use stay_core::terminal::{CardError, Session};
 use stay_core::{Check, Policy, Presentation, Role, Status, TrustList};
 use stay_tests::card::InProcessCard;
 use stay_tests::Fixture;
@@ -66,21 +66,21 @@ fn the_border_check_through_the_pn532_matches_the_host() {
     let reading = session.read_for_border_check(CHALLENGE).unwrap();
     let apdus = session.apdus;
 
-    assert_eq!(&reading.record[..], &host_reading.record[..]);
+    assert_eq!(reading.record(), &host_reading.record[..]);
     assert_eq!(reading.signature, host_reading.signature);
     assert_eq!(apdus as usize, host_apdus, "no more APDUs than the host");
     assert_eq!(apdus, 3);
     assert_eq!(
-        border_status(&fixture, &reading.record, reading.proof()),
+        border_status(&fixture, reading.record(), reading.proof()),
         Status::Valid
     );
     let (sim, _) = pn532.release();
     assert_eq!(sim.apdus, 3);
     assert_eq!(sim.protocol_errors, 0);
     assert!(
-        reading.record.len() > sim::FRAME_DATA,
+        reading.record().len() > sim::FRAME_DATA,
         "the record ({} bytes) needs more than one frame",
-        reading.record.len()
+        reading.record().len()
     );
     assert!(sim.chained_frames >= 1, "the MI chain was used");
 }
@@ -103,7 +103,7 @@ fn a_bus_that_sends_msb_first_works_with_software_bit_reversal() {
         .read_for_border_check(CHALLENGE)
         .unwrap();
     assert_eq!(
-        border_status(&fixture, &reading.record, reading.proof()),
+        border_status(&fixture, reading.record(), reading.proof()),
         Status::Valid
     );
     assert_eq!(pn532.release().0.protocol_errors, 0);

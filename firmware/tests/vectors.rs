@@ -4,12 +4,12 @@
 
 mod sim;
 
-use firmware::card::Session;
 use firmware::imager::{encode_frame, Imager};
 use firmware::pn532::Pn532;
 use issuer::golden::{Case, Outcome, Vectors};
 use sim::{NoDelay, SimPn532, SimUart};
 use stay_core::apdu::{INS_INTERNAL_AUTHENTICATE, INS_READ_BINARY, INS_SELECT};
+use stay_core::terminal::Session;
 use stay_core::{Check, Policy, Presentation, Role, TrustList, UnixTime};
 use stay_tests::testdata;
 
@@ -112,7 +112,7 @@ fn every_golden_case_gives_the_hosts_verdict_on_the_scanner() {
             match session.read_for_border_check(challenge) {
                 Ok(reading) => {
                     assert_eq!(session.apdus, 3, "{}", case.name);
-                    outcome(&reading.record, &list, case, reading.proof())
+                    outcome(reading.record(), &list, case, reading.proof())
                 }
                 Err(e) => panic!("{}: {e:?}", case.name),
             }

@@ -5,8 +5,8 @@
 use stay_core::apdu::{
     self as iso, split_response, Command, StatusWord, AID, CARD_CHALLENGE_LEN, SERIAL_LEN,
 };
-use stay_core::record::MAX_RECORD_LEN;
 use stay_core::signature::{PUBLIC_KEY_LEN, SIGNATURE_LEN};
+use stay_core::terminal;
 use stay_core::{ChipProof, CHALLENGE_LEN};
 
 /// Moves one command APDU to the card and its response back.
@@ -59,6 +59,34 @@ impl ChipReading {
             challenge: &self.challenge,
             signature: self.signature.as_ref()?,
         })
+    }
+}
+
+/// A [`Transport`] as `stay_core::terminal` sees it, counting the traffic.
+struct Link<'a, T: Transport + ?Sized> {
+    transport: &'a mut T,
+    traffic: &'a mut Traffic,
+}
+
+impl<T: Transport + ?Sized> terminal::ApduLink for Link<'_, T> {
+    type Error = CardError;
+
+    fn exchange(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, CardError> {
+        let answer = self.transport.transmit(command)?;
+        self.traffic.apdus += 1;
+        self.traffic.bytes_sent += command.len();
+        self.traffic.bytes_received += answer.len();
+        // Longer than the caller allows: report a length the terminal refuses.
+        let Some(room) = response.get_mut(..answer.len()) else {
+            return Ok(usize::MAX);
+        };
+        room.copy_from_slice(&answer);
+        Ok(answer.len())
+    }
+
+    /// A reader that cannot carry an extended APDU fails it in the transport.
+    fn is_length_limit(error: &CardError) -> bool {
+        matches!(error, CardError::Transport(_))
     }
 }
 
@@ -123,21 +151,6 @@ impl<'t, T: Transport + ?Sized> Session<'t, T> {
         }
     }
 
-    /// SELECT the application without asking for its FCI (the border check's first step).
-    pub fn select(&mut self) -> Result<(), CardError> {
-        let data = self.expect_ok(
-            "SELECT",
-            &Command::new(0x00, iso::INS_SELECT, 0x04, 0x0C, &AID),
-        )?;
-        if !data.is_empty() {
-            return Err(CardError::Malformed {
-                command: "SELECT",
-                why: "data returned for P2=0C",
-            });
-        }
-        Ok(())
-    }
-
     /// SELECT the application and read its FCI: serial number and life cycle.
     pub fn select_info(&mut self) -> Result<CardInfo, CardError> {
         let command = Command::new(0x00, iso::INS_SELECT, 0x04, 0x00, &AID).expect(256);
@@ -148,81 +161,28 @@ impl<'t, T: Transport + ?Sized> Session<'t, T> {
         })
     }
 
-    /// Reads an elementary file by short identifier: one extended READ BINARY, or short
-    /// reads of 256 bytes when the reader or card refuses extended length. Refuses files
-    /// longer than `max_len`, so a hostile card cannot make us read forever.
-    pub fn read_file(&mut self, sfi: u8, max_len: usize) -> Result<Option<Vec<u8>>, CardError> {
-        const NAME: &str = "READ BINARY";
-        if self.extended_length {
-            let command = Command::new(0x00, iso::INS_READ_BINARY, 0x80 | sfi, 0, &[])
-                .expect(iso::NE_MAX_EXTENDED);
-            match self.exchange(NAME, &command) {
-                Ok((data, StatusWord::OK)) if data.len() <= max_len => return Ok(Some(data)),
-                Ok((_, StatusWord::OK)) => {
-                    return Err(CardError::Malformed {
-                        command: NAME,
-                        why: "file longer than the format allows",
-                    })
-                }
-                Ok((_, StatusWord::FILE_NOT_FOUND)) => return Ok(None),
-                // Wrong length, or a reader that cannot carry extended APDUs: short reads.
-                Ok((_, StatusWord::WRONG_LENGTH)) | Err(CardError::Transport(_)) => {}
-                Ok((_, status)) => {
-                    return Err(CardError::Status {
-                        command: NAME,
-                        status,
-                    })
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        let mut file = Vec::new();
-        loop {
-            let offset = file.len();
-            let command = if offset == 0 {
-                Command::new(0x00, iso::INS_READ_BINARY, 0x80 | sfi, 0, &[])
-            } else {
-                let [hi, lo] = u16::try_from(offset).unwrap_or(u16::MAX).to_be_bytes();
-                Command::new(0x00, iso::INS_READ_BINARY, hi & 0x7F, lo, &[])
-            }
-            .expect(iso::NE_MAX_SHORT);
-            let (data, status) = self.exchange(NAME, &command)?;
-            match status {
-                StatusWord::OK => {}
-                StatusWord::FILE_NOT_FOUND if offset == 0 => return Ok(None),
-                // Offset just past the end: the file was a multiple of 256 bytes.
-                StatusWord::WRONG_P1P2 if offset > 0 => return Ok(Some(file)),
-                status => {
-                    return Err(CardError::Status {
-                        command: NAME,
-                        status,
-                    })
-                }
-            }
-            file.extend_from_slice(&data);
-            if file.len() > max_len {
-                return Err(CardError::Malformed {
-                    command: NAME,
-                    why: "file longer than the format allows",
-                });
-            }
-            if data.len() < iso::NE_MAX_SHORT as usize {
-                return Ok(Some(file));
-            }
-        }
-    }
-
-    /// INTERNAL AUTHENTICATE: the chip signs the challenge and its record.
-    pub fn internal_authenticate(
+    /// The border check's side of the card, `stay_core::terminal`, over this session's
+    /// transport (its traffic counted here).
+    fn terminal<R>(
         &mut self,
-        challenge: &[u8; CHALLENGE_LEN],
-    ) -> Result<[u8; SIGNATURE_LEN], CardError> {
-        let command =
-            Command::new(0x00, iso::INS_INTERNAL_AUTHENTICATE, 0, 0, challenge).expect(256);
-        let data = self.expect_ok("INTERNAL AUTHENTICATE", &command)?;
-        data.try_into().map_err(|_| CardError::Malformed {
-            command: "INTERNAL AUTHENTICATE",
-            why: "signature is not 64 bytes",
+        run: impl FnOnce(
+            &mut terminal::Session<'_, Link<'_, T>>,
+        ) -> Result<R, terminal::CardError<CardError>>,
+    ) -> Result<R, CardError> {
+        let mut link = Link {
+            transport: &mut *self.transport,
+            traffic: &mut self.traffic,
+        };
+        let mut session = terminal::Session::new(&mut link);
+        session.extended_length = self.extended_length;
+        run(&mut session).map_err(|e| match e {
+            terminal::CardError::Link(e) => e,
+            terminal::CardError::Status { command, status } => {
+                CardError::Status { command, status }
+            }
+            terminal::CardError::Malformed { command, why } => {
+                CardError::Malformed { command, why }
+            }
         })
     }
 
@@ -233,28 +193,22 @@ impl<'t, T: Transport + ?Sized> Session<'t, T> {
         &mut self,
         challenge: [u8; CHALLENGE_LEN],
     ) -> Result<ChipReading, CardError> {
-        self.select()?;
-        let record = self
-            .read_file(iso::SFI_RECORD, MAX_RECORD_LEN)?
-            .ok_or(CardError::Status {
-                command: "READ BINARY",
-                status: StatusWord::FILE_NOT_FOUND,
-            })?;
-        let signature = match self.internal_authenticate(&challenge) {
-            Ok(signature) => Some(signature),
-            Err(CardError::Status { .. } | CardError::Malformed { .. }) => None,
-            Err(e) => return Err(e),
-        };
+        let reading = self.terminal(|t| t.read_for_border_check(challenge))?;
         Ok(ChipReading {
-            record,
-            challenge,
-            signature,
+            record: reading.record().to_vec(),
+            challenge: reading.challenge,
+            signature: reading.signature,
         })
     }
 
     /// The portrait, read apart from the border check so a quick check does not pay for it.
     pub fn read_portrait(&mut self) -> Result<Option<Vec<u8>>, CardError> {
-        self.read_file(iso::SFI_PORTRAIT, iso::PORTRAIT_MAX_LEN)
+        let mut buf = vec![0u8; iso::PORTRAIT_MAX_LEN + 2];
+        let len = self.terminal(|t| t.read_file(iso::SFI_PORTRAIT, &mut buf))?;
+        Ok(len.map(|len| {
+            buf.truncate(len);
+            buf
+        }))
     }
 
     /// GET CHALLENGE, then EXTERNAL AUTHENTICATE with the personalization key's signature.

@@ -15,6 +15,7 @@ pub mod date;
 pub mod policy;
 pub mod record;
 pub mod signature;
+pub mod terminal;
 pub mod tlv;
 pub mod trust_list;
 pub mod verdict;
