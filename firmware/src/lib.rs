@@ -8,6 +8,8 @@
 //! - [`imager`]: a barcode imager on a UART (`embedded_io::Read`);
 //! - [`list_store`]: the trust list in NOR flash (`embedded_storage`), two slots, switched
 //!   atomically;
+//! - [`scanner`]: the application: idle, read, verify, show, with timeouts and an audit
+//!   ring; a real-time clock, a display, LEDs and a buzzer (`OutputPin`) as traits;
 //!
 //! The border check's APDUs are `stay_core::terminal`'s, the host's own; [`pn532::Pn532`] is
 //! a `stay_core::terminal::ApduLink`.
@@ -17,6 +19,7 @@
 pub mod imager;
 pub mod list_store;
 pub mod pn532;
+pub mod scanner;
 
 /// The largest record a card or QR code may carry (the format's own limit).
 pub const RECORD_MAX: usize = stay_core::record::MAX_RECORD_LEN;

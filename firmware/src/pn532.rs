@@ -104,7 +104,7 @@ impl<SPI: SpiDevice, D: DelayNs> Pn532<SPI, D> {
     }
 
     /// Gives the bus and the delay back.
-    pub fn release(self) -> (SPI, D) {
+    pub fn free(self) -> (SPI, D) {
         (self.spi, self.delay)
     }
 
@@ -319,5 +319,22 @@ impl<SPI: SpiDevice, D: DelayNs> stay_core::terminal::ApduLink for Pn532<SPI, D>
     type Error = Error<SPI::Error>;
     fn exchange(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, Self::Error> {
         self.transceive(command, response)
+    }
+}
+
+impl<SPI: SpiDevice, D: DelayNs> crate::scanner::Nfc for Pn532<SPI, D> {
+    type Link = Self;
+    type Error = Error<SPI::Error>;
+
+    fn card_present(&mut self) -> Result<bool, Self::Error> {
+        self.detect().map(|target| target.is_some())
+    }
+
+    fn link(&mut self) -> &mut Self {
+        self
+    }
+
+    fn release(&mut self) {
+        let _ = self.release_target();
     }
 }

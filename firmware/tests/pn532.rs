@@ -74,7 +74,7 @@ fn the_border_check_through_the_pn532_matches_the_host() {
         border_status(&fixture, reading.record(), reading.proof()),
         Status::Valid
     );
-    let (sim, _) = pn532.release();
+    let (sim, _) = pn532.free();
     assert_eq!(sim.apdus, 3);
     assert_eq!(sim.protocol_errors, 0);
     assert!(
@@ -93,7 +93,7 @@ fn a_bus_that_sends_msb_first_works_with_software_bit_reversal() {
     // Without reversal the PN532 sees nonsense: no ACK, nothing verified.
     let mut plain = front_end(sim);
     assert!(plain.init().is_err());
-    let (mut sim, _) = plain.release();
+    let (mut sim, _) = plain.free();
     assert!(sim.protocol_errors > 0);
     sim.protocol_errors = 0;
     let mut pn532 = front_end(sim).lsb_first_in_software();
@@ -106,7 +106,7 @@ fn a_bus_that_sends_msb_first_works_with_software_bit_reversal() {
         border_status(&fixture, reading.record(), reading.proof()),
         Status::Valid
     );
-    assert_eq!(pn532.release().0.protocol_errors, 0);
+    assert_eq!(pn532.free().0.protocol_errors, 0);
 }
 
 #[test]
@@ -152,7 +152,7 @@ fn a_garbled_answer_frame_is_refused() {
     let mut pn532 = front_end(sim);
     pn532.init().unwrap();
     pn532.detect().unwrap().unwrap();
-    (sim, _) = pn532.release();
+    (sim, _) = pn532.free();
     sim.corrupt_next_answer = true;
     let mut pn532 = front_end(sim);
     let result = Session::new(&mut pn532).read_for_border_check(CHALLENGE);

@@ -65,6 +65,8 @@ pub const FRAME_DATA: usize = 262;
 
 pub struct SimPn532 {
     pub card: Option<CardFn>,
+    /// Whether the card is in the field (a test takes it away and brings it back).
+    pub in_field: std::rc::Rc<std::cell::Cell<bool>>,
     /// SEL_RES the card announces (0x20: ISO 14443-4).
     pub sel_res: u8,
     /// The bus sends MSB first: the driver must reverse bits itself.
@@ -88,6 +90,7 @@ impl SimPn532 {
     pub fn new(card: Option<CardFn>) -> SimPn532 {
         SimPn532 {
             card,
+            in_field: std::rc::Rc::new(std::cell::Cell::new(true)),
             sel_res: 0x20,
             msb_first_bus: false,
             card_leaves_after: None,
@@ -139,7 +142,7 @@ impl SimPn532 {
     }
 
     fn card_present(&self) -> bool {
-        self.card.is_some() && self.card_leaves_after != Some(0)
+        self.card.is_some() && self.in_field.get() && self.card_leaves_after != Some(0)
     }
 
     /// A host frame (after the direction byte).

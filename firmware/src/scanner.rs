@@ -1,0 +1,354 @@
+//! The scanner's application: idle, a card in the field or a code at the imager, read,
+//! verify, show the verdict for a while, back to idle. One call of [`Scanner::step`] is one
+//! pass of the main loop; nothing blocks longer than one card exchange.
+//!
+//! Everything the guard sees comes from `stay_core::verify` with the border role (or the
+//! employer's), the same as on the host; a read that fails (card pulled away, damaged code)
+//! is "try again", never a verdict. Each check is kept in a small audit ring.
+
+use core::fmt::Write as _;
+
+use embedded_hal::digital::OutputPin;
+use heapless::{Deque, String, Vec};
+use stay_core::terminal::{ApduLink, Session};
+use stay_core::{Check, Policy, Presentation, Role, Status, TrustList, UnixTime, CHALLENGE_LEN};
+
+use crate::imager::{Imager, ImagerError};
+use crate::RECORD_MAX;
+
+/// How long a verdict stays on the display, in milliseconds.
+pub const SHOW_MS: u64 = 3_000;
+/// A code's frame must complete within this after its first byte.
+pub const SCAN_MS: u64 = 500;
+/// Checks kept in the audit ring (the oldest is overwritten).
+pub const AUDIT_LEN: usize = 64;
+/// Characters on one display line.
+pub const LINE_LEN: usize = 32;
+
+/// The device's clocks: calendar time for validity, a monotonic counter for timeouts.
+pub trait Clock {
+    /// Seconds since 1970 (UTC) from the real-time clock.
+    fn now(&mut self) -> UnixTime;
+    /// Milliseconds since start, never going back.
+    fn millis(&mut self) -> u64;
+}
+
+/// A few lines of text.
+pub trait Display {
+    fn show(&mut self, lines: &[&str]);
+}
+
+/// Fresh challenges for the chip (a hardware random generator).
+pub trait Entropy {
+    fn fill(&mut self, bytes: &mut [u8]);
+}
+
+/// The NFC front end as the application needs it.
+pub trait Nfc {
+    type Link: ApduLink;
+    type Error: core::fmt::Debug;
+    /// Whether an ISO 14443-4 card is in the field (activated when it is).
+    fn card_present(&mut self) -> Result<bool, Self::Error>;
+    fn link(&mut self) -> &mut Self::Link;
+    /// Lets the card go (it must leave the field before it is read again).
+    fn release(&mut self);
+}
+
+/// Green, red and the buzzer.
+pub struct Indicators<G, R, B> {
+    pub green: G,
+    pub red: R,
+    pub buzzer: B,
+}
+
+/// Where a check's bytes came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Card,
+    Code,
+}
+
+/// One line of the audit ring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: UnixTime,
+    pub source: Source,
+    /// The record's document number, when it could be read.
+    pub document_number: String<16>,
+    /// `valid`, `invalid: expired`, `unreadable`, ...
+    pub outcome: &'static str,
+    pub reason: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Idle,
+    /// A verdict on the display until this time.
+    Showing {
+        until: u64,
+    },
+    /// The card whose verdict was shown is still in the field: wait for it to leave.
+    CardStillThere,
+}
+
+/// What a pass of the loop did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Nothing,
+    Verdict {
+        source: Source,
+        status: Status,
+        chip_authenticated: bool,
+    },
+    /// The read failed: the guard is asked to try again.
+    TryAgain(Source),
+    /// The verdict's time is over; the display is back to idle.
+    Idle,
+}
+
+pub struct Scanner<'l, N, U, C, D, E, G, R, B> {
+    pub nfc: N,
+    pub imager: Imager<U>,
+    pub clock: C,
+    pub display: D,
+    pub entropy: E,
+    pub indicators: Indicators<G, R, B>,
+    list: &'l TrustList<'l>,
+    employer_tin: Option<&'l str>,
+    policy: Policy,
+    state: State,
+    scan_started: Option<u64>,
+    payload: Vec<u8, RECORD_MAX>,
+    audit: Deque<AuditEntry, AUDIT_LEN>,
+}
+
+impl<'l, N, U, C, D, E, G, R, B> Scanner<'l, N, U, C, D, E, G, R, B>
+where
+    N: Nfc,
+    U: embedded_io::Read + embedded_io::ReadReady,
+    C: Clock,
+    D: Display,
+    E: Entropy,
+    G: OutputPin,
+    R: OutputPin,
+    B: OutputPin,
+{
+    /// A scanner for a border guard (`employer_tin: None`) or for the employer with that
+    /// taxpayer number.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        nfc: N,
+        imager: Imager<U>,
+        clock: C,
+        display: D,
+        entropy: E,
+        indicators: Indicators<G, R, B>,
+        list: &'l TrustList<'l>,
+        employer_tin: Option<&'l str>,
+    ) -> Self {
+        let mut scanner = Scanner {
+            nfc,
+            imager,
+            clock,
+            display,
+            entropy,
+            indicators,
+            list,
+            employer_tin,
+            policy: Policy::DEFAULT,
+            state: State::Idle,
+            scan_started: None,
+            payload: Vec::new(),
+            audit: Deque::new(),
+        };
+        scanner.show_idle();
+        scanner
+    }
+
+    /// The audit ring, oldest first.
+    pub fn audit(&self) -> impl Iterator<Item = &AuditEntry> {
+        self.audit.iter()
+    }
+
+    fn role(&self) -> Role<'l> {
+        match self.employer_tin {
+            Some(tin) => Role::Employer { tin },
+            None => Role::Border,
+        }
+    }
+
+    fn show_idle(&mut self) {
+        let _ = self.indicators.green.set_low();
+        let _ = self.indicators.red.set_low();
+        let _ = self.indicators.buzzer.set_low();
+        let mut list = String::<LINE_LEN>::new();
+        let _ = write!(list, "list {}", self.list.sequence);
+        self.display
+            .show(&["READY", "hold card or code", list.as_str()]);
+    }
+
+    /// One pass of the main loop.
+    pub fn step(&mut self) -> Event {
+        let now_ms = self.clock.millis();
+        match self.state {
+            State::Showing { until } if now_ms < until => return Event::Nothing,
+            State::Showing { .. } => {
+                self.state = State::CardStillThere;
+                let _ = self.indicators.buzzer.set_low();
+                self.show_idle();
+                return Event::Idle;
+            }
+            State::CardStillThere => {
+                // The same card lying on the scanner is not checked over and over.
+                if matches!(self.nfc.card_present(), Ok(true)) {
+                    self.nfc.release();
+                    return Event::Nothing;
+                }
+                self.state = State::Idle;
+            }
+            State::Idle => {}
+        }
+
+        // A code at the imager.
+        match self.imager.poll(&mut self.payload) {
+            Ok(true) => {
+                self.scan_started = None;
+                return self.verdict(Source::Code, None);
+            }
+            Ok(false) => {
+                if self.imager.busy() {
+                    let started = *self.scan_started.get_or_insert(now_ms);
+                    if now_ms.saturating_sub(started) > SCAN_MS {
+                        self.imager.reset();
+                        self.scan_started = None;
+                        return self.try_again(Source::Code);
+                    }
+                } else {
+                    self.scan_started = None;
+                }
+            }
+            Err(ImagerError::Frame(_)) => return self.try_again(Source::Code),
+            Err(ImagerError::Uart(_)) => {}
+        }
+
+        // A card in the field.
+        if !matches!(self.nfc.card_present(), Ok(true)) {
+            return Event::Nothing;
+        }
+        let mut challenge = [0u8; CHALLENGE_LEN];
+        self.entropy.fill(&mut challenge);
+        let reading = Session::new(self.nfc.link()).read_for_border_check(challenge);
+        self.nfc.release();
+        match reading {
+            Ok(reading) => {
+                self.payload.clear();
+                // Same capacity: cannot fail.
+                let _ = self.payload.extend_from_slice(reading.record());
+                self.verdict(Source::Card, Some(reading))
+            }
+            Err(_) => self.try_again(Source::Card),
+        }
+    }
+
+    fn try_again(&mut self, source: Source) -> Event {
+        let at = self.clock.now();
+        remember(
+            &mut self.audit,
+            AuditEntry {
+                at,
+                source,
+                document_number: String::new(),
+                outcome: "unreadable",
+                reason: None,
+            },
+        );
+        let _ = self.indicators.red.set_high();
+        self.display.show(&[
+            "TRY AGAIN",
+            match source {
+                Source::Card => "hold the card still",
+                Source::Code => "show the code again",
+            },
+        ]);
+        self.state = State::Showing {
+            until: self.clock.millis() + SHOW_MS / 3,
+        };
+        Event::TryAgain(source)
+    }
+
+    fn verdict(&mut self, source: Source, chip: Option<stay_core::terminal::ChipReading>) -> Event {
+        let now = self.clock.now();
+        let presentation = match (&source, &chip) {
+            (Source::Card, Some(reading)) => Presentation::Chip {
+                proof: reading.proof(),
+            },
+            _ => Presentation::Printed,
+        };
+        let verdict = stay_core::verify(
+            &self.payload,
+            self.list,
+            &Check {
+                now,
+                role: self.role(),
+                presentation,
+                policy: &self.policy,
+            },
+        );
+        let status = verdict.status;
+        let mut number = String::<16>::new();
+        if let Some(n) = verdict.shown.document_number {
+            let _ = number.push_str(n);
+        }
+        let mut until = String::<LINE_LEN>::new();
+        if let Some(date) = verdict.shown.valid_until {
+            let _ = write!(until, "until {date}");
+        }
+        let headline = match status {
+            Status::Valid => "VALID",
+            Status::Invalid(_) => "INVALID",
+            Status::Indeterminate(_) => "CANNOT TELL",
+        };
+        let valid = status.is_valid();
+        // Green for valid; red and the buzzer (for the whole display time) for anything
+        // else, so a guard looking at the traveller still notices.
+        if valid {
+            let _ = self.indicators.green.set_high();
+        } else {
+            let _ = self.indicators.red.set_high();
+            let _ = self.indicators.buzzer.set_high();
+        }
+        self.display.show(&[
+            headline,
+            verdict.decision.explanation(),
+            status.reason_code().unwrap_or(""),
+            number.as_str(),
+            until.as_str(),
+        ]);
+        remember(
+            &mut self.audit,
+            AuditEntry {
+                at: now,
+                source,
+                document_number: number,
+                outcome: status.name(),
+                reason: status.reason_code(),
+            },
+        );
+        self.state = State::Showing {
+            until: self.clock.millis() + SHOW_MS,
+        };
+        Event::Verdict {
+            source,
+            status,
+            chip_authenticated: verdict.chip_authenticated,
+        }
+    }
+}
+
+fn remember(audit: &mut Deque<AuditEntry, AUDIT_LEN>, entry: AuditEntry) {
+    if audit.is_full() {
+        audit.pop_front();
+    }
+    // Room was made above.
+    let _ = audit.push_back(entry);
+}

@@ -1,0 +1,354 @@
+//! The scanner's application on simulated hardware: a card in the field, a code at the
+//! imager, the verdict shown for its time, the same card not read twice, failed reads as
+//! "try again", the employer's question, and the audit ring.
+
+mod sim;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use firmware::imager::{encode_frame, Imager};
+use firmware::pn532::Pn532;
+use firmware::scanner::{
+    Clock, Display, Entropy, Event, Indicators, Scanner, Source, AUDIT_LEN, SHOW_MS,
+};
+use sim::{applet_card, NoDelay, SimPn532, SimUart};
+use stay_core::{InvalidReason, Status, TrustList, UnixTime};
+use stay_tests::card::InProcessCard;
+use stay_tests::Fixture;
+
+#[derive(Clone)]
+struct TestClock {
+    now: UnixTime,
+    millis: Rc<Cell<u64>>,
+}
+
+impl Clock for TestClock {
+    fn now(&mut self) -> UnixTime {
+        self.now
+    }
+    fn millis(&mut self) -> u64 {
+        self.millis.get()
+    }
+}
+
+#[derive(Clone, Default)]
+struct Screen(Rc<RefCell<Vec<String>>>);
+
+impl Display for Screen {
+    fn show(&mut self, lines: &[&str]) {
+        *self.0.borrow_mut() = lines.iter().map(|l| l.to_string()).collect();
+    }
+}
+
+impl Screen {
+    fn first(&self) -> String {
+        self.0.borrow()[0].clone()
+    }
+    fn text(&self) -> String {
+        self.0.borrow().join(" | ")
+    }
+}
+
+struct Counter(u8);
+
+impl Entropy for Counter {
+    fn fill(&mut self, bytes: &mut [u8]) {
+        self.0 = self.0.wrapping_add(1);
+        bytes.fill(self.0);
+    }
+}
+
+#[derive(Clone, Default)]
+struct Pin(Rc<Cell<bool>>);
+
+impl embedded_hal::digital::ErrorType for Pin {
+    type Error = std::convert::Infallible;
+}
+
+impl embedded_hal::digital::OutputPin for Pin {
+    fn set_low(&mut self) -> Result<(), Self::Error> {
+        self.0.set(false);
+        Ok(())
+    }
+    fn set_high(&mut self) -> Result<(), Self::Error> {
+        self.0.set(true);
+        Ok(())
+    }
+}
+
+struct Bench {
+    fixture: Fixture,
+    in_field: Rc<Cell<bool>>,
+    uart: SimUart,
+    millis: Rc<Cell<u64>>,
+    screen: Screen,
+    green: Pin,
+    red: Pin,
+    buzzer: Pin,
+}
+
+type TestScanner<'l> =
+    Scanner<'l, Pn532<SimPn532, NoDelay>, SimUart, TestClock, Screen, Counter, Pin, Pin, Pin>;
+
+impl Bench {
+    /// The fixture's card, out of the field at first.
+    fn new(card: Option<sim::CardFn>) -> (Bench, SimPn532) {
+        let sim = SimPn532::new(card);
+        sim.in_field.set(false);
+        let bench = Bench {
+            fixture: Fixture::new(),
+            in_field: sim.in_field.clone(),
+            uart: SimUart::default(),
+            millis: Rc::new(Cell::new(0)),
+            screen: Screen::default(),
+            green: Pin::default(),
+            red: Pin::default(),
+            buzzer: Pin::default(),
+        };
+        (bench, sim)
+    }
+
+    fn scanner<'l>(
+        &self,
+        sim: SimPn532,
+        list: &'l TrustList<'l>,
+        employer: Option<&'l str>,
+    ) -> TestScanner<'l> {
+        let mut pn532 = Pn532::new(sim, NoDelay);
+        pn532.timeout_ms = 5;
+        pn532.init().unwrap();
+        Scanner::new(
+            pn532,
+            Imager::new(self.uart.clone()),
+            TestClock {
+                now: self.fixture.now,
+                millis: self.millis.clone(),
+            },
+            self.screen.clone(),
+            Counter(0),
+            Indicators {
+                green: self.green.clone(),
+                red: self.red.clone(),
+                buzzer: self.buzzer.clone(),
+            },
+            list,
+            employer,
+        )
+    }
+
+    fn later(&self, ms: u64) {
+        self.millis.set(self.millis.get() + ms);
+    }
+
+    fn show_code(&self, record: &[u8]) {
+        let mut frame = vec![0u8; record.len() + 5];
+        let n = encode_frame(record, &mut frame).unwrap();
+        self.uart.arrive(&frame[..n]);
+    }
+}
+
+fn fixture_card(fixture: &Fixture) -> sim::CardFn {
+    applet_card(InProcessCard::personalized(fixture).applet.card().clone())
+}
+
+#[test]
+fn a_card_is_checked_once_and_its_verdict_shown_for_its_time() {
+    let fixture = Fixture::new();
+    let (bench, sim) = Bench::new(Some(fixture_card(&fixture)));
+    let list_bytes = fixture.list();
+    let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
+    let mut scanner = bench.scanner(sim, &list, None);
+    assert_eq!(bench.screen.first(), "READY");
+    assert_eq!(scanner.step(), Event::Nothing, "empty field");
+
+    bench.in_field.set(true);
+    assert_eq!(
+        scanner.step(),
+        Event::Verdict {
+            source: Source::Card,
+            status: Status::Valid,
+            chip_authenticated: true
+        }
+    );
+    assert!(bench.green.0.get() && !bench.red.0.get() && !bench.buzzer.0.get());
+    assert!(
+        bench.screen.text().contains("VALID | may stay today"),
+        "{}",
+        bench.screen.text()
+    );
+    assert!(
+        bench.screen.text().contains("RC0000001"),
+        "{}",
+        bench.screen.text()
+    );
+
+    bench.later(SHOW_MS - 1);
+    assert_eq!(scanner.step(), Event::Nothing, "still showing");
+    bench.later(1);
+    assert_eq!(scanner.step(), Event::Idle);
+    assert_eq!(bench.screen.first(), "READY");
+    // The card still lies on the scanner: not read again.
+    for _ in 0..5 {
+        assert_eq!(scanner.step(), Event::Nothing);
+    }
+    assert_eq!(scanner.nfc.free().0.apdus, 3);
+}
+
+#[test]
+fn the_card_is_read_again_only_after_it_left_the_field() {
+    let fixture = Fixture::new();
+    let (bench, sim) = Bench::new(Some(fixture_card(&fixture)));
+    let list_bytes = fixture.list();
+    let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
+    let mut scanner = bench.scanner(sim, &list, None);
+    bench.in_field.set(true);
+    assert!(matches!(scanner.step(), Event::Verdict { .. }));
+    bench.later(SHOW_MS);
+    assert_eq!(scanner.step(), Event::Idle);
+    bench.in_field.set(false);
+    assert_eq!(scanner.step(), Event::Nothing);
+    bench.in_field.set(true);
+    assert!(matches!(scanner.step(), Event::Verdict { .. }));
+    let audit: Vec<_> = scanner.audit().map(|e| (e.source, e.outcome)).collect();
+    assert_eq!(audit, [(Source::Card, "valid"), (Source::Card, "valid")]);
+}
+
+#[test]
+fn a_code_at_the_imager_gets_its_verdict_and_a_revoked_one_sounds() {
+    let fixture = Fixture::new();
+    let (bench, sim) = Bench::new(None);
+    let list_bytes = fixture.list();
+    let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
+    let mut scanner = bench.scanner(sim, &list, None);
+    let revoked = fixture.record(&issuer::golden::resident("RC0000099", None));
+    bench.show_code(&revoked);
+    assert_eq!(
+        scanner.step(),
+        Event::Verdict {
+            source: Source::Code,
+            status: Status::Invalid(InvalidReason::DocumentRevoked),
+            chip_authenticated: false
+        }
+    );
+    assert!(bench.red.0.get() && bench.buzzer.0.get() && !bench.green.0.get());
+    assert!(
+        bench.screen.text().starts_with("INVALID"),
+        "{}",
+        bench.screen.text()
+    );
+    assert!(bench.screen.text().contains("document-revoked"));
+    let entry = scanner.audit().last().unwrap().clone();
+    assert_eq!(
+        (
+            entry.source,
+            entry.outcome,
+            entry.reason,
+            entry.document_number.as_str()
+        ),
+        (
+            Source::Code,
+            "invalid",
+            Some("document-revoked"),
+            "RC0000099"
+        )
+    );
+}
+
+#[test]
+fn failed_reads_ask_to_try_again_and_give_no_verdict() {
+    let fixture = Fixture::new();
+    let (bench, mut sim) = Bench::new(Some(fixture_card(&fixture)));
+    sim.card_leaves_after = Some(1);
+    let list_bytes = fixture.list();
+    let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
+    let mut scanner = bench.scanner(sim, &list, None);
+    // The card leaves after SELECT.
+    bench.in_field.set(true);
+    assert_eq!(scanner.step(), Event::TryAgain(Source::Card));
+    assert_eq!(bench.screen.first(), "TRY AGAIN");
+    assert!(!bench.green.0.get());
+    bench.later(SHOW_MS);
+    assert_eq!(scanner.step(), Event::Idle);
+    bench.in_field.set(false);
+    assert_eq!(scanner.step(), Event::Nothing);
+
+    // A damaged code.
+    let record = fixture.record(&fixture.holder());
+    let mut frame = vec![0u8; record.len() + 5];
+    let n = encode_frame(&record, &mut frame).unwrap();
+    frame[10] ^= 0x01;
+    bench.uart.arrive(&frame[..n]);
+    assert_eq!(scanner.step(), Event::TryAgain(Source::Code));
+    bench.later(SHOW_MS);
+    assert_eq!(scanner.step(), Event::Idle);
+
+    // Half a code, then nothing: after the scan time, try again; the next code reads.
+    bench.uart.arrive(&frame[..40]);
+    assert_eq!(scanner.step(), Event::Nothing, "a code is arriving");
+    bench.later(firmware::scanner::SCAN_MS + 1);
+    assert_eq!(scanner.step(), Event::TryAgain(Source::Code));
+    bench.later(SHOW_MS);
+    assert_eq!(scanner.step(), Event::Idle);
+    bench.show_code(&record);
+    assert!(matches!(
+        scanner.step(),
+        Event::Verdict {
+            source: Source::Code,
+            status: Status::Valid,
+            ..
+        }
+    ));
+    let outcomes: Vec<_> = scanner.audit().map(|e| e.outcome).collect();
+    assert_eq!(
+        outcomes,
+        ["unreadable", "unreadable", "unreadable", "valid"]
+    );
+}
+
+#[test]
+fn an_employer_asks_about_its_own_tin() {
+    let fixture = Fixture::new();
+    let (bench, sim) = Bench::new(Some(fixture_card(&fixture)));
+    let list_bytes = fixture.list();
+    let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
+    let mut scanner = bench.scanner(sim, &list, Some(issuer::golden::EMPLOYER_TIN));
+    bench.in_field.set(true);
+    assert!(matches!(
+        scanner.step(),
+        Event::Verdict {
+            status: Status::Valid,
+            ..
+        }
+    ));
+    assert!(
+        bench.screen.text().contains("may be employed by you today"),
+        "{}",
+        bench.screen.text()
+    );
+}
+
+#[test]
+fn the_audit_ring_keeps_the_newest_checks() {
+    let fixture = Fixture::new();
+    let (bench, sim) = Bench::new(None);
+    let list_bytes = fixture.list();
+    let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
+    let mut scanner = bench.scanner(sim, &list, None);
+    let total = AUDIT_LEN + 6;
+    for i in 0..total {
+        let number = format!("RC{:07}", 1000 + i);
+        bench.show_code(&fixture.record(&issuer::golden::resident(&number, None)));
+        assert!(matches!(scanner.step(), Event::Verdict { .. }), "check {i}");
+        bench.later(SHOW_MS);
+        assert_eq!(scanner.step(), Event::Idle);
+        assert_eq!(scanner.step(), Event::Nothing);
+    }
+    let numbers: Vec<String> = scanner
+        .audit()
+        .map(|e| e.document_number.to_string())
+        .collect();
+    assert_eq!(numbers.len(), AUDIT_LEN);
+    assert_eq!(numbers[0], format!("RC{:07}", 1000 + total - AUDIT_LEN));
+    assert_eq!(numbers[AUDIT_LEN - 1], format!("RC{:07}", 1000 + total - 1));
+}
