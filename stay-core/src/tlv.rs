@@ -223,7 +223,8 @@ impl<'a> Writer<'a> {
 
     /// Writes a tag and the length of a value the caller writes next.
     pub fn header(&mut self, tag: Tag, len: usize) -> Result<(), BufferTooSmall> {
-        if len > MAX_LENGTH {
+        // Lengths are encoded in at most four bytes (on a 32-bit target every usize fits).
+        if u32::try_from(len).is_err() {
             return Err(BufferTooSmall);
         }
         let mut head = [0u8; 7];

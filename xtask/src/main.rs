@@ -33,7 +33,13 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "chromium-driver",
     "zbar-tools",
     "libclang-dev",
+    "qemu-system-arm",
+    "llvm",
 ];
+/// The scanner's budgets (docs/performance.md): code and constants in flash, and the static
+/// part of RAM (.data + .bss).
+const FLASH_BUDGET: u64 = 128 * 1024;
+const STATIC_RAM_BUDGET: u64 = 32 * 1024;
 const EMBEDDED_TARGET: &str = "thumbv7em-none-eabihf";
 const FUZZ_TARGETS: &[&str] = &["record", "trust_list", "verify", "apdu", "applet"];
 
@@ -174,17 +180,7 @@ fn test() -> Result<()> {
         ]),
     )?;
     run("cargo test", cargo().args(["test", "--workspace"]))?;
-    run(
-        &format!("stay-core for {EMBEDDED_TARGET}"),
-        cargo().args([
-            "build",
-            "-p",
-            "stay-core",
-            "--release",
-            "--target",
-            EMBEDDED_TARGET,
-        ]),
-    )?;
+    scanner()?;
     if has_nightly() {
         fuzz(15, &[])?;
     } else {
@@ -192,6 +188,73 @@ fn test() -> Result<()> {
     }
     eprintln!("==> all checks passed");
     Ok(())
+}
+
+/// The scanner firmware for the Cortex-M4F: builds the library and the qemu program, checks
+/// the program's size against the budgets, and runs every golden vector on
+/// `qemu-system-arm -machine mps2-an386`.
+fn scanner() -> Result<()> {
+    // The device code is not compiled on the host: lint it for the device.
+    run(
+        &format!("cargo clippy for {EMBEDDED_TARGET}"),
+        cargo().args([
+            "clippy",
+            "-p",
+            "firmware",
+            "-p",
+            "scanner-qemu",
+            "--release",
+            "--target",
+            EMBEDDED_TARGET,
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    run(
+        &format!("firmware and scanner-qemu for {EMBEDDED_TARGET}"),
+        cargo().args([
+            "build",
+            "-p",
+            "firmware",
+            "-p",
+            "scanner-qemu",
+            "--release",
+            "--target",
+            EMBEDDED_TARGET,
+        ]),
+    )?;
+    let elf = root().join(format!("target/{EMBEDDED_TARGET}/release/scanner-qemu"));
+    let sizes = output(Command::new("llvm-size").arg(&elf)).context("llvm-size")?;
+    // "   text    data     bss     dec     hex filename" and one line of numbers.
+    let numbers: Vec<u64> = sizes
+        .lines()
+        .nth(1)
+        .context("llvm-size output")?
+        .split_whitespace()
+        .take(3)
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
+    let [text, data, bss] = numbers[..] else {
+        bail!("llvm-size output: {sizes}");
+    };
+    let (flash, ram) = (text + data, data + bss);
+    eprintln!(
+        "==> scanner-qemu: flash {flash} bytes of {FLASH_BUDGET} ({:.1} KiB), static RAM {ram} \
+         bytes of {STATIC_RAM_BUDGET}",
+        flash as f64 / 1024.0
+    );
+    if flash > FLASH_BUDGET || ram > STATIC_RAM_BUDGET {
+        bail!("scanner-qemu is over its budget");
+    }
+    run(
+        "scanner-qemu on qemu-system-arm -machine mps2-an386 (the golden vectors, instructions counted)",
+        Command::new("timeout")
+            .args(["600", "qemu-system-arm", "-cpu", "cortex-m4", "-machine", "mps2-an386"])
+            .args(["-nographic", "-monitor", "none", "-icount", "shift=0"])
+            .args(["-semihosting-config", "enable=on,target=native", "-kernel"])
+            .arg(&elf),
+    )
 }
 
 fn vectors(check: bool) -> Result<()> {
@@ -681,11 +744,12 @@ fn main() -> Result<()> {
             fuzz(seconds, &only)
         }
         Some("bench") => bench(),
+        Some("scanner") => setup().and_then(|()| scanner()),
         Some("sandbox") => sandbox(&args[1..]),
         Some("demo-card") => demo_card(Path::new(
             args.get(1).context("demo-card WORK_DIR (run by `cargo xtask demo`)")?,
         )),
         Some("vectors") => vectors(args.iter().any(|a| a == "--check")),
-        _ => bail!("usage: cargo xtask demo | test | setup | fuzz [--seconds N] [TARGET..] | bench | vectors [--check] | sandbox [-- CMD ARGS..]"),
+        _ => bail!("usage: cargo xtask demo | test | setup | fuzz [--seconds N] [TARGET..] | bench | scanner | vectors [--check] | sandbox [-- CMD ARGS..]"),
     }
 }

@@ -1,0 +1,133 @@
+//! Turns testdata/vectors.toml into Rust tables for the device (which has no file system
+//! and no TOML parser): the files are `include_bytes!`ed, the cases become statics.
+//! On the host the crate is a stub and nothing is generated.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+#[derive(serde::Deserialize)]
+struct Vectors {
+    root_key: String,
+    #[serde(rename = "list")]
+    lists: Vec<ListCase>,
+    #[serde(rename = "case")]
+    cases: Vec<Case>,
+}
+
+#[derive(serde::Deserialize)]
+struct ListCase {
+    name: String,
+    file: String,
+    trusted_sequence: Option<u64>,
+    expect: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Case {
+    name: String,
+    record: String,
+    list: String,
+    now: u64,
+    role: String,
+    employer_tin: Option<String>,
+    presentation: String,
+    challenge: Option<String>,
+    proof: Option<String>,
+    expect_status: String,
+    expect_reason: Option<String>,
+    expect_decision: String,
+    expect_chip_authenticated: bool,
+}
+
+fn main() {
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let on_device = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "none");
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=memory.x");
+    if !on_device {
+        return;
+    }
+    std::fs::copy("memory.x", out.join("memory.x")).unwrap();
+    println!("cargo:rustc-link-search={}", out.display());
+    println!("cargo:rustc-link-arg=-Tlink.x");
+
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
+    println!(
+        "cargo:rerun-if-changed={}",
+        testdata.join("vectors.toml").display()
+    );
+    let vectors: Vectors =
+        toml::from_str(&std::fs::read_to_string(testdata.join("vectors.toml")).unwrap()).unwrap();
+    let mut files = BTreeMap::new();
+    let mut file = |name: &str| -> usize {
+        let next = files.len();
+        *files.entry(name.to_string()).or_insert(next)
+    };
+    let opt_str = |s: &Option<String>| match s {
+        Some(s) => format!("Some({s:?})"),
+        None => "None".into(),
+    };
+    let opt_hex = |s: &Option<String>| match s {
+        Some(h) => format!("Some({:?})", hex::decode(h).unwrap()),
+        None => "None".into(),
+    };
+    let mut code = String::new();
+    writeln!(code, "pub static LIST_CASES: &[ListCase] = &[").unwrap();
+    for l in &vectors.lists {
+        writeln!(
+            code,
+            "    ListCase {{ name: {:?}, file: {}, trusted_sequence: {:?}, expect: {:?} }},",
+            l.name,
+            file(&l.file),
+            l.trusted_sequence,
+            l.expect
+        )
+        .unwrap();
+    }
+    writeln!(code, "];\npub static CASES: &[Case] = &[").unwrap();
+    for c in &vectors.cases {
+        writeln!(
+            code,
+            "    Case {{ name: {:?}, record: {}, list: {}, now: {}, role: {:?}, employer_tin: {}, \
+             printed: {}, challenge: {}, proof: {}, expect_status: {:?}, expect_reason: {}, \
+             expect_decision: {:?}, expect_chip_authenticated: {} }},",
+            c.name,
+            file(&c.record),
+            file(&c.list),
+            c.now,
+            c.role,
+            opt_str(&c.employer_tin),
+            c.presentation == "printed",
+            opt_hex(&c.challenge),
+            opt_hex(&c.proof),
+            c.expect_status,
+            opt_str(&c.expect_reason),
+            c.expect_decision,
+            c.expect_chip_authenticated
+        )
+        .unwrap();
+    }
+    writeln!(code, "];\npub static FILES: &[&[u8]] = &[").unwrap();
+    let mut by_index: Vec<_> = files.iter().collect();
+    by_index.sort_by_key(|(_, i)| **i);
+    for (name, _) in by_index {
+        let path = testdata.join(name).canonicalize().unwrap();
+        println!("cargo:rerun-if-changed={}", path.display());
+        writeln!(
+            code,
+            "    include_bytes!({:?}),",
+            path.display().to_string()
+        )
+        .unwrap();
+    }
+    let root = std::fs::read_to_string(testdata.join("keys/root.sec1.hex")).unwrap();
+    writeln!(
+        code,
+        "];\npub static ROOT_KEY: [u8; 65] = {:?};",
+        hex::decode(root.trim()).unwrap()
+    )
+    .unwrap();
+    let _ = vectors.root_key;
+    std::fs::write(out.join("vectors.rs"), code).unwrap();
+}

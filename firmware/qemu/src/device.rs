@@ -1,0 +1,234 @@
+//! The program on the Cortex-M4F.
+
+use cortex_m::peripheral::syst::SystClkSource;
+use cortex_m_rt::entry;
+use cortex_m_semihosting::{debug, hprintln};
+use stay_core::apdu::{INS_INTERNAL_AUTHENTICATE, INS_READ_BINARY, INS_SELECT};
+use stay_core::terminal::{ApduLink, Session};
+use stay_core::{
+    Check, ChipProof, ListError, Policy, Presentation, PublicKey, Role, TrustList, UnixTime,
+};
+
+pub struct ListCase {
+    pub name: &'static str,
+    pub file: usize,
+    pub trusted_sequence: Option<u64>,
+    pub expect: &'static str,
+}
+
+pub struct Case {
+    pub name: &'static str,
+    pub record: usize,
+    pub list: usize,
+    pub now: u64,
+    pub role: &'static str,
+    pub employer_tin: Option<&'static str>,
+    pub printed: bool,
+    pub challenge: Option<[u8; 16]>,
+    pub proof: Option<[u8; 64]>,
+    pub expect_status: &'static str,
+    pub expect_reason: Option<&'static str>,
+    pub expect_decision: &'static str,
+    pub expect_chip_authenticated: bool,
+}
+
+include!(concat!(env!("OUT_DIR"), "/vectors.rs"));
+
+/// The board's SysTick clock (the CPU's 25 MHz) against qemu's one instruction per
+/// nanosecond.
+const INSTRUCTIONS_PER_TICK: u32 = 40;
+const TICKS_MAX: u32 = 0x00FF_FFFF;
+
+/// Instructions since `start` (a SysTick value; it counts down).
+fn instructions_since(start: u32) -> u32 {
+    let now = cortex_m::peripheral::SYST::get_current();
+    (start.wrapping_sub(now) & TICKS_MAX) * INSTRUCTIONS_PER_TICK
+}
+
+/// A card that answers the border check with a vector's record and proof.
+struct VectorCard {
+    record: &'static [u8],
+    proof: Option<[u8; 64]>,
+}
+
+impl ApduLink for VectorCard {
+    type Error = ();
+    fn exchange(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, ()> {
+        let data: &[u8] = match command.get(1).copied() {
+            Some(INS_SELECT) => &[],
+            Some(INS_READ_BINARY) => self.record,
+            Some(INS_INTERNAL_AUTHENTICATE) => match &self.proof {
+                Some(proof) => proof,
+                None => {
+                    response[..2].copy_from_slice(&[0x69, 0x85]);
+                    return Ok(2);
+                }
+            },
+            _ => {
+                response[..2].copy_from_slice(&[0x6D, 0x00]);
+                return Ok(2);
+            }
+        };
+        let out = response.get_mut(..data.len() + 2).ok_or(())?;
+        out[..data.len()].copy_from_slice(data);
+        out[data.len()..].copy_from_slice(&[0x90, 0x00]);
+        Ok(data.len() + 2)
+    }
+}
+
+fn list_outcome(result: &Result<TrustList<'_>, ListError>) -> &'static str {
+    match result {
+        Ok(_) => "ok",
+        Err(ListError::Rollback { .. }) => "rollback",
+        Err(ListError::BadSignature(_)) => "bad-signature",
+        Err(_) => "malformed",
+    }
+}
+
+#[entry]
+fn main() -> ! {
+    let mut core = cortex_m::Peripherals::take().expect("first take");
+    core.SYST.set_clock_source(SystClkSource::Core);
+    core.SYST.set_reload(TICKS_MAX);
+    core.SYST.clear_current();
+    core.SYST.enable_counter();
+
+    let Ok(root) = PublicKey::from_sec1(&ROOT_KEY) else {
+        hprintln!("scanner-qemu: the root key does not parse");
+        exit(debug::EXIT_FAILURE);
+    };
+    let mut failures = 0u32;
+    hprintln!(
+        "scanner-qemu: {} list cases, {} verification cases",
+        LIST_CASES.len(),
+        CASES.len()
+    );
+    for case in LIST_CASES {
+        let start = cortex_m::peripheral::SYST::get_current();
+        let got = list_outcome(&TrustList::load(
+            FILES[case.file],
+            &root,
+            case.trusted_sequence,
+        ));
+        let spent = instructions_since(start);
+        let ok = got == case.expect;
+        failures += u32::from(!ok);
+        hprintln!(
+            "{} list {:<24} {:<14} {:>9} instructions",
+            if ok { "ok  " } else { "FAIL" },
+            case.name,
+            got,
+            spent
+        );
+    }
+    let (mut printed_valid, mut chip_valid) = (0u32, 0u32);
+    for case in CASES {
+        let Ok(list) = TrustList::load(FILES[case.list], &root, None) else {
+            hprintln!("FAIL {}: its list does not load", case.name);
+            failures += 1;
+            continue;
+        };
+        let role = match (case.role, case.employer_tin) {
+            ("employer", Some(tin)) => Role::Employer { tin },
+            ("station", _) => Role::Station,
+            _ => Role::Border,
+        };
+        let start = cortex_m::peripheral::SYST::get_current();
+        let (status, reason, decision, chip) = if case.printed {
+            let v = stay_core::verify(
+                FILES[case.record],
+                &list,
+                &Check {
+                    now: UnixTime(case.now),
+                    role,
+                    presentation: Presentation::Printed,
+                    policy: &Policy::DEFAULT,
+                },
+            );
+            (
+                v.status.name(),
+                v.status.reason_code(),
+                v.decision.code(),
+                v.chip_authenticated,
+            )
+        } else {
+            let mut card = VectorCard {
+                record: FILES[case.record],
+                proof: case.proof,
+            };
+            let challenge = case.challenge.unwrap_or([0; 16]);
+            let Ok(reading) = Session::new(&mut card).read_for_border_check(challenge) else {
+                hprintln!("FAIL {}: the card read failed", case.name);
+                failures += 1;
+                continue;
+            };
+            let proof = reading.signature.as_ref().map(|signature| ChipProof {
+                challenge: &reading.challenge,
+                signature,
+            });
+            let v = stay_core::verify(
+                reading.record(),
+                &list,
+                &Check {
+                    now: UnixTime(case.now),
+                    role,
+                    presentation: Presentation::Chip { proof },
+                    policy: &Policy::DEFAULT,
+                },
+            );
+            (
+                v.status.name(),
+                v.status.reason_code(),
+                v.decision.code(),
+                v.chip_authenticated,
+            )
+        };
+        let spent = instructions_since(start);
+        let ok = status == case.expect_status
+            && reason == case.expect_reason
+            && decision == case.expect_decision
+            && chip == case.expect_chip_authenticated;
+        failures += u32::from(!ok);
+        if ok && status == "valid" {
+            if case.printed {
+                printed_valid = printed_valid.max(spent);
+            } else {
+                chip_valid = chip_valid.max(spent);
+            }
+        }
+        hprintln!(
+            "{} {:<36} {:<13} {:<24} {:>9} instructions",
+            if ok { "ok  " } else { "FAIL" },
+            case.name,
+            status,
+            reason.unwrap_or(decision),
+            spent
+        );
+    }
+    hprintln!(
+        "scanner-qemu: a complete verification takes at most {} instructions printed, {} from a chip (record and chip proof)",
+        printed_valid,
+        chip_valid
+    );
+    if failures == 0 {
+        hprintln!("scanner-qemu: every vector gives its verdict");
+        exit(debug::EXIT_SUCCESS)
+    } else {
+        hprintln!("scanner-qemu: {} vectors FAILED", failures);
+        exit(debug::EXIT_FAILURE)
+    }
+}
+
+/// Ends the program with `code` as qemu's exit status.
+fn exit(code: debug::ExitStatus) -> ! {
+    debug::exit(code);
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    hprintln!("scanner-qemu: panic: {}", info);
+    exit(debug::EXIT_FAILURE)
+}
