@@ -41,7 +41,15 @@ const DEBIAN_PACKAGES: &[&str] = &[
 const FLASH_BUDGET: u64 = 128 * 1024;
 const STATIC_RAM_BUDGET: u64 = 32 * 1024;
 const EMBEDDED_TARGET: &str = "thumbv7em-none-eabihf";
-const FUZZ_TARGETS: &[&str] = &["record", "trust_list", "verify", "apdu", "applet"];
+const FUZZ_TARGETS: &[&str] = &[
+    "record",
+    "trust_list",
+    "verify",
+    "apdu",
+    "applet",
+    "terminal",
+    "scanner_frames",
+];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
