@@ -130,4 +130,60 @@ fn main() {
     .unwrap();
     let _ = vectors.root_key;
     std::fs::write(out.join("vectors.rs"), code).unwrap();
+    wycheproof(&testdata, &out);
+}
+
+#[derive(serde::Deserialize)]
+struct WycheproofFile {
+    #[serde(rename = "testGroups")]
+    groups: Vec<WycheproofGroup>,
+}
+
+#[derive(serde::Deserialize)]
+struct WycheproofGroup {
+    #[serde(rename = "publicKey")]
+    key: WycheproofKey,
+    tests: Vec<WycheproofCase>,
+}
+
+#[derive(serde::Deserialize)]
+struct WycheproofKey {
+    uncompressed: String,
+}
+
+#[derive(serde::Deserialize)]
+struct WycheproofCase {
+    #[serde(rename = "tcId")]
+    id: u32,
+    msg: String,
+    sig: String,
+    result: String,
+}
+
+/// The Wycheproof ECDSA P-256 / SHA-256 (P1363) vectors as a table (only when the
+/// `wycheproof` feature asks: they do not fit beside the golden vectors in 128 KiB).
+fn wycheproof(testdata: &Path, out: &Path) {
+    let mut code = String::from("pub static WYCHEPROOF: &[Wycheproof] = &[\n");
+    if std::env::var_os("CARGO_FEATURE_WYCHEPROOF").is_some() {
+        let path = testdata.join("wycheproof/ecdsa_secp256r1_sha256_p1363_test.json");
+        println!("cargo:rerun-if-changed={}", path.display());
+        let file: WycheproofFile = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        for group in &file.groups {
+            let key = hex::decode(&group.key.uncompressed).unwrap();
+            for case in &group.tests {
+                writeln!(
+                    code,
+                    "    Wycheproof {{ id: {}, key: &{:?}, msg: &{:?}, sig: &{:?}, valid: {} }},",
+                    case.id,
+                    key,
+                    hex::decode(&case.msg).unwrap(),
+                    hex::decode(&case.sig).unwrap(),
+                    case.result == "valid"
+                )
+                .unwrap();
+            }
+        }
+    }
+    code.push_str("];\n");
+    std::fs::write(out.join("wycheproof.rs"), code).unwrap();
 }

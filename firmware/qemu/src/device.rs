@@ -34,6 +34,72 @@ pub struct Case {
 
 include!(concat!(env!("OUT_DIR"), "/vectors.rs"));
 
+pub struct Wycheproof {
+    pub id: u32,
+    pub key: &'static [u8],
+    pub msg: &'static [u8],
+    pub sig: &'static [u8],
+    pub valid: bool,
+}
+
+include!(concat!(env!("OUT_DIR"), "/wycheproof.rs"));
+
+/// The curve arithmetic behind `stay_core::signature`.
+const BACKEND: &str = "RustCrypto p256 (generic)";
+
+/// n/2 for P-256, big endian: a valid signature with s above it is refused (low S only).
+const HALF_ORDER: [u8; 32] = [
+    0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
+];
+
+/// The Wycheproof vectors through the one signature check: a low-S verifier accepts 103
+/// and rejects 159, 70 of them valid signatures with a high S. Returns the failures.
+fn wycheproof() -> u32 {
+    let (mut accepted, mut rejected, mut high_s_valid, mut failures) = (0u32, 0u32, 0u32, 0u32);
+    let (mut least, mut most) = (u32::MAX, 0u32);
+    for case in WYCHEPROOF {
+        let start = cortex_m::peripheral::SYST::get_current();
+        let result = stay_core::signature::verify(case.key, case.msg, case.sig);
+        let spent = instructions_since(start);
+        let high_s = case.sig.len() == 64 && case.sig[32..] > HALF_ORDER[..];
+        match (case.valid, result) {
+            (true, Ok(())) => {
+                accepted += 1;
+                least = least.min(spent);
+                most = most.max(spent);
+            }
+            (true, Err(stay_core::SignatureError::HighS)) if high_s => {
+                high_s_valid += 1;
+                rejected += 1;
+            }
+            (true, Err(e)) => {
+                hprintln!("FAIL tcId {}: valid but refused ({:?})", case.id, e);
+                failures += 1;
+            }
+            (false, Ok(())) => {
+                hprintln!("FAIL tcId {}: invalid but accepted", case.id);
+                failures += 1;
+            }
+            (false, Err(_)) => rejected += 1,
+        }
+    }
+    hprintln!(
+        "scanner-qemu: wycheproof with {}: {} accepted, {} rejected ({} valid high-S refused); an accepted signature took {} to {} instructions",
+        BACKEND,
+        accepted,
+        rejected,
+        high_s_valid,
+        least,
+        most
+    );
+    if (accepted, rejected, high_s_valid) != (103, 159, 70) {
+        hprintln!("FAIL: expected 103 accepted, 159 rejected, 70 high-S");
+        failures += 1;
+    }
+    failures
+}
+
 /// The board's SysTick clock (the CPU's 25 MHz) against qemu's one instruction per
 /// nanosecond.
 const INSTRUCTIONS_PER_TICK: u32 = 40;
@@ -93,15 +159,32 @@ fn main() -> ! {
     core.SYST.clear_current();
     core.SYST.enable_counter();
 
+    let failures = if cfg!(feature = "wycheproof") {
+        wycheproof()
+    } else {
+        golden()
+    };
+    if failures == 0 {
+        hprintln!("scanner-qemu: every vector gives its verdict");
+        exit(debug::EXIT_SUCCESS)
+    } else {
+        hprintln!("scanner-qemu: {} vectors FAILED", failures);
+        exit(debug::EXIT_FAILURE)
+    }
+}
+
+/// The golden vectors: every list case and verification case. Returns the failures.
+fn golden() -> u32 {
     let Ok(root) = PublicKey::from_sec1(&ROOT_KEY) else {
         hprintln!("scanner-qemu: the root key does not parse");
-        exit(debug::EXIT_FAILURE);
+        return 1;
     };
     let mut failures = 0u32;
     hprintln!(
-        "scanner-qemu: {} list cases, {} verification cases",
+        "scanner-qemu: {} list cases, {} verification cases, {}",
         LIST_CASES.len(),
-        CASES.len()
+        CASES.len(),
+        BACKEND
     );
     for case in LIST_CASES {
         let start = cortex_m::peripheral::SYST::get_current();
@@ -210,13 +293,7 @@ fn main() -> ! {
         printed_valid,
         chip_valid
     );
-    if failures == 0 {
-        hprintln!("scanner-qemu: every vector gives its verdict");
-        exit(debug::EXIT_SUCCESS)
-    } else {
-        hprintln!("scanner-qemu: {} vectors FAILED", failures);
-        exit(debug::EXIT_FAILURE)
-    }
+    failures
 }
 
 /// Ends the program with `code` as qemu's exit status.
@@ -225,6 +302,13 @@ fn exit(code: debug::ExitStatus) -> ! {
     loop {
         cortex_m::asm::wfi();
     }
+}
+
+/// A fault ends the run with a failure (and where it happened) instead of hanging.
+#[cortex_m_rt::exception]
+unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
+    hprintln!("scanner-qemu: hard fault at pc {:#010x}", frame.pc());
+    exit(debug::EXIT_FAILURE)
 }
 
 #[panic_handler]
