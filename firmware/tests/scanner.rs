@@ -352,3 +352,31 @@ fn the_audit_ring_keeps_the_newest_checks() {
     assert_eq!(numbers[0], format!("RC{:07}", 1000 + total - AUDIT_LEN));
     assert_eq!(numbers[AUDIT_LEN - 1], format!("RC{:07}", 1000 + total - 1));
 }
+
+#[test]
+fn the_payload_of_an_issued_qr_code_reads_at_the_imager() {
+    let fixture = Fixture::new();
+    let (bench, sim) = Bench::new(None);
+    let list_bytes = fixture.list();
+    let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
+    let mut scanner = bench.scanner(sim, &list, None);
+    // `issuer qr`'s image, decoded as an imager decodes it, sent in its frame.
+    let record = fixture.record(&issuer::golden::resident("RC0000777", None));
+    let image = issuer::qr::png(&record).unwrap();
+    let payload = reader_host::qr::single_record(reader_host::qr::decode(image)).unwrap();
+    assert_eq!(payload, record);
+    bench.show_code(&payload);
+    assert_eq!(
+        scanner.step(),
+        Event::Verdict {
+            source: Source::Code,
+            status: Status::Valid,
+            chip_authenticated: false
+        }
+    );
+    assert!(
+        bench.screen.text().contains("RC0000777"),
+        "{}",
+        bench.screen.text()
+    );
+}
