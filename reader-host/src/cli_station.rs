@@ -218,6 +218,7 @@ pub fn station(args: StationArgs) -> Result<u8, Failure> {
     let mut cards = StationReader::new(args.reader.clone(), wait).map_err(fail(exit::NO_INPUT))?;
     let outcome = station.run(&mut cards, &mut progress);
     bar.finish_and_clear();
+    write_retired(&station.journal, &args.out).map_err(fail(exit::DATA))?;
     let left: Vec<String> = station
         .journal
         .pending()
@@ -246,6 +247,23 @@ pub fn station(args: StationArgs) -> Result<u8, Failure> {
     Ok(if clean { exit::VALID } else { exit::INVALID })
 }
 
+/// The file of every number this journal retired (spoiled cards), one per line, for the
+/// authority's trust list (`revoked_documents_file` in its list source).
+pub const RETIRED_FILE: &str = "retired-numbers.txt";
+
+fn write_retired(journal: &Journal, out: &Path) -> anyhow::Result<()> {
+    let mut numbers: Vec<String> = journal
+        .all_attempts()?
+        .into_iter()
+        .filter(|a| a.state == Step::Spoiled)
+        .map(|a| a.document_number)
+        .collect();
+    numbers.sort();
+    let text: String = numbers.iter().map(|n| format!("{n}\n")).collect();
+    std::fs::create_dir_all(out)?;
+    issuer::files::write_atomic(&out.join(RETIRED_FILE), text.as_bytes())
+}
+
 fn print_summary(summary: &serde_json::Value, out: &Path) {
     let count = |key: &str| summary[key].as_array().map_or(0, Vec::len);
     println!(
@@ -256,6 +274,12 @@ fn print_summary(summary: &serde_json::Value, out: &Path) {
         count("bad_rows"),
         count("pending")
     );
+    if count("spoiled") > 0 {
+        println!(
+            "every retired number is in {}: revoke them through the trust list",
+            out.join(RETIRED_FILE).display()
+        );
+    }
     for s in summary["spoiled"].as_array().into_iter().flatten() {
         println!(
             "  spoiled card {} ({}): {}; retire the card, revoke the number",

@@ -234,6 +234,10 @@ fn killed_at_every_step(w: &mut World) -> Result<()> {
             dir.join(format!("faces/{number}.png")).exists(),
             "{step}: no card face"
         );
+        // The spoiled card's number, ready for the trust list's revocations.
+        let retired = std::fs::read_to_string(dir.join("faces/retired-numbers.txt"))?;
+        let want = if want_spoiled == 1 { "KG0000001\n" } else { "" };
+        ensure!(retired == want, "{step}: retired {retired:?}");
     }
     Ok(())
 }
