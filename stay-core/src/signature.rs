@@ -5,6 +5,7 @@
 
 use core::fmt;
 
+#[cfg(not(all(feature = "cortex-m4-asm", target_arch = "arm")))]
 use ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 use sha2::{Digest, Sha256};
@@ -122,9 +123,29 @@ impl PublicKey {
         if sig.normalize_s().is_some() {
             return Err(SignatureError::HighS);
         }
-        self.0
-            .verify(message, &sig)
-            .map_err(|_| SignatureError::Mismatch)
+        if self.curve_verify(message, &sig) {
+            Ok(())
+        } else {
+            Err(SignatureError::Mismatch)
+        }
+    }
+
+    /// The curve arithmetic: RustCrypto's generic `p256`.
+    #[cfg(not(all(feature = "cortex-m4-asm", target_arch = "arm")))]
+    fn curve_verify(&self, message: &[u8], sig: &Signature) -> bool {
+        self.0.verify(message, sig).is_ok()
+    }
+
+    /// The curve arithmetic: P256-Cortex-M4's assembly. Everything above (encoding, range,
+    /// low S) is the same for both backends.
+    #[cfg(all(feature = "cortex-m4-asm", target_arch = "arm"))]
+    fn curve_verify(&self, message: &[u8], sig: &Signature) -> bool {
+        let rs = sig.to_bytes();
+        let (r, s) = rs.split_at(32);
+        let (Ok(r), Ok(s)) = (r.try_into(), s.try_into()) else {
+            return false;
+        };
+        p256_m4::verify(&self.to_sec1(), &Sha256::digest(message).into(), r, s)
     }
 }
 

@@ -35,6 +35,9 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "libclang-dev",
     "qemu-system-arm",
     "llvm",
+    // P256-Cortex-M4 (the scanner's fast signature check) is C and GNU assembler.
+    "gcc-arm-none-eabi",
+    "libnewlib-arm-none-eabi",
 ];
 /// The scanner's budgets (docs/performance.md): code and constants in flash, and the static
 /// part of RAM (.data + .bss).
@@ -198,42 +201,80 @@ fn test() -> Result<()> {
     Ok(())
 }
 
-/// The scanner firmware for the Cortex-M4F: builds the library and the qemu program, checks
-/// the program's size against the budgets, and runs every golden vector on
-/// `qemu-system-arm -machine mps2-an386`.
+/// The scanner firmware for the Cortex-M4F: lints and builds it, and for each backend of
+/// the signature check builds the qemu program, checks its size against the budgets, and
+/// runs the golden and the Wycheproof vectors on `qemu-system-arm -machine mps2-an386`.
 fn scanner() -> Result<()> {
-    // The device code is not compiled on the host: lint it for the device.
+    // The device code is not compiled on the host: lint it for the device, both backends.
+    let all = "--features=scanner-qemu/cortex-m4-asm,scanner-qemu/wycheproof";
+    for features in [&[][..], &[all][..]] {
+        run(
+            &format!("cargo clippy for {EMBEDDED_TARGET} {}", features.join(" ")),
+            cargo()
+                .args([
+                    "clippy",
+                    "-p",
+                    "firmware",
+                    "-p",
+                    "scanner-qemu",
+                    "-p",
+                    "p256-m4",
+                ])
+                .args(["--release", "--target", EMBEDDED_TARGET])
+                .args(features)
+                .args(["--", "-D", "warnings"]),
+        )?;
+    }
     run(
-        &format!("cargo clippy for {EMBEDDED_TARGET}"),
-        cargo().args([
-            "clippy",
-            "-p",
-            "firmware",
-            "-p",
-            "scanner-qemu",
-            "--release",
-            "--target",
-            EMBEDDED_TARGET,
-            "--",
-            "-D",
-            "warnings",
-        ]),
-    )?;
-    run(
-        &format!("firmware and scanner-qemu for {EMBEDDED_TARGET}"),
+        &format!("firmware for {EMBEDDED_TARGET}"),
         cargo().args([
             "build",
             "-p",
             "firmware",
-            "-p",
-            "scanner-qemu",
             "--release",
             "--target",
             EMBEDDED_TARGET,
         ]),
     )?;
     let elf = root().join(format!("target/{EMBEDDED_TARGET}/release/scanner-qemu"));
-    let sizes = output(Command::new("llvm-size").arg(&elf)).context("llvm-size")?;
+    // Each backend of the signature check: the golden vectors within the budgets, then the
+    // Wycheproof vectors (their own build: they do not fit beside the golden ones).
+    for (backend, feature) in [
+        ("RustCrypto p256", None),
+        ("P256-Cortex-M4 assembly", Some("cortex-m4-asm")),
+    ] {
+        for suite in ["golden", "wycheproof"] {
+            let features: Vec<&str> = feature
+                .into_iter()
+                .chain((suite == "wycheproof").then_some("wycheproof"))
+                .collect();
+            run(
+                &format!("scanner-qemu for {EMBEDDED_TARGET}: {suite} vectors, {backend}"),
+                cargo()
+                    .args(["build", "-p", "scanner-qemu", "--release", "--target"])
+                    .arg(EMBEDDED_TARGET)
+                    .arg(format!("--features={}", features.join(","))),
+            )?;
+            if suite == "golden" {
+                check_budget(&elf)?;
+            }
+            run(
+                &format!("scanner-qemu on qemu-system-arm -machine mps2-an386: {suite}, {backend}"),
+                Command::new("timeout")
+                    .args(["600", "qemu-system-arm", "-cpu", "cortex-m4", "-machine"])
+                    .args(["mps2-an386", "-nographic", "-monitor", "none", "-icount"])
+                    .args(["shift=0", "-semihosting-config", "enable=on,target=native"])
+                    .arg("-kernel")
+                    .arg(&elf),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The program's flash (text + data) and static RAM (data + bss) against the budgets.
+fn check_budget(elf: &Path) -> Result<()> {
+    let sizes = output(Command::new("llvm-size").arg(elf)).context("llvm-size")?;
     // "   text    data     bss     dec     hex filename" and one line of numbers.
     let numbers: Vec<u64> = sizes
         .lines()
@@ -255,39 +296,7 @@ fn scanner() -> Result<()> {
     if flash > FLASH_BUDGET || ram > STATIC_RAM_BUDGET {
         bail!("scanner-qemu is over its budget");
     }
-    let qemu = |what: &str| {
-        run(
-            &format!("scanner-qemu on qemu-system-arm -machine mps2-an386 ({what})"),
-            Command::new("timeout")
-                .args([
-                    "600",
-                    "qemu-system-arm",
-                    "-cpu",
-                    "cortex-m4",
-                    "-machine",
-                    "mps2-an386",
-                ])
-                .args(["-nographic", "-monitor", "none", "-icount", "shift=0"])
-                .args(["-semihosting-config", "enable=on,target=native", "-kernel"])
-                .arg(&elf),
-        )
-    };
-    qemu("the golden vectors, instructions counted")?;
-    // The Wycheproof vectors do not fit beside the golden ones in the budget: their own build.
-    run(
-        "scanner-qemu with the Wycheproof vectors",
-        cargo().args([
-            "build",
-            "-p",
-            "scanner-qemu",
-            "--release",
-            "--target",
-            EMBEDDED_TARGET,
-            "--features",
-            "wycheproof",
-        ]),
-    )?;
-    qemu("Wycheproof ECDSA P-256, low S")
+    Ok(())
 }
 
 fn vectors(check: bool) -> Result<()> {

@@ -45,7 +45,11 @@ pub struct Wycheproof {
 include!(concat!(env!("OUT_DIR"), "/wycheproof.rs"));
 
 /// The curve arithmetic behind `stay_core::signature`.
-const BACKEND: &str = "RustCrypto p256 (generic)";
+const BACKEND: &str = if cfg!(feature = "cortex-m4-asm") {
+    "P256-Cortex-M4 (assembly)"
+} else {
+    "RustCrypto p256 (generic)"
+};
 
 /// n/2 for P-256, big endian: a valid signature with s above it is refused (low S only).
 const HALF_ORDER: [u8; 32] = [
