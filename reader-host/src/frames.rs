@@ -229,7 +229,7 @@ pub fn scan(source: &mut dyn FrameSource, desk: &Desk, stop: &AtomicBool) {
             desk.announce(Kind::SourceBack, &frame.origin, "frames again");
             failing = false;
         }
-        let payloads = crate::qr::decode(frame.image);
+        let payloads = crate::qr::decode_within(frame.image, crate::qr::FRAME_RETRY_BUDGET);
         let record = match crate::qr::single_record(payloads) {
             Ok(record) => record,
             // A camera sees no code most of the time; a file without one is worth a word.
