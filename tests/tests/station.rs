@@ -130,6 +130,21 @@ impl Office {
         }
     }
 
+    /// `issuer serve`'s service for the fixture's signer, on a loopback port.
+    fn signing_service(&self) -> signing::RunningService {
+        signing::start(
+            &self.fixture,
+            vec![self.fixture.signer.clone()],
+            None,
+            self.dir.path(),
+        )
+        .unwrap()
+    }
+
+    fn remote_signer(&self, url: &str, token: &str) -> RemoteSigner<'static> {
+        RemoteSigner::new(url, token.into(), self.list, Policy::DEFAULT)
+    }
+
     /// The border check a guard's reader runs, on a card the station handed back.
     fn border_check(&self, card: &mut Card) -> Status {
         let mut session = Session::new(card);
@@ -376,19 +391,8 @@ fn a_station_stopped_at_any_step_resumes_without_loss_or_duplicate() {
 fn a_batch_signed_through_the_signing_service() {
     let office = Office::new();
     let fixture = &office.fixture;
-    let service = signing::start(
-        fixture,
-        vec![fixture.signer.clone()],
-        None,
-        office.dir.path(),
-    )
-    .unwrap();
-    let remote = RemoteSigner::new(
-        &service.url,
-        signing::TOKEN.into(),
-        office.list,
-        Policy::DEFAULT,
-    );
+    let service = office.signing_service();
+    let remote = office.remote_signer(&service.url, signing::TOKEN);
     let about = remote.check().unwrap();
     assert_eq!(
         about["keys"][0]["key_id"].as_str(),
@@ -437,19 +441,10 @@ fn a_batch_signed_through_the_signing_service() {
 #[test]
 fn a_station_without_its_signing_service_stops_and_keeps_the_application() {
     let office = Office::new();
-    let fixture = &office.fixture;
-    let service = signing::start(
-        fixture,
-        vec![fixture.signer.clone()],
-        None,
-        office.dir.path(),
-    )
-    .unwrap();
-    let wrong_token = RemoteSigner::new(
+    let service = office.signing_service();
+    let wrong_token = office.remote_signer(
         &service.url,
-        "an-old-token-that-was-withdrawn-from-this-station".into(),
-        office.list,
-        Policy::DEFAULT,
+        "an-old-token-that-was-withdrawn-from-this-station",
     );
     let refused = wrong_token.check().unwrap_err().to_string();
     assert!(
@@ -461,7 +456,7 @@ fn a_station_without_its_signing_service_stops_and_keeps_the_application() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let absent = RemoteSigner::new(&url, signing::TOKEN.into(), office.list, Policy::DEFAULT);
+    let absent = office.remote_signer(&url, signing::TOKEN);
     let mut station = Station {
         signer: &absent,
         ..office.station()
