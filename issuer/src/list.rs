@@ -90,6 +90,14 @@ impl ListSpec {
     }
 }
 
+/// The system clock, in the project's time type (0 for a clock before 1970).
+pub fn system_now() -> UnixTime {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    UnixTime(secs)
+}
+
 /// The list source file an authority edits (`issuer sign-list --in LIST.toml`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use issuer::{keys, show, Holder, KeyPair, ListSource};
-use stay_core::{Policy, TrustList, UnixTime};
+use stay_core::{Policy, TrustList};
 
 #[derive(Parser)]
 #[command(
@@ -116,13 +116,6 @@ fn beside(key: &Path, name: &str) -> PathBuf {
     key.parent().unwrap_or(Path::new(".")).join(name)
 }
 
-fn now() -> UnixTime {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    UnixTime(secs)
-}
-
 /// Adds a token for `label` to the service's `tokens` file and writes it alone to `out`.
 fn new_token(label: &str, tokens: &Path, out: &Path) -> Result<()> {
     if label.is_empty() || label.chars().any(char::is_whitespace) {
@@ -148,7 +141,7 @@ fn new_token(label: &str, tokens: &Path, out: &Path) -> Result<()> {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init { dir } => {
-            let authority = issuer::authority::init(&dir, now())?;
+            let authority = issuer::authority::init(&dir, issuer::list::system_now())?;
             println!("Authority created in {}", dir.display());
             println!(
                 "  root key            {}  root.key.pem / root.pub.pem",

@@ -201,12 +201,7 @@ impl Service {
     }
 
     fn now(&self) -> UnixTime {
-        self.fixed_now.unwrap_or_else(|| {
-            let secs = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            UnixTime(secs)
-        })
+        self.fixed_now.unwrap_or_else(crate::list::system_now)
     }
 
     /// A station dates its records; the service holds it to today (a day either side, for

@@ -58,13 +58,7 @@ pub struct TrustCache {
 /// Largest list a refresh downloads (1,000,000 revocations are about 9 MB).
 pub const MAX_DOWNLOAD: u64 = 64 * 1024 * 1024;
 
-pub fn now() -> UnixTime {
-    UnixTime(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-    )
-}
+pub use issuer::list::system_now as now;
 
 impl TrustCache {
     /// Loads the cached list at `path`; when there is none (first start), the `seed` list,
