@@ -7,6 +7,7 @@
 //! (light codes on dark), and after a blur (noise, screen moiré). rqrr's panics are
 //! contained: a strategy that panics found nothing.
 
+use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -191,6 +192,26 @@ fn local_mean_black(image: &GrayImage, window: usize) -> Vec<bool> {
 /// Runs `decode`, a panic inside rqrr counting as nothing found.
 fn contained(decode: impl FnOnce() -> Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     catch_unwind(AssertUnwindSafe(decode)).unwrap_or_default()
+}
+
+/// The text a payload carries, for people (stay records are bytes and never go through
+/// this).
+///
+/// rqrr hands over a Kanji-mode segment as its Shift_JIS bytes and does not report ECI
+/// designators, so the character set is read from the bytes, as ZXing does for a code
+/// without an ECI: UTF-8 when they are valid UTF-8 (ASCII included), else Shift_JIS when
+/// they are valid Shift_JIS (Japanese codes, Kanji mode or bytes), else ISO-8859-1, the
+/// standard's default, which every byte string is.
+pub fn text(payload: &[u8]) -> Cow<'_, str> {
+    if let Ok(text) = std::str::from_utf8(payload) {
+        return Cow::Borrowed(text);
+    }
+    if let Some(text) =
+        encoding_rs::SHIFT_JIS.decode_without_bom_handling_and_without_replacement(payload)
+    {
+        return Cow::Owned(text.into_owned());
+    }
+    Cow::Owned(payload.iter().map(|&b| char::from(b)).collect())
 }
 
 /// Reads an image file and decodes the one stay record it shows.

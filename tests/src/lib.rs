@@ -778,3 +778,65 @@ pub mod pcsc_world {
         }
     }
 }
+
+/// ZXing's labelled QR photographs (`testdata/qr-zxing`), shared by the corpus test and the
+/// comparison benchmark.
+pub mod qr_corpus {
+    use std::path::PathBuf;
+
+    /// One photograph and the exact text its code carries.
+    pub struct Photo {
+        pub path: PathBuf,
+        /// `qrcode-1` .. `qrcode-6`.
+        pub folder: String,
+        pub label: String,
+        pub image: image::GrayImage,
+    }
+
+    /// Every photograph, folder by folder, in name order.
+    pub fn photos() -> Vec<Photo> {
+        let root = super::testdata().join("qr-zxing");
+        let mut out = Vec::new();
+        for n in 1..=6 {
+            let folder = format!("qrcode-{n}");
+            let mut paths: Vec<PathBuf> = std::fs::read_dir(root.join(&folder))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "png" || e == "jpg"))
+                .collect();
+            paths.sort();
+            for path in paths {
+                let label = std::fs::read_to_string(path.with_extension("txt")).unwrap();
+                let image = image::open(&path).unwrap().to_luma8();
+                out.push(Photo {
+                    path,
+                    folder: folder.clone(),
+                    label,
+                    image,
+                });
+            }
+        }
+        out
+    }
+
+    /// The rotations every photograph is tried at, in degrees.
+    pub const ROTATIONS: [u32; 4] = [0, 90, 180, 270];
+
+    /// `image` turned clockwise by `degrees` (one of [`ROTATIONS`]).
+    pub fn rotated(image: &image::GrayImage, degrees: u32) -> image::GrayImage {
+        match degrees {
+            0 => image.clone(),
+            90 => image::imageops::rotate90(image),
+            180 => image::imageops::rotate180(image),
+            270 => image::imageops::rotate270(image),
+            _ => panic!("rotation {degrees} is not a quarter turn"),
+        }
+    }
+
+    /// Whether our decoder reads `label` from `image`: some code's text is exactly it.
+    pub fn reads(image: image::GrayImage, label: &str) -> bool {
+        reader_host::qr::decode(image)
+            .iter()
+            .any(|payload| reader_host::qr::text(payload) == label)
+    }
+}
