@@ -1,9 +1,10 @@
 //! Where QR codes come from, behind one trait: a camera (nokhwa, V4L2 on Linux), image
 //! files, and a folder watched for new images (a scanner or phone dropping photos).
 //!
-//! [`scan`] turns any source into verdicts on the desk: it decodes each frame (rqrr, its
-//! panics contained in `qr::decode`) and verifies each record once while it stays in view,
-//! so a code held up to a camera for two seconds is one verdict, not sixty.
+//! [`scan`] turns any source into verdicts on the desk: it decodes each frame (`qr`: a
+//! camera's frames as a `qr::Stream`, within a budget; a file with every strategy) and
+//! verifies each record once while it stays in view, so a code held up to a camera for two
+//! seconds is one verdict, not sixty.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -205,6 +206,7 @@ pub const SAME_SHOWING: Duration = Duration::from_secs(3);
 /// `stop` is set.
 pub fn scan(source: &mut dyn FrameSource, desk: &Desk, stop: &AtomicBool) {
     let mut last: Option<(Vec<u8>, Instant)> = None;
+    let mut stream = crate::qr::Stream::new(crate::qr::FRAME_RETRY_BUDGET);
     let mut failing = false;
     while let Some(frame) = source.next_frame(stop) {
         let frame = match (frame, source.device()) {
@@ -229,7 +231,13 @@ pub fn scan(source: &mut dyn FrameSource, desk: &Desk, stop: &AtomicBool) {
             desk.announce(Kind::SourceBack, &frame.origin, "frames again");
             failing = false;
         }
-        let payloads = crate::qr::decode_within(frame.image, crate::qr::FRAME_RETRY_BUDGET);
+        // A camera's next frame is coming: a stream, within the budget. A file is all there
+        // is of its picture: every strategy.
+        let payloads = if source.device().is_some() {
+            stream.decode(frame.image).payloads
+        } else {
+            crate::qr::decode(frame.image)
+        };
         let record = match crate::qr::single_record(payloads) {
             Ok(record) => record,
             // A camera sees no code most of the time; a file without one is worth a word.

@@ -82,7 +82,8 @@ enum Command {
         #[arg(long, default_value = "reader-host.toml")]
         config: PathBuf,
     },
-    /// Print the QR payloads each image shows (hex), for operators and decoder comparisons.
+    /// Print the QR payloads each image shows (hex, and as text when they are text), for
+    /// operators and decoder comparisons.
     /// Exit status 0 when every image decoded, 65 when one did not, 66 when one is missing.
     ScanQr {
         #[arg(required = true)]
@@ -292,14 +293,24 @@ fn scan_qr(images: &[PathBuf], json: bool) -> Result<u8, Failure> {
         if payloads.is_empty() {
             code = code.max(exit::DATA);
         }
+        let texts: Vec<String> = payloads.iter().map(|p| qr::text(p).into_owned()).collect();
         if !json {
             println!("{}: {} code(s)", path.display(), payloads.len());
-            for p in &payloads {
-                println!("  {}", hex::encode_upper(p));
+            for (payload, text) in payloads.iter().zip(&texts) {
+                println!("  {}", hex::encode_upper(payload));
+                // The text too when it is one (a stay record is bytes).
+                if !text
+                    .chars()
+                    .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+                {
+                    for line in text.lines() {
+                        println!("  | {line}");
+                    }
+                }
             }
         }
         let payloads: Vec<String> = payloads.iter().map(hex::encode_upper).collect();
-        out.push(serde_json::json!({"image": path, "payloads": payloads}));
+        out.push(serde_json::json!({"image": path, "payloads": payloads, "texts": texts}));
     }
     if json {
         println!("{}", serde_json::Value::Array(out));

@@ -440,6 +440,19 @@ fn scan_qr_prints_the_raw_payloads() {
     assert_eq!(out.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json[0]["payloads"][0], hex::encode_upper(&record));
+    // A Shift_JIS label: the bytes as they are, and the text converted.
+    let photo = stay_tests::testdata().join("qr-zxing/qrcode-2/17.png");
+    let out = run(Command::new(&a.reader)
+        .args(["scan-qr", "--json"])
+        .arg(&photo));
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let label = std::fs::read_to_string(photo.with_extension("txt")).unwrap();
+    assert_eq!(json[0]["texts"][0], label.as_str());
+    assert!(json[0]["payloads"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("C3DEBBDEB2DD"));
     // An image without a code: 65; a missing file: 66.
     image::GrayImage::from_pixel(64, 64, image::Luma([255]))
         .save(a.path("blank.png"))

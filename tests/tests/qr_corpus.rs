@@ -38,4 +38,9 @@ fn zxing_corpus_decodes() {
 }
 
 /// Decodes per rotation (0, 90, 180, 270) the decoder reached when this floor was set.
-const FLOOR: [usize; 4] = [143, 139, 141, 138];
+/// (ZXing's own test suite asks 157/151/151/152; zbarimg reads 143 to 145.)
+///
+/// One photograph deserves a word: `qrcode-2/13.png` (a code drawn over an aerial photo)
+/// holds "photography" with valid error correction, where its label says "photograph".
+/// No strategy in use reads it; one that does would be reported here as a misread.
+const FLOOR: [usize; 4] = [170, 170, 168, 167];
