@@ -158,8 +158,8 @@ const LAST_PLACE_FRAMES: u32 = 15;
 /// The frames of one camera, in order. A camera mostly sends the same picture again (a
 /// desk, or a card held still): such a frame is not decoded again, and when the previous
 /// one ran out of time the search goes on where it stopped. A code held up moves a little
-/// between frames, so it is first looked for around where it was last seen, a crop a
-/// fraction of the frame's size.
+/// between frames, so it is first looked for around where it was last seen, in a crop
+/// twice its size.
 pub struct Stream {
     budget: Duration,
     previous: Option<Seen>,
@@ -221,11 +221,11 @@ impl Stream {
         Sighting { payloads, via }
     }
 
-    /// The codes in a crop three times the size of where a code was last seen, in the
-    /// frame's pixels.
+    /// The codes in a crop twice the size of where a code was last seen (a hand moves a
+    /// card by a fraction of its size between frames), in the frame's pixels.
     fn at_last_place(&self, frame: &GrayImage) -> Option<Vec<Found>> {
         let ([left, top, right, bottom], _) = self.last_place?;
-        let (w, h) = (right - left, bottom - top);
+        let (w, h) = ((right - left) / 2, (bottom - top) / 2);
         let x0 = (left - w).clamp(0, frame.width() as i32);
         let y0 = (top - h).clamp(0, frame.height() as i32);
         let x1 = (right + w).clamp(0, frame.width() as i32);

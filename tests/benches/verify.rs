@@ -117,6 +117,40 @@ fn qr_frames(c: &mut Criterion) {
             })
         },
     );
+    // A camera through qr::Stream: the same picture again (a still desk), and the card moved
+    // a little since the frame before (looked for where it was).
+    group.bench_function("a camera: the same 1280x720 frame again", |b| {
+        let mut stream = reader_host::qr::Stream::new(reader_host::qr::FRAME_RETRY_BUDGET);
+        stream.decode(frame.clone());
+        b.iter(|| {
+            let sighting = stream.decode(black_box(frame.clone()));
+            assert_eq!(sighting.via, reader_host::qr::Via::Repeat);
+        })
+    });
+    // A card further away (its code 300 px high), moved since the frame before: the whole
+    // frame's first pass, and a stream looking where it was.
+    let small = image::imageops::resize(&code, 300, 300, image::imageops::FilterType::Nearest);
+    let at = |dx: i64| {
+        let mut f = image::GrayImage::from_pixel(1280, 720, image::Luma([255]));
+        image::imageops::replace(&mut f, &small, 400 + dx, 200 + dx / 2);
+        f
+    };
+    let (here, there) = (at(0), at(24));
+    group.bench_function("a card's code 300 px high: whole frame", |b| {
+        b.iter(|| reader_host::qr::decode_within(black_box(there.clone()), Duration::ZERO))
+    });
+    group.bench_function(
+        "a card's code 300 px high, moved 24 px since the last frame: where it was",
+        |b| {
+            let mut stream = reader_host::qr::Stream::new(reader_host::qr::FRAME_RETRY_BUDGET);
+            let mut frames = [here.clone(), there.clone()].into_iter().cycle();
+            stream.decode(frames.next().unwrap());
+            b.iter(|| {
+                let sighting = stream.decode(black_box(frames.next().unwrap()));
+                assert_eq!(sighting.via, reader_host::qr::Via::LastPlace);
+            })
+        },
+    );
     group.finish();
     zbar_peer(&frame, &record);
 }

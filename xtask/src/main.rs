@@ -624,6 +624,10 @@ fn bench() -> Result<()> {
         cargo().args(["bench", "-p", "stay-tests", "--bench", "verify"]),
     )?;
     run(
+        "QR benchmark: ZXing's photo corpus at four rotations, zbarimg beside; camera frames",
+        cargo().args(["bench", "-p", "stay-tests", "--bench", "qr_corpus"]),
+    )?;
+    run(
         "PC/SC benchmark: the card through pcscd + vpcd, pyscard beside",
         cargo().args(["bench", "-p", "stay-tests", "--bench", "pcsc"]),
     )?;
