@@ -178,3 +178,60 @@ fn a_layout_the_flash_cannot_hold_is_refused() {
         Err(StoreError::Layout)
     ));
 }
+
+/// Every length an offered list could be cut to, and every byte with a bit flipped: each
+/// refused before a byte of flash is written.
+#[test]
+fn every_damaged_list_offered_is_refused_unwritten() {
+    let fixture = Fixture::new();
+    let mut s = store(SimFlash::new(64 * 1024));
+    install(&mut s, &fixture, &list(&fixture, 7, 10)).unwrap();
+    let snapshot = s.into_flash().mem.clone();
+    let next = list(&fixture, 8, 10);
+    let mut damaged: Vec<Vec<u8>> = (0..next.len()).map(|n| next[..n].to_vec()).collect();
+    damaged.extend((0..next.len()).map(|i| {
+        let mut bytes = next.clone();
+        bytes[i] ^= 1 << (i % 8);
+        bytes
+    }));
+    for bytes in damaged {
+        let mut flash = SimFlash::new(0);
+        flash.mem = snapshot.clone();
+        let mut s = store(flash);
+        assert!(
+            matches!(
+                install(&mut s, &fixture, &bytes),
+                Err(StoreError::Refused(_))
+            ),
+            "{} bytes accepted",
+            bytes.len()
+        );
+        assert_eq!(in_force(&mut s, &fixture), Some((Slot::A, 7)));
+        assert!(s.into_flash().mem == snapshot, "flash written");
+    }
+}
+
+/// Every byte of the newer slot, header and list, with a bit flipped in flash: the older
+/// list is in force, never a damaged one, never none.
+#[test]
+fn every_flipped_byte_of_the_newer_slot_falls_back_to_the_older() {
+    let fixture = Fixture::new();
+    let mut s = store(SimFlash::new(64 * 1024));
+    install(&mut s, &fixture, &list(&fixture, 7, 10)).unwrap();
+    let newer = list(&fixture, 8, 10);
+    install(&mut s, &fixture, &newer).unwrap();
+    let good = s.into_flash().mem.clone();
+    let slot_b = (BASE + SLOT) as usize;
+    for at in slot_b..slot_b + 16 + newer.len() {
+        let mut flash = SimFlash::new(0);
+        flash.mem = good.clone();
+        flash.mem[at] ^= 1 << (at % 8);
+        let mut s = store(flash);
+        assert_eq!(
+            in_force(&mut s, &fixture),
+            Some((Slot::A, 7)),
+            "byte {} of slot B flipped",
+            at - slot_b
+        );
+    }
+}

@@ -7,11 +7,17 @@
 //!
 //! Verdicts never wait for the disk: they go to a bounded queue that one writer thread
 //! drains; when the queue is full the row is counted as dropped and a warning is logged.
+//! When the disk refuses a row (full, read-only, failing), the writer keeps it, and the rows
+//! after it, in memory ([`BACKLOG_LEN`]) and tries again every [`RETRY`], oldest first, so a
+//! disk that fills up and is then cleared loses nothing; the change is reported both ways
+//! through [`AuditLog::on_health`].
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::Arc;
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use hmac::{Hmac, Mac};
@@ -21,6 +27,10 @@ use sha2::Sha256;
 
 /// Rows waiting for the writer before new ones are dropped.
 pub const QUEUE_LEN: usize = 4096;
+/// Rows the writer keeps in memory while the disk refuses them (about 300 bytes each).
+pub const BACKLOG_LEN: usize = 65_536;
+/// How often the writer tries the disk again while rows wait.
+pub const RETRY: Duration = Duration::from_secs(1);
 const KEY_LEN: usize = 32;
 
 /// One verification, as the log keeps it.
@@ -91,9 +101,24 @@ pub use issuer::files::open_durable;
 #[derive(Debug, Default)]
 pub struct Counters {
     pub written: AtomicU64,
+    /// Rows lost: the queue or the backlog was full.
     pub dropped: AtomicU64,
+    /// Writes the disk refused (each row is tried again).
     pub failed: AtomicU64,
+    /// Rows in the backlog, waiting for the disk.
+    pub pending: AtomicU64,
 }
+
+/// Whether the log is being written, as the writer reports a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// The disk refused a row (the error); rows wait in memory.
+    Failing(String),
+    /// Rows are written again; the backlog is on disk.
+    Writing,
+}
+
+type HealthHook = Arc<Mutex<Option<Box<dyn Fn(Health) + Send>>>>;
 
 /// The sending side: cheap to clone, never blocks.
 #[derive(Clone)]
@@ -101,6 +126,7 @@ pub struct AuditLog {
     queue: SyncSender<Entry>,
     pub counters: Arc<Counters>,
     key: Arc<DigestKey>,
+    health: HealthHook,
 }
 
 impl AuditLog {
@@ -114,15 +140,23 @@ impl AuditLog {
         let db = open_durable(&dir.join("audit.sqlite"), "audit log", SCHEMA)?;
         let (queue, rows) = sync_channel(queue_len);
         let counters = Arc::new(Counters::default());
-        let c = counters.clone();
+        let health = HealthHook::default();
+        let (c, h) = (counters.clone(), health.clone());
         std::thread::Builder::new()
             .name("audit-writer".into())
-            .spawn(move || writer(db, rows, &c))?;
+            .spawn(move || writer(db, rows, &c, &h))?;
         Ok(AuditLog {
             queue,
             counters,
             key,
+            health,
         })
+    }
+
+    /// Calls `report` whenever the log stops being written (the disk refuses rows) and
+    /// when it is written again.
+    pub fn on_health(&self, report: impl Fn(Health) + Send + 'static) {
+        *self.health.lock().expect("lock") = Some(Box::new(report));
     }
 
     pub fn digest(&self, document_number: &str) -> String {
@@ -141,7 +175,7 @@ impl AuditLog {
     }
 }
 
-fn writer(db: Connection, rows: Receiver<Entry>, counters: &Counters) {
+fn writer(db: Connection, rows: Receiver<Entry>, counters: &Counters, health: &HealthHook) {
     let insert = |e: &Entry| {
         db.execute(
             "INSERT INTO verifications (at, at_unix, source, status, reason, decision, role,
@@ -159,14 +193,70 @@ fn writer(db: Connection, rows: Receiver<Entry>, counters: &Counters) {
             ],
         )
     };
-    for entry in rows {
-        match insert(&entry) {
-            Ok(_) => counters.written.fetch_add(1, Ordering::Relaxed),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot write the audit log");
-                counters.failed.fetch_add(1, Ordering::Relaxed)
-            }
+    let report = |change: Health| {
+        if let Some(report) = &*health.lock().expect("lock") {
+            report(change);
+        }
+    };
+    let mut backlog: VecDeque<Entry> = VecDeque::new();
+    let mut failing = false;
+    let mut open = true;
+    while open || !backlog.is_empty() {
+        // Wait for a row; while rows wait for the disk, no longer than RETRY.
+        let next = if backlog.is_empty() {
+            rows.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        } else if open {
+            rows.recv_timeout(RETRY)
+        } else {
+            // Closing: one last try for the backlog.
+            Err(RecvTimeoutError::Disconnected)
         };
+        match next {
+            Ok(entry) if backlog.len() < BACKLOG_LEN => backlog.push_back(entry),
+            Ok(_) => {
+                counters.dropped.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("audit log backlog full: a row was dropped");
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => open = false,
+        }
+        // Oldest first, until the disk refuses one.
+        while let Some(entry) = backlog.front() {
+            match insert(entry) {
+                Ok(_) => {
+                    backlog.pop_front();
+                    counters.written.fetch_add(1, Ordering::Relaxed);
+                    if failing {
+                        failing = false;
+                        tracing::info!("the audit log is written again");
+                        report(Health::Writing);
+                    }
+                }
+                Err(e) => {
+                    counters.failed.fetch_add(1, Ordering::Relaxed);
+                    if !failing {
+                        failing = true;
+                        tracing::error!(error = %e, "cannot write the audit log; rows wait in memory");
+                        report(Health::Failing(e.to_string()));
+                    }
+                    break;
+                }
+            }
+        }
+        counters
+            .pending
+            .store(backlog.len() as u64, Ordering::Relaxed);
+        if !open && failing {
+            // Nobody will send more, and the disk still refuses: what waits is lost.
+            counters
+                .dropped
+                .fetch_add(backlog.len() as u64, Ordering::Relaxed);
+            tracing::error!(
+                rows = backlog.len(),
+                "audit rows lost at shutdown: the disk refused them"
+            );
+            break;
+        }
     }
 }
 

@@ -39,6 +39,10 @@ pub enum Kind {
     PcscdLost,
     PcscdBack,
     TrustList,
+    /// The audit log cannot be written (disk full, read-only); verdicts go on, rows wait.
+    AuditFailing,
+    /// The audit log is written again, the rows that waited included.
+    AuditBack,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -84,7 +88,33 @@ pub struct Desk {
 }
 
 impl Desk {
-    pub fn new(config: Config, trust: Arc<TrustCache>, audit: AuditLog) -> Desk {
+    /// The desk, shared, with the audit log's health reported on it.
+    pub fn shared(config: Config, trust: Arc<TrustCache>, audit: AuditLog) -> Arc<Desk> {
+        let desk = Arc::new(Desk::new(config, trust, audit));
+        // Weak: the audit writer must not keep the desk alive.
+        let weak = Arc::downgrade(&desk);
+        desk.audit.on_health(move |health| {
+            let Some(desk) = weak.upgrade() else { return };
+            let waiting = desk.audit.counters.pending.load(Ordering::Relaxed);
+            match health {
+                crate::audit::Health::Failing(error) => desk.announce(
+                    Kind::AuditFailing,
+                    "audit",
+                    format!(
+                        "the audit log cannot be written ({error}); verdicts go on, and their rows wait in memory ({waiting} now)"
+                    ),
+                ),
+                crate::audit::Health::Writing => desk.announce(
+                    Kind::AuditBack,
+                    "audit",
+                    "the audit log is written again, with the rows that waited",
+                ),
+            };
+        });
+        desk
+    }
+
+    fn new(config: Config, trust: Arc<TrustCache>, audit: AuditLog) -> Desk {
         Desk {
             config,
             policy: Policy::DEFAULT,

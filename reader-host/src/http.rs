@@ -65,6 +65,7 @@ async fn status(State(desk): State<Arc<Desk>>) -> Json<serde_json::Value> {
             "written": counters.written.load(Ordering::Relaxed),
             "dropped": counters.dropped.load(Ordering::Relaxed),
             "failed": counters.failed.load(Ordering::Relaxed),
+            "pending": counters.pending.load(Ordering::Relaxed),
         },
     }))
 }

@@ -194,7 +194,7 @@ fn serve(config_path: &Path) -> Result<u8, Failure> {
         .map_err(fail(exit::DATA))?,
     );
     let audit = AuditLog::open(&config.data_dir).map_err(fail(exit::DATA))?;
-    let desk = Arc::new(Desk::new(config.clone(), trust, audit));
+    let desk = Desk::shared(config.clone(), trust, audit);
     let stop = Arc::new(AtomicBool::new(false));
     if config.cards.enabled {
         let (desk, stop, readers) = (desk.clone(), stop.clone(), config.cards.readers.clone());

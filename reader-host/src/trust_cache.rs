@@ -5,6 +5,11 @@
 //! is not lower (`TrustList::load` with the current sequence); it is written atomically
 //! before it is used. Any failure (network, HTTP status, truncation, signature, rollback)
 //! keeps the last good list and is reported in [`CacheStatus`].
+//!
+//! The list replaced is kept beside the cache (`trust.list.previous`): if the cached file is
+//! found damaged at start (a disk that lost or flipped bits), the previous good list is put
+//! back in force, which the status reports, rather than the daemon refusing to start or
+//! going on without a list. A refresh then brings the newest again.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -21,7 +26,8 @@ pub use issuer::list::LoadedList;
 pub struct Refresh {
     /// RFC 3339.
     pub at: String,
-    /// `updated`, `not-modified`, `refused` or `failed`.
+    /// `updated`, `not-modified`, `refused`, `failed`, or `recovered` (the cached list was
+    /// damaged at start and the previous good one is in force).
     pub result: &'static str,
     pub detail: String,
 }
@@ -60,9 +66,17 @@ pub const MAX_DOWNLOAD: u64 = 64 * 1024 * 1024;
 
 pub use issuer::list::system_now as now;
 
+/// Where the list a refresh replaced is kept: `trust.list` -> `trust.list.previous`.
+pub fn previous_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".previous");
+    path.with_file_name(name)
+}
+
 impl TrustCache {
     /// Loads the cached list at `path`; when there is none (first start), the `seed` list,
-    /// which is then cached. Refuses to start without a verified list.
+    /// which is then cached; when it does not verify, the previous good list kept beside it.
+    /// Refuses to start without a verified list.
     pub fn open(
         root: PublicKey,
         path: PathBuf,
@@ -84,12 +98,36 @@ impl TrustCache {
             }
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
-        let loaded = LoadedList::verify(bytes, &root, None)
-            .with_context(|| format!("trust list {} refused", from.display()))?;
-        if from != path {
+        let mut recovered = None;
+        let loaded = match LoadedList::verify(bytes, &root, None) {
+            Ok(loaded) => loaded,
+            Err(damaged) if from == path => {
+                let previous = previous_path(&path);
+                let loaded = std::fs::read(&previous)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|bytes| LoadedList::verify(bytes, &root, None))
+                    .with_context(|| {
+                        format!(
+                            "trust list {} refused ({damaged:#}), and no good previous list at {}",
+                            path.display(),
+                            previous.display()
+                        )
+                    })?;
+                recovered = Some(format!(
+                    "{} refused at start ({damaged:#}); the previous good list (sequence {}) is in force",
+                    path.display(),
+                    loaded.list().sequence
+                ));
+                loaded
+            }
+            Err(e) => {
+                return Err(e).with_context(|| format!("trust list {} refused", from.display()))
+            }
+        };
+        if from != path || recovered.is_some() {
             issuer::files::write_atomic(&path, loaded.bytes())?;
         }
-        Ok(TrustCache {
+        let cache = TrustCache {
             root,
             path,
             url,
@@ -99,7 +137,11 @@ impl TrustCache {
                 last_modified: None,
             }),
             last_refresh: RwLock::new(None),
-        })
+        };
+        if let Some(detail) = recovered {
+            cache.record("recovered", detail);
+        }
+        Ok(cache)
     }
 
     /// The list verdicts use now.
@@ -112,7 +154,8 @@ impl TrustCache {
         let sequence = self.current().list().sequence;
         let loaded = LoadedList::verify(bytes, &self.root, Some(sequence))?;
         let new_sequence = loaded.list().sequence;
-        issuer::files::write_atomic(&self.path, loaded.bytes())
+        issuer::files::write_atomic(&previous_path(&self.path), self.current().bytes())
+            .and_then(|()| issuer::files::write_atomic(&self.path, loaded.bytes()))
             .context("cannot save the new list; keeping the last good one")?;
         *self.current.write().expect("lock") = Arc::new(loaded);
         Ok(new_sequence)

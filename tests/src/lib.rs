@@ -198,6 +198,25 @@ pub mod card {
         }
     }
 
+    /// A card that leaves the reader after `left` more APDUs (`None`: it stays).
+    pub struct LeavingCard {
+        pub inner: InProcessCard,
+        pub left: Option<usize>,
+    }
+
+    impl Transport for LeavingCard {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
+            match &mut self.left {
+                Some(0) => Err(CardError::Removed),
+                Some(n) => {
+                    *n -= 1;
+                    self.inner.transmit(command)
+                }
+                None => self.inner.transmit(command),
+            }
+        }
+    }
+
     /// The record the fixture signer issues for a chip key, naming `portrait`'s digest.
     pub fn record_for_chip(
         fixture: &Fixture,
@@ -749,6 +768,13 @@ pub mod pcsc_world {
                 }
                 skipped.push(format!("{}: {}", event["kind"], event["message"]));
             }
+        }
+
+        /// SIGKILL, as a power cut: no shutdown code runs.
+        pub fn kill(&mut self) -> Result<()> {
+            self.child.kill()?;
+            self.child.wait()?;
+            Ok(())
         }
 
         pub fn get(&self, path: &str) -> Result<Value> {

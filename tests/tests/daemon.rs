@@ -506,7 +506,163 @@ fn camera_missing(w: &mut World) -> Result<()> {
     Ok(())
 }
 
+/// Posts a printed record to the daemon's API; the verdict's status.
+fn post_record(daemon: &Daemon, record: &[u8]) -> Result<String> {
+    let answer: Value = ureq::post(&format!("{}api/verify", daemon.url))
+        .set("Content-Type", "application/octet-stream")
+        .send_bytes(record)?
+        .into_json()?;
+    Ok(status_of(&answer).0)
+}
+
+/// Waits (30 s at most) for an event of `kind` in the daemon's recent list: verdicts flow
+/// beside it, so the event stream's `next` (which refuses verdicts) is not the way.
+fn wait_recent(daemon: &Daemon, kind: &str) -> Result<Value> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let recent = daemon.get("api/verdicts?limit=200")?;
+        if let Some(event) = recent
+            .as_array()
+            .and_then(|events| events.iter().find(|e| e["kind"] == kind))
+        {
+            return Ok(event.clone());
+        }
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "no {kind} event; recent: {recent}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Rows in the audit log, read directly, after SQLite's own integrity check.
+fn audit_rows(data_dir: &Path) -> Result<u64> {
+    let db = rusqlite::Connection::open(data_dir.join("audit.sqlite"))?;
+    let integrity: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    ensure!(integrity == "ok", "audit log damaged: {integrity}");
+    Ok(db.query_row("SELECT COUNT(*) FROM verifications", [], |r| r.get(0))?)
+}
+
+/// The audit log's disk fills up (a 4 MiB tmpfs as the data directory): verdicts keep
+/// coming, the desk says the log cannot be written, the rows wait in memory; once space is
+/// freed they are all written, and the desk says so.
+fn audit_disk_full(w: &mut World) -> Result<()> {
+    let dir = w.dir.join("full-desk");
+    std::fs::create_dir_all(dir.join("data"))?;
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=4m", "audit-full"])
+        .arg(dir.join("data"))
+        .status()?;
+    ensure!(mounted.success(), "cannot mount a tmpfs in the sandbox");
+    let result = (|| {
+        let daemon = Daemon::start(w, "full-desk", "[cards]\nenabled = false\n")?;
+        let record = w.fixture.record(&w.fixture.holder());
+        ensure!(post_record(&daemon, &record)? == "valid");
+        // Fill the disk to the last byte.
+        let filler = dir.join("data/filler");
+        {
+            use std::io::Write;
+            let mut file = std::fs::File::create(&filler)?;
+            let chunk = vec![0u8; 4096];
+            while file.write_all(&chunk).is_ok() {}
+            while file.write_all(&chunk[..1]).is_ok() {}
+            let _ = file.sync_all();
+        }
+        const WHILE_FULL: usize = 40;
+        for _ in 0..WHILE_FULL {
+            ensure!(
+                post_record(&daemon, &record)? == "valid",
+                "a verdict while the disk is full"
+            );
+        }
+        let failing = wait_recent(&daemon, "audit-failing")?;
+        ensure!(
+            failing["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("full")),
+            "{failing}"
+        );
+        let status = daemon.get("api/status")?;
+        ensure!(
+            status["audit"]["pending"].as_u64() > Some(0)
+                && status["audit"]["failed"].as_u64() > Some(0)
+                && status["audit"]["dropped"] == 0,
+            "{status}"
+        );
+        // Space again: every row that waited is written.
+        std::fs::remove_file(&filler)?;
+        wait_recent(&daemon, "audit-back")?;
+        let total = 1 + WHILE_FULL as u64;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let status = daemon.get("api/status")?;
+            if status["audit"]["written"] == total && status["audit"]["pending"] == 0 {
+                break;
+            }
+            ensure!(std::time::Instant::now() < deadline, "{status}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        ensure!(audit_rows(&daemon.data_dir)? == total);
+        Ok(())
+    })();
+    let _ = Command::new("umount").arg(dir.join("data")).status();
+    result
+}
+
+/// The daemon is killed (SIGKILL, as a power cut) while verdicts pour in: the audit log
+/// passes SQLite's integrity check, holds at least every row the daemon had reported
+/// written, and the daemon starts again on it and goes on counting.
+fn audit_killed_mid_write(w: &mut World) -> Result<()> {
+    let mut daemon = Daemon::start(w, "killed-desk", "[cards]\nenabled = false\n")?;
+    let record = w.fixture.record(&w.fixture.holder());
+    let url = daemon.url.clone();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let posters: Vec<_> = (0..2)
+        .map(|_| {
+            let (url, record, stop) = (url.clone(), record.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let _ = ureq::post(&format!("{url}api/verify"))
+                        .timeout(Duration::from_secs(2))
+                        .set("Content-Type", "application/octet-stream")
+                        .send_bytes(&record);
+                }
+            })
+        })
+        .collect();
+    // Until some hundreds of rows are on disk, then the power goes.
+    let mut reported = 0;
+    while reported < 300 {
+        reported = daemon.get("api/status")?["audit"]["written"]
+            .as_u64()
+            .unwrap_or(0);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    daemon.kill()?;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for poster in posters {
+        let _ = poster.join();
+    }
+    let rows = audit_rows(&daemon.data_dir)?;
+    ensure!(rows >= reported, "{rows} rows, {reported} reported written");
+    drop(daemon);
+    let dir = w.dir.join("killed-desk");
+    let daemon = Daemon::run(w, &dir)?;
+    ensure!(post_record(&daemon, &record)? == "valid");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while audit_rows(&daemon.data_dir)? != rows + 1 {
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "the row after restart"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
 const CHECKS: &[(&str, SandboxCheck)] = &[
+    ("audit_disk_full", audit_disk_full),
+    ("audit_killed_mid_write", audit_killed_mid_write),
     ("camera_missing", camera_missing),
     ("cards_come_and_go", cards_come_and_go),
     ("trust_list_refresh", trust_list_refresh),

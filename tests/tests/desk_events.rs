@@ -31,7 +31,7 @@ fn desk(dir: &std::path::Path) -> Arc<Desk> {
     )
     .unwrap();
     let audit = AuditLog::open(dir).unwrap();
-    Arc::new(Desk::new(config, Arc::new(trust), audit))
+    Desk::shared(config, Arc::new(trust), audit)
 }
 
 /// Reads from `stream` until `buffer` holds `needle` `times` times (bounded by the caller's

@@ -5,7 +5,7 @@ use std::collections::{HashSet, VecDeque};
 use std::path::Path;
 
 use card_applet_sim::CardImage;
-use reader_host::card::{CardError, Session, Transport};
+use reader_host::card::{CardError, Session};
 use reader_host::station::batch::Application;
 use reader_host::station::journal::{Journal, Step};
 use reader_host::station::{CardSupply, LocalSigner, Progress, RemoteSigner, Station};
@@ -43,24 +43,7 @@ fn blank(n: u8) -> InProcessCard {
     ))
 }
 
-/// A card that leaves the reader after `left` more APDUs.
-struct Card {
-    inner: InProcessCard,
-    left: Option<usize>,
-}
-
-impl Transport for Card {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
-        match &mut self.left {
-            Some(0) => Err(CardError::Removed),
-            Some(n) => {
-                *n -= 1;
-                self.inner.transmit(command)
-            }
-            None => self.inner.transmit(command),
-        }
-    }
-}
+use stay_tests::card::LeavingCard as Card;
 
 /// Cards put in one after the other; the ones handed back are kept for inspection.
 #[derive(Default)]
@@ -324,6 +307,57 @@ fn a_card_pulled_mid_write_is_spoiled_and_the_next_card_continues() {
     assert!(tray.done[0].inner.applet.card().record.is_none());
     assert!(!tray.done[0].inner.applet.card().locked);
     assert_consistent(&station.journal, &office.dir.path().join("faces"));
+}
+
+/// The card pulled out at every APDU of a personalization, in turn: each time the
+/// application is issued once, on the next card; the pulled card's number is spoiled
+/// (retired, for the revocation list) and never reissued, whatever the pulled card holds.
+#[test]
+fn a_card_pulled_at_every_apdu_is_never_issued_twice() {
+    // How many APDUs a whole personalization takes, read-back included.
+    let office = Office::new();
+    let mut station = office.station();
+    station.journal.add(&[(1, application("C-1"))]).unwrap();
+    let mut tray = Tray::of([blank(1)]);
+    run(&mut station, &mut tray);
+    let total = tray.done[0].inner.log.len();
+    assert!(total >= 10, "{total} APDUs");
+
+    for pulled_at in 0..total {
+        let office = Office::new();
+        let mut station = office.station();
+        station.journal.add(&[(1, application("C-1"))]).unwrap();
+        let mut tray = Tray::of([blank(2)]);
+        tray.waiting.push_front(Card {
+            inner: blank(1),
+            left: Some(pulled_at),
+        });
+        let seen = run(&mut station, &mut tray);
+        let spoiled: Vec<String> = seen
+            .iter()
+            .filter_map(|p| match p {
+                Progress::Spoiled {
+                    document_number, ..
+                } => Some(document_number.clone()),
+                _ => None,
+            })
+            .collect();
+        let standings = station.journal.standings().unwrap();
+        assert_eq!(standings[0].state, "issued", "pulled at {pulled_at}");
+        let issued = standings[0].document_number.clone().unwrap();
+        assert!(!spoiled.contains(&issued), "pulled at {pulled_at}");
+        // The pulled card: anything it holds carries a spoiled number.
+        let pulled = tray.done[0].inner.applet.card();
+        if let Some(record) = &pulled.record {
+            let number = stay_core::StayRecord::parse(record)
+                .unwrap()
+                .fields
+                .document_number
+                .to_string();
+            assert!(spoiled.contains(&number), "pulled at {pulled_at}: {number}");
+        }
+        assert_consistent(&station.journal, &office.dir.path().join("faces"));
+    }
 }
 
 /// A station stopped after committing each step: the next start settles the attempt

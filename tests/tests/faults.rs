@@ -1,0 +1,197 @@
+//! Fault matrix rows that run in-process (docs/threat-model.md lists every row and where
+//! it is tested): a card pulled at every APDU of the border check; the host's trust list
+//! damaged at every length and every byte, offered or found on disk; the clock before the
+//! list and past its grace. Nothing here may give a false VALID, and the last good list
+//! always stays in force.
+
+use std::sync::Arc;
+
+use reader_host::audit::AuditLog;
+use reader_host::card::{CardError, Session};
+use reader_host::config::Config;
+use reader_host::desk::Desk;
+use reader_host::trust_cache::{previous_path, TrustCache};
+use stay_core::{Check, Policy, Presentation, Role, Status, UnixTime};
+use stay_tests::card::{InProcessCard, LeavingCard};
+use stay_tests::Fixture;
+
+/// Every way to damage `list`: each length it could be cut to, and each byte with one bit
+/// flipped (a different bit from byte to byte).
+fn damaged(list: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let cut = (0..list.len()).map(|n| (format!("cut to {n} bytes"), list[..n].to_vec()));
+    let flipped = (0..list.len()).map(|i| {
+        let mut bytes = list.to_vec();
+        bytes[i] ^= 1 << (i % 8);
+        (format!("bit {} of byte {i} flipped", i % 8), bytes)
+    });
+    cut.chain(flipped).collect()
+}
+
+fn list_with_sequence(fixture: &Fixture, sequence: u64) -> Vec<u8> {
+    let mut spec = fixture.list_spec(vec!["RC0000099".into()]);
+    spec.sequence = sequence;
+    spec.seal(&fixture.root).unwrap()
+}
+
+#[test]
+fn a_card_pulled_at_every_apdu_of_the_border_check_gives_no_verdict() {
+    let fixture = Fixture::new();
+    let list = fixture.list();
+    let list = stay_core::TrustList::load(&list, &fixture.root.public_key(), None).unwrap();
+    let check = |reading: &reader_host::card::ChipReading| {
+        stay_core::verify(
+            &reading.record,
+            &list,
+            &Check {
+                now: fixture.now,
+                role: Role::Border,
+                presentation: Presentation::Chip {
+                    proof: reading.proof(),
+                },
+                policy: &Policy::DEFAULT,
+            },
+        )
+        .status
+    };
+    // A whole check, to count its APDUs.
+    let mut card = LeavingCard {
+        inner: InProcessCard::personalized(&fixture),
+        left: None,
+    };
+    let reading = Session::new(&mut card)
+        .read_for_border_check([7; 16])
+        .unwrap();
+    assert_eq!(check(&reading), Status::Valid);
+    let total = card.inner.log.len();
+    assert_eq!(total, 3, "SELECT, READ BINARY, INTERNAL AUTHENTICATE");
+
+    for pulled_at in 0..total {
+        let mut card = LeavingCard {
+            inner: InProcessCard::personalized(&fixture),
+            left: Some(pulled_at),
+        };
+        let outcome = Session::new(&mut card).read_for_border_check([7; 16]);
+        assert!(
+            matches!(outcome, Err(CardError::Removed)),
+            "pulled at APDU {pulled_at}: {outcome:?}"
+        );
+        // Put back, the same card reads and verifies: nothing on it changed.
+        card.left = None;
+        card.inner.applet.reset();
+        let reading = Session::new(&mut card)
+            .read_for_border_check([8; 16])
+            .unwrap();
+        assert_eq!(check(&reading), Status::Valid, "pulled at APDU {pulled_at}");
+    }
+}
+
+#[test]
+fn every_damaged_list_offered_to_the_host_is_refused_and_the_last_good_one_stays() {
+    let fixture = Fixture::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trust.list");
+    let good = list_with_sequence(&fixture, 7);
+    std::fs::write(&path, &good).unwrap();
+    let cache = TrustCache::open(fixture.root.public_key(), path.clone(), None, None).unwrap();
+    let next = list_with_sequence(&fixture, 8);
+    for (damage, bytes) in damaged(&next) {
+        assert!(cache.offer(bytes).is_err(), "{damage}: accepted");
+        assert_eq!(cache.current().list().sequence, 7, "{damage}");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            good,
+            "{damage}: file changed"
+        );
+    }
+    // The undamaged list is taken, and the one it replaces kept beside it.
+    assert_eq!(cache.offer(next.clone()).unwrap(), 8);
+    assert_eq!(std::fs::read(&path).unwrap(), next);
+    assert_eq!(std::fs::read(previous_path(&path)).unwrap(), good);
+}
+
+#[test]
+fn a_host_list_damaged_on_disk_falls_back_to_the_previous_good_one() {
+    let fixture = Fixture::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trust.list");
+    let seed = dir.path().join("seed.list");
+    std::fs::write(&seed, list_with_sequence(&fixture, 7)).unwrap();
+    let root = fixture.root.public_key();
+    let cache = TrustCache::open(root, path.clone(), Some(&seed), None).unwrap();
+    let newest = list_with_sequence(&fixture, 8);
+    cache.offer(newest.clone()).unwrap();
+    drop(cache);
+
+    for (damage, bytes) in damaged(&newest) {
+        std::fs::write(&path, &bytes).unwrap();
+        let cache = TrustCache::open(root, path.clone(), Some(&seed), None)
+            .unwrap_or_else(|e| panic!("{damage}: {e:#}"));
+        assert_eq!(cache.current().list().sequence, 7, "{damage}");
+        let status = cache.status(fixture.now, &Policy::DEFAULT);
+        let refresh = status.last_refresh.expect("the recovery is reported");
+        assert_eq!(refresh.result, "recovered", "{damage}");
+        assert!(refresh.detail.contains("sequence 7"), "{}", refresh.detail);
+        // The cache file holds a good list again.
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            std::fs::read(previous_path(&path)).unwrap()
+        );
+    }
+    // Both copies damaged: the daemon refuses to start rather than run without a list.
+    std::fs::write(&path, &newest[..10]).unwrap();
+    std::fs::write(previous_path(&path), &newest[..20]).unwrap();
+    let refused = TrustCache::open(root, path.clone(), Some(&seed), None);
+    assert!(refused.is_err());
+}
+
+/// A desk whose clock reads `now`, with the fixture's list (issued a day before the
+/// fixture's time, next update 29 days after it).
+fn desk_at(fixture: &Fixture, dir: &std::path::Path, now: UnixTime) -> Arc<Desk> {
+    let seed = dir.join("seed.list");
+    std::fs::write(&seed, fixture.list()).unwrap();
+    let config: Config = toml::from_str(&format!(
+        "role = \"border\"\ndata_dir = {:?}\nfixed_time = {:?}\n[trust_list]\nroot_key = \"unused.pem\"\n",
+        dir.display(),
+        issuer::list::format_rfc3339(now)
+    ))
+    .unwrap();
+    let trust = TrustCache::open(
+        fixture.root.public_key(),
+        dir.join("trust.list"),
+        Some(&seed),
+        None,
+    )
+    .unwrap();
+    Desk::shared(config, Arc::new(trust), AuditLog::open(dir).unwrap())
+}
+
+#[test]
+fn a_clock_before_the_list_or_past_its_grace_gives_no_valid() {
+    let fixture = Fixture::new();
+    let record = fixture.record(&fixture.holder());
+    let list = fixture.list_spec(vec![]);
+    let grace = Policy::DEFAULT.trust_list_grace_secs;
+    for (now, status, reason) in [
+        (
+            UnixTime(list.issued_at.0 - 1),
+            "indeterminate",
+            "clock-before-trust-list",
+        ),
+        (list.issued_at, "valid", ""),
+        (UnixTime(list.next_update.0 + grace), "valid", ""),
+        (
+            UnixTime(list.next_update.0 + grace + 1),
+            "indeterminate",
+            "trust-list-stale",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let desk = desk_at(&fixture, dir.path(), now);
+        let event = desk.verify(&record, None, "api");
+        let verdict = event.verdict.as_ref().unwrap();
+        assert_eq!(verdict["status"], status, "at {now:?}: {verdict}");
+        if !reason.is_empty() {
+            assert_eq!(verdict["reason"], reason, "at {now:?}");
+        }
+    }
+}
