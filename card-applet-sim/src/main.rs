@@ -39,6 +39,10 @@ struct Cli {
     /// Leave the reader after answering N commands (a card pulled out mid-session).
     #[arg(long, value_name = "N")]
     pull_after: Option<u64>,
+    /// After answering N commands, create FILE and answer nothing more until pcscd closes
+    /// the connection (a test kills pcscd at that step); then serve as usual.
+    #[arg(long, num_args = 2, value_names = ["N", "FILE"])]
+    hold_after: Option<Vec<String>>,
     /// Play another kind of card: no resident-card application (every command answers 6A82).
     #[arg(long)]
     foreign: bool,
@@ -113,6 +117,10 @@ fn main() -> ExitCode {
                     card.quickack = !cli.no_quickack;
                     card.trace = cli.verbose;
                     card.pull_after = cli.pull_after;
+                    if let Some([n, file]) = cli.hold_after.as_deref() {
+                        let n = n.parse().context("--hold-after N FILE: N is a count")?;
+                        card.hold_after = Some((n, PathBuf::from(file)));
+                    }
                     card.foreign = cli.foreign;
                     card.short_only = cli.short_only;
                     card.run(&cli.vpcd)

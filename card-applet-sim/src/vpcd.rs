@@ -53,6 +53,9 @@ pub struct Card {
     pub trace: bool,
     /// Leave the reader after answering this many commands: a card pulled out mid-session.
     pub pull_after: Option<u64>,
+    /// After answering this many commands, create the file and answer nothing more on this
+    /// connection (a test kills pcscd there); once pcscd is back, serve as usual.
+    pub hold_after: Option<(u64, PathBuf)>,
     /// Play another kind of card, without the resident-card application.
     pub foreign: bool,
     /// Refuse extended-length APDUs with 6700, as a card or reader without extended
@@ -98,6 +101,19 @@ fn write_frame(stream: &mut TcpStream, payload: &[u8]) -> io::Result<()> {
     stream.write_all(&frame)
 }
 
+/// Whether `error` is the vpcd connection breaking (not the card failing).
+fn connection_broke(error: &anyhow::Error) -> bool {
+    error.downcast_ref::<io::Error>().is_some_and(|e| {
+        matches!(
+            e.kind(),
+            io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::BrokenPipe
+                | io::ErrorKind::UnexpectedEof
+        )
+    })
+}
+
 impl Card {
     pub fn open(image_path: PathBuf, interface: Interface) -> Result<Card> {
         let image = CardImage::read(&image_path)?;
@@ -108,6 +124,7 @@ impl Card {
             quickack: true,
             trace: false,
             pull_after: None,
+            hold_after: None,
             foreign: false,
             short_only: false,
             answered: 0,
@@ -120,6 +137,16 @@ impl Card {
         let mut rng = rand_core::OsRng;
         let mut frame = Vec::with_capacity(512);
         while read_frame(&mut stream, self.quickack, &mut frame)? {
+            if let Some((n, marker)) = &self.hold_after {
+                if frame.len() > 1 && self.answered == *n {
+                    std::fs::write(marker, b"held")?;
+                    self.hold_after = None;
+                    // This APDU and what comes after: read, never answered, until the
+                    // reader's side closes.
+                    while read_frame(&mut stream, self.quickack, &mut frame).unwrap_or(false) {}
+                    return Ok(Ended::ReaderClosed);
+                }
+            }
             match frame.as_slice() {
                 [CTRL_POWER_OFF] | [CTRL_POWER_ON] | [CTRL_RESET] => {
                     if self.trace {
@@ -181,9 +208,16 @@ impl Card {
                     backoff = Duration::from_millis(10);
                     announced = false;
                     self.applet.reset();
-                    let ended = self
-                        .serve(stream)
-                        .with_context(|| format!("vpcd connection to {addr}"))?;
+                    let ended = match self.serve(stream) {
+                        Ok(ended) => ended,
+                        // The connection broke (pcscd killed as it was accepting): the
+                        // card stays in its reader and waits for the next pcscd.
+                        Err(e) if connection_broke(&e) => {
+                            eprintln!("card: vpcd connection to {addr} broke: {e}");
+                            Ended::ReaderClosed
+                        }
+                        Err(e) => return Err(e.context(format!("vpcd connection to {addr}"))),
+                    };
                     if ended == Ended::Pulled {
                         eprintln!("card: pulled out of the reader at {addr}");
                         return Ok(());

@@ -183,8 +183,11 @@ fn check_card(ctx: &Context, desk: &Desk, reader: &CStr) {
             );
         }
         // A card pulled out mid-command often surfaces as a failed transmission
-        // (SCARD_E_NOT_TRANSACTED) before pcscd notices the slot is empty: ask the reader.
-        Err(e @ CardError::Transport(_)) if card_left(ctx, reader) => {
+        // (SCARD_E_NOT_TRANSACTED), or as an empty answer from the reader's driver, before
+        // pcscd notices the slot is empty: ask the reader.
+        Err(e @ (CardError::Transport(_) | CardError::Malformed { .. }))
+            if card_left(ctx, reader) =>
+        {
             tracing::debug!(error = %e, "transmission failed as the card left");
             desk.announce(
                 Kind::CardRemoved,

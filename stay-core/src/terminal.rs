@@ -13,6 +13,9 @@ use crate::signature::SIGNATURE_LEN;
 /// challenge and Le).
 pub const COMMAND_MAX: usize = 32;
 
+/// Why a response is refused when it does not fit the room the command left for it.
+const LONGER_THAN_ASKED: &str = "response longer than asked for";
+
 /// Carries one command APDU to the card and its response back (status word included).
 pub trait ApduLink {
     type Error: core::fmt::Debug;
@@ -109,7 +112,13 @@ impl<'l, L: ApduLink + ?Sized> Session<'l, L> {
             .exchange(&bytes[..n], response)
             .map_err(CardError::Link)?;
         self.apdus += 1;
-        if len < 2 || len > response.len() {
+        if len > response.len() {
+            return Err(CardError::Malformed {
+                command: name,
+                why: LONGER_THAN_ASKED,
+            });
+        }
+        if len < 2 {
             return Err(CardError::Malformed {
                 command: name,
                 why: "no status word",
@@ -172,8 +181,10 @@ impl<'l, L: ApduLink + ?Sized> Session<'l, L> {
                         status,
                     })
                 }
-                // A response longer than `buf`.
-                Err(CardError::Malformed { .. }) => return Err(too_long()),
+                Err(CardError::Malformed {
+                    why: LONGER_THAN_ASKED,
+                    ..
+                }) => return Err(too_long()),
                 Err(CardError::Link(e)) if L::is_length_limit(&e) => {}
                 Err(e) => return Err(e),
             }
@@ -189,7 +200,10 @@ impl<'l, L: ApduLink + ?Sized> Session<'l, L> {
             .expect(NE_MAX_SHORT);
             let room = buf.get_mut(offset..).ok_or_else(too_long)?;
             let (len, status) = match self.exchange(NAME, &command, room) {
-                Err(CardError::Malformed { .. }) => return Err(too_long()),
+                Err(CardError::Malformed {
+                    why: LONGER_THAN_ASKED,
+                    ..
+                }) => return Err(too_long()),
                 other => other?,
             };
             match status {

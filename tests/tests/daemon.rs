@@ -158,6 +158,81 @@ fn pcscd_restart(w: &mut World) -> Result<()> {
     Ok(())
 }
 
+/// The vpcd card leaves (its slot's connection closed, as a card pulled out or a reader
+/// unplugged) after each APDU of the border check in turn: no verdict until the card has
+/// answered all three; then pcscd is killed while the card holds each APDU in turn: no
+/// verdict, pcscd's loss and return are reported, and the card, read again, is valid.
+fn pulled_and_pcscd_killed_at_every_apdu(w: &mut World) -> Result<()> {
+    let daemon = Daemon::start(w, "faults-desk", "")?;
+    let genuine = card_image(w, "faults-card", "RC0000001")?;
+    // SELECT, READ BINARY, INTERNAL AUTHENTICATE.
+    const APDUS: u64 = 3;
+    for answered in 1..APDUS {
+        let card = w
+            .insert_with(
+                0,
+                &genuine,
+                Interface::Contact,
+                &["--pull-after", &answered.to_string()],
+            )
+            .with_context(|| format!("inserting, to pull after {answered}"))?;
+        // `next` fails on any verdict before the removal.
+        daemon
+            .next("card-removed")
+            .with_context(|| format!("pulled after {answered} APDUs"))?;
+        drop(card);
+    }
+    let card = w
+        .insert_with(
+            0,
+            &genuine,
+            Interface::Contact,
+            &["--pull-after", &APDUS.to_string()],
+        )
+        .context("inserting, to pull after all")?;
+    let event = daemon.next("verdict")?;
+    ensure!(status_of(&event).0 == "valid", "all answered: {event}");
+    drop(card);
+
+    for held_at in 0..APDUS {
+        let marker = w.dir.join(format!("held-at-{held_at}"));
+        let card = w
+            .insert_with(
+                0,
+                &genuine,
+                Interface::Contact,
+                &[
+                    "--hold-after",
+                    &held_at.to_string(),
+                    &marker.to_string_lossy(),
+                ],
+            )
+            .with_context(|| format!("inserting, to hold at {held_at}"))?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while !marker.exists() {
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "the daemon never reached APDU {held_at}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        w.sandbox.restart_pcscd()?;
+        daemon
+            .next("pcscd-lost")
+            .with_context(|| format!("pcscd killed at APDU {held_at}"))?;
+        daemon.next("pcscd-back")?;
+        w.reconnect()?;
+        // The card, still in its reader, is read afresh by the new pcscd.
+        let event = daemon.next("verdict")?;
+        ensure!(
+            status_of(&event).0 == "valid",
+            "after pcscd was killed at APDU {held_at}: {event}"
+        );
+        drop(card);
+    }
+    Ok(())
+}
+
 /// A real HTTP server (Python's http.server) serving the list: a newer list is taken, a
 /// repeat is 304, an older sequence, a bad signature and a truncated file are refused and
 /// the last good list kept, and a restarted daemon starts from the cached list.
@@ -667,6 +742,10 @@ const CHECKS: &[(&str, SandboxCheck)] = &[
     ("cards_come_and_go", cards_come_and_go),
     ("trust_list_refresh", trust_list_refresh),
     ("pcscd_restart", pcscd_restart),
+    (
+        "pulled_and_pcscd_killed_at_every_apdu",
+        pulled_and_pcscd_killed_at_every_apdu,
+    ),
     ("kiosk_in_chromium", kiosk_in_chromium),
     ("qr_folder", qr_folder),
 ];
