@@ -16,7 +16,7 @@ use std::os::linux::net::TcpStreamExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use stay_core::apdu::StatusWord;
 
