@@ -104,6 +104,32 @@ fn problem(status: StatusCode, message: String) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
 
+/// The widest and tallest image `POST /api/verify` decodes (a 24-megapixel camera's photo
+/// is 6000x4000).
+pub const MAX_IMAGE_SIDE: u32 = 6000;
+
+/// The record a `POST /api/verify` body carries: the bytes themselves, or the one QR code
+/// an image (`image/*`) shows. The error is the answer's message.
+pub fn record_from_body(content_type: &str, body: &[u8]) -> Result<Vec<u8>, String> {
+    if content_type.starts_with("image/") {
+        // A small file can declare a huge picture: the decoder stops at MAX_IMAGE_SIDE.
+        let mut reader = image::ImageReader::new(std::io::Cursor::new(body))
+            .with_guessed_format()
+            .map_err(|e| format!("not a readable image: {e}"))?;
+        let mut limits = image::Limits::default();
+        limits.max_image_width = Some(MAX_IMAGE_SIDE);
+        limits.max_image_height = Some(MAX_IMAGE_SIDE);
+        reader.limits(limits);
+        let image = reader
+            .decode()
+            .map_err(|e| format!("not a readable image: {e}"))?
+            .to_luma8();
+        crate::qr::single_record(crate::qr::decode(image)).map_err(|e| e.to_string())
+    } else {
+        Ok(body.to_vec())
+    }
+}
+
 async fn verify(State(desk): State<Arc<Desk>>, headers: HeaderMap, body: Bytes) -> Response {
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -114,14 +140,7 @@ async fn verify(State(desk): State<Arc<Desk>>, headers: HeaderMap, body: Bytes) 
         return problem(StatusCode::BAD_REQUEST, "empty body".into());
     }
     let task = tokio::task::spawn_blocking(move || {
-        let record = if content_type.starts_with("image/") {
-            let image = image::load_from_memory(&body)
-                .map_err(|e| format!("not a readable image: {e}"))?
-                .to_luma8();
-            crate::qr::single_record(crate::qr::decode(image)).map_err(|e| e.to_string())?
-        } else {
-            body.to_vec()
-        };
+        let record = record_from_body(&content_type, &body)?;
         Ok::<_, String>(desk.verify(&record, None, "api"))
     });
     match task.await {

@@ -52,6 +52,10 @@ const FUZZ_TARGETS: &[&str] = &[
     "applet",
     "terminal",
     "scanner_frames",
+    "host_card",
+    "qr_image",
+    "api_body",
+    "sign_request",
 ];
 
 fn root() -> PathBuf {
@@ -165,7 +169,11 @@ fn fuzz(seconds: u64, only: &[String]) -> Result<()> {
                 .args([
                     "--",
                     &format!("-max_total_time={seconds}"),
-                    "-max_len=4096",
+                    // Image bodies need room; everything else is small.
+                    &format!(
+                        "-max_len={}",
+                        if *target == "api_body" { 65_536 } else { 4096 }
+                    ),
                     "-print_final_stats=1",
                 ]),
         )?;
