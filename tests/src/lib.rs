@@ -770,6 +770,10 @@ pub mod pcsc_world {
             }
         }
 
+        pub fn pid(&self) -> u32 {
+            self.child.id()
+        }
+
         /// SIGKILL, as a power cut: no shutdown code runs.
         pub fn kill(&mut self) -> Result<()> {
             self.child.kill()?;

@@ -4,6 +4,7 @@
 //! - `test`  : every test (what CI runs)
 //! - `fuzz`  : the fuzz targets (`--seconds N`, default 600 each)
 //! - `bench` : criterion benchmarks beside `openssl speed`
+//! - `soak [--minutes N]`: the daemon's HTTP API under steady load (default 10 minutes)
 //! - `vectors [--check]`: regenerate `testdata/`
 //! - `sandbox [-- CMD]`: a private pcscd + vpcd and CMD (default: a shell) inside it
 //!
@@ -163,6 +164,9 @@ fn fuzz(seconds: u64, only: &[String]) -> Result<()> {
             // Through rustup: `$CARGO` is the stable toolchain's own cargo, which knows no `+nightly`.
             Command::new("rustup")
                 .current_dir(root().join("stay-core"))
+                // The bundled SQLite amalgamation has two file-local arrays of one name,
+                // which ASan's one-definition-rule check takes for a clash.
+                .env("ASAN_OPTIONS", "detect_odr_violation=0")
                 .args(["run", "nightly", "cargo", "fuzz", "run", target])
                 .arg(&corpus)
                 .arg(root().join("stay-core/fuzz/seeds"))
@@ -798,12 +802,25 @@ fn main() -> Result<()> {
             fuzz(seconds, &only)
         }
         Some("bench") => bench(),
+        Some("soak") => {
+            let minutes: u64 = match args.get(1).map(String::as_str) {
+                Some("--minutes") => args.get(2).context("--minutes N")?.parse()?,
+                _ => 10,
+            };
+            setup()?;
+            run(
+                &format!("soak: the daemon's API under load for {minutes} min"),
+                cargo()
+                    .args(["bench", "-p", "stay-tests", "--bench", "soak"])
+                    .env("SOAK_SECONDS", (minutes * 60).to_string()),
+            )
+        }
         Some("scanner") => setup().and_then(|()| scanner()),
         Some("sandbox") => sandbox(&args[1..]),
         Some("demo-card") => demo_card(Path::new(
             args.get(1).context("demo-card WORK_DIR (run by `cargo xtask demo`)")?,
         )),
         Some("vectors") => vectors(args.iter().any(|a| a == "--check")),
-        _ => bail!("usage: cargo xtask demo | test | setup | fuzz [--seconds N] [TARGET..] | bench | scanner | vectors [--check] | sandbox [-- CMD ARGS..]"),
+        _ => bail!("usage: cargo xtask demo | test | setup | fuzz [--seconds N] [TARGET..] | bench | soak [--minutes N] | scanner | vectors [--check] | sandbox [-- CMD ARGS..]"),
     }
 }
