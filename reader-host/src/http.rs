@@ -157,3 +157,37 @@ async fn refresh(State(desk): State<Arc<Desk>>) -> Response {
         Err(e) => problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        image::GrayImage::from_pixel(width, height, image::Luma([255]))
+            .write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            )
+            .unwrap();
+        bytes
+    }
+
+    #[test]
+    fn an_image_wider_than_the_limit_is_refused_before_it_is_decoded() {
+        let refused = record_from_body("image/png", &png(MAX_IMAGE_SIDE + 1, 1)).unwrap_err();
+        assert!(refused.starts_with("not a readable image"), "{refused}");
+        // At the limit it is decoded, and found to show no code.
+        let decoded = record_from_body("image/png", &png(MAX_IMAGE_SIDE, 1)).unwrap_err();
+        assert_eq!(decoded, "no readable QR code");
+    }
+
+    #[test]
+    fn record_bytes_pass_through_and_garbage_images_are_refused() {
+        assert_eq!(
+            record_from_body("application/octet-stream", b"\x30\x01\x02"),
+            Ok(b"\x30\x01\x02".to_vec())
+        );
+        assert!(record_from_body("image/jpeg", b"\xFF\xD8 not really").is_err());
+    }
+}
