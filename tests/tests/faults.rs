@@ -195,3 +195,34 @@ fn a_clock_before_the_list_or_past_its_grace_gives_no_valid() {
         }
     }
 }
+
+/// Power lost while the host writes a new list: the new bytes go to a temporary file, synced,
+/// then renamed over the cache, so a cut leaves either the old file whole (with a partial
+/// temporary beside it, at any length) or the new one. Every such state starts with a good
+/// list, and the next update goes through.
+#[test]
+fn power_lost_while_the_host_writes_a_list_keeps_a_good_one() {
+    let fixture = Fixture::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trust.list");
+    let old = list_with_sequence(&fixture, 7);
+    let new = list_with_sequence(&fixture, 8);
+    let root = fixture.root.public_key();
+    for written in 0..=new.len() {
+        std::fs::write(&path, &old).unwrap();
+        // What a writer killed mid-write leaves: its temporary file, cut short.
+        let torn = dir.path().join(".trust.list.tmp4242");
+        std::fs::write(&torn, &new[..written]).unwrap();
+        let cache = TrustCache::open(root, path.clone(), None, None).unwrap();
+        assert_eq!(
+            cache.current().list().sequence,
+            7,
+            "{written} bytes written"
+        );
+        assert_eq!(cache.offer(new.clone()).unwrap(), 8);
+        std::fs::remove_file(&torn).unwrap();
+    }
+    // Cut after the rename: the new list is the cache.
+    let cache = TrustCache::open(root, path, None, None).unwrap();
+    assert_eq!(cache.current().list().sequence, 8);
+}

@@ -242,6 +242,89 @@ fn killed_at_every_step(w: &mut World) -> Result<()> {
     Ok(())
 }
 
+/// pcscd killed while the card holds each APDU of a personalization in turn: the station
+/// stops without losing or duplicating anything; run again with pcscd back and the next
+/// blank card, the application is issued exactly once, under a number never used before,
+/// and whatever the first card holds carries a retired number.
+fn pcscd_killed_mid_personalization(w: &mut World) -> Result<()> {
+    let mut held_at = 0u64;
+    loop {
+        let dir = office(w, &format!("pcscd-{held_at}"), 1, false)?;
+        let first = blank(w, &format!("pcscd-{held_at}-1"), 1)?;
+        let marker = dir.join("held");
+        let card = w.insert_with(
+            0,
+            &first,
+            Interface::Contact,
+            &[
+                "--hold-after",
+                &held_at.to_string(),
+                &marker.to_string_lossy(),
+            ],
+        )?;
+        let mut station = StationRun::start(w, &dir, None)?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let held = loop {
+            if marker.exists() {
+                break true;
+            }
+            if station.child.try_wait()?.is_some() {
+                break false;
+            }
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "held at {held_at}: stuck"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        if !held {
+            // Past the last APDU: the card was issued undisturbed; every step was covered.
+            let (code, summary) = station.summary()?;
+            ensure!(code == 0 && summary["issued"].as_array().map(Vec::len) == Some(1));
+            ensure!(held_at >= 10, "only {held_at} APDUs in a personalization");
+            println!("pcscd killed at each of the {held_at} APDUs of a personalization");
+            drop(card);
+            return Ok(());
+        }
+        w.sandbox.restart_pcscd()?;
+        w.reconnect()?;
+        let (_, stopped) = station.summary()?;
+        ensure!(
+            stopped["issued"] == serde_json::json!([]),
+            "held at {held_at}: issued with pcscd gone: {stopped}"
+        );
+        drop(card);
+        let second = blank(w, &format!("pcscd-{held_at}-2"), 2)?;
+        let card = w.insert_card(0, &second, Interface::Contact)?;
+        let (code, summary) = StationRun::start(w, &dir, None)?.summary()?;
+        drop(card);
+        ensure!(code == 0, "held at {held_at}: exit {code}: {summary}");
+        let issued = summary["issued"].as_array().context("issued")?;
+        ensure!(
+            issued.len() == 1 && summary["pending"] == serde_json::json!([]),
+            "held at {held_at}: {summary}"
+        );
+        let number = issued[0]["document_number"].as_str().unwrap_or_default();
+        let retired = std::fs::read_to_string(dir.join("faces/retired-numbers.txt"))?;
+        ensure!(
+            !retired.lines().any(|n| n == number),
+            "held at {held_at}: issued a retired number {number}"
+        );
+        if let Some(record) = CardImage::read(&first)?.record {
+            let on_first = stay_core::StayRecord::parse(&record)
+                .map_err(|e| anyhow::anyhow!("the first card's record: {e}"))?
+                .fields
+                .document_number
+                .to_string();
+            ensure!(
+                retired.lines().any(|n| n == on_first),
+                "held at {held_at}: the first card holds {on_first}, not retired ({retired:?})"
+            );
+        }
+        held_at += 1;
+    }
+}
+
 /// The signer key stays with `issuer serve`: a station with a token the service does not
 /// know stops before it asks for a card; the station with its own token issues a batch.
 fn through_the_signing_service(w: &mut World) -> Result<()> {
@@ -345,6 +428,10 @@ fn through_the_signing_service(w: &mut World) -> Result<()> {
 }
 
 const CHECKS: &[(&str, SandboxCheck)] = &[
+    (
+        "pcscd_killed_mid_personalization",
+        pcscd_killed_mid_personalization,
+    ),
     ("batch_of_twenty", batch_of_twenty),
     ("killed_at_every_step", killed_at_every_step),
     ("through_the_signing_service", through_the_signing_service),
