@@ -862,11 +862,32 @@ pub mod qr_corpus {
             _ => panic!("rotation {degrees} is not a quarter turn"),
         }
     }
+}
 
-    /// Whether our decoder reads `label` from `image`: some code's text is exactly it.
-    pub fn reads(image: image::GrayImage, label: &str) -> bool {
-        reader_host::qr::decode(image)
-            .iter()
-            .any(|payload| reader_host::qr::text(payload) == label)
-    }
+/// A desk in-process, as `reader-host serve` builds it, on the fixture's list (seeded into
+/// `dir`), its audit log in `dir`; its clock reads `fixed_time` when given.
+pub fn in_process_desk(
+    dir: &std::path::Path,
+    fixed_time: Option<stay_core::UnixTime>,
+) -> std::sync::Arc<reader_host::desk::Desk> {
+    let fixture = Fixture::new();
+    let seed = dir.join("seed.list");
+    std::fs::write(&seed, fixture.list()).unwrap();
+    let fixed_time = fixed_time
+        .map(|t| format!("fixed_time = {:?}\n", issuer::list::format_rfc3339(t)))
+        .unwrap_or_default();
+    let config: reader_host::config::Config = toml::from_str(&format!(
+        "role = \"border\"\ndata_dir = {:?}\n{fixed_time}[trust_list]\nroot_key = \"unused.pem\"\n",
+        dir.display()
+    ))
+    .unwrap();
+    let trust = reader_host::trust_cache::TrustCache::open(
+        fixture.root.public_key(),
+        dir.join("trust.list"),
+        Some(&seed),
+        None,
+    )
+    .unwrap();
+    let audit = reader_host::audit::AuditLog::open(dir).unwrap();
+    reader_host::desk::Desk::shared(config, std::sync::Arc::new(trust), audit)
 }

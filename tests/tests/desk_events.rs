@@ -6,32 +6,13 @@ use std::future::IntoFuture;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use reader_host::audit::AuditLog;
-use reader_host::config::Config;
 use reader_host::desk::{Desk, Kind, STREAM_BUFFER};
 use reader_host::frames::{scan, Frame, FrameSource};
-use reader_host::trust_cache::TrustCache;
 use stay_tests::Fixture;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn desk(dir: &std::path::Path) -> Arc<Desk> {
-    let fixture = Fixture::new();
-    let seed = dir.join("seed.list");
-    std::fs::write(&seed, fixture.list()).unwrap();
-    let config: Config = toml::from_str(&format!(
-        "role = \"border\"\ndata_dir = {:?}\n[trust_list]\nroot_key = \"unused.pem\"\n",
-        dir.display()
-    ))
-    .unwrap();
-    let trust = TrustCache::open(
-        fixture.root.public_key(),
-        dir.join("trust.list"),
-        Some(&seed),
-        None,
-    )
-    .unwrap();
-    let audit = AuditLog::open(dir).unwrap();
-    Desk::shared(config, Arc::new(trust), audit)
+    stay_tests::in_process_desk(dir, None)
 }
 
 /// Reads from `stream` until `buffer` holds `needle` `times` times (bounded by the caller's

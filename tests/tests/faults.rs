@@ -4,12 +4,7 @@
 //! list and past its grace. Nothing here may give a false VALID, and the last good list
 //! always stays in force.
 
-use std::sync::Arc;
-
-use reader_host::audit::AuditLog;
 use reader_host::card::{CardError, Session};
-use reader_host::config::Config;
-use reader_host::desk::Desk;
 use reader_host::trust_cache::{previous_path, TrustCache};
 use stay_core::{Check, Policy, Presentation, Role, Status, UnixTime};
 use stay_tests::card::{InProcessCard, LeavingCard};
@@ -144,27 +139,6 @@ fn a_host_list_damaged_on_disk_falls_back_to_the_previous_good_one() {
     assert!(refused.is_err());
 }
 
-/// A desk whose clock reads `now`, with the fixture's list (issued a day before the
-/// fixture's time, next update 29 days after it).
-fn desk_at(fixture: &Fixture, dir: &std::path::Path, now: UnixTime) -> Arc<Desk> {
-    let seed = dir.join("seed.list");
-    std::fs::write(&seed, fixture.list()).unwrap();
-    let config: Config = toml::from_str(&format!(
-        "role = \"border\"\ndata_dir = {:?}\nfixed_time = {:?}\n[trust_list]\nroot_key = \"unused.pem\"\n",
-        dir.display(),
-        issuer::list::format_rfc3339(now)
-    ))
-    .unwrap();
-    let trust = TrustCache::open(
-        fixture.root.public_key(),
-        dir.join("trust.list"),
-        Some(&seed),
-        None,
-    )
-    .unwrap();
-    Desk::shared(config, Arc::new(trust), AuditLog::open(dir).unwrap())
-}
-
 #[test]
 fn a_clock_before_the_list_or_past_its_grace_gives_no_valid() {
     let fixture = Fixture::new();
@@ -186,7 +160,7 @@ fn a_clock_before_the_list_or_past_its_grace_gives_no_valid() {
         ),
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let desk = desk_at(&fixture, dir.path(), now);
+        let desk = stay_tests::in_process_desk(dir.path(), Some(now));
         let event = desk.verify(&record, None, "api");
         let verdict = event.verdict.as_ref().unwrap();
         assert_eq!(verdict["status"], status, "at {now:?}: {verdict}");
