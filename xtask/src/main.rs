@@ -83,6 +83,27 @@ fn run(what: &str, cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// The disk a `cargo xtask test` from a clean clone fills: `target/` and the fuzz build
+/// (README). With less free, it fails late and obscurely, in a linker.
+const TEST_DISK_GIB: u64 = 4;
+
+/// Warns, without stopping, when the disk holding the tree has less free than a build from
+/// clean needs; a tree already built needs far less.
+fn warn_if_disk_short(needed_gib: u64) {
+    let free = output(
+        Command::new("df")
+            .args(["--output=avail", "-B1"])
+            .arg(root()),
+    )
+    .and_then(|out| out.lines().nth(1)?.trim().parse::<u64>().ok());
+    if let Some(free) = free.filter(|&free| free < needed_gib << 30) {
+        eprintln!(
+            "==> warning: {:.1} GiB free here; a build from clean needs about {needed_gib} GiB",
+            free as f64 / f64::from(1u32 << 30)
+        );
+    }
+}
+
 fn output(cmd: &mut Command) -> Option<String> {
     cmd.output()
         .ok()
@@ -187,6 +208,7 @@ fn fuzz(seconds: u64, only: &[String]) -> Result<()> {
 
 fn test() -> Result<()> {
     setup()?;
+    warn_if_disk_short(TEST_DISK_GIB);
     run(
         "cargo fmt --check",
         cargo().args(["fmt", "--all", "--", "--check"]),
