@@ -10,6 +10,7 @@ use core::fmt::Write as _;
 
 use embedded_hal::digital::OutputPin;
 use heapless::{Deque, String, Vec};
+use stay_core::audit::{AuditKey, DOCUMENT_DIGEST_LEN};
 use stay_core::terminal::{ApduLink, Session};
 use stay_core::{Check, Policy, Presentation, Role, Status, TrustList, UnixTime, CHALLENGE_LEN};
 
@@ -68,13 +69,15 @@ pub enum Source {
     Code,
 }
 
-/// One line of the audit ring.
+/// One line of the audit ring. A lost or stolen scanner must not tell whose documents it
+/// checked: the document number is kept only as a digest keyed with the device's secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
     pub at: UnixTime,
     pub source: Source,
-    /// The record's document number, when it could be read.
-    pub document_number: String<16>,
+    /// HMAC-SHA-256 of the record's document number under the device's audit key, when
+    /// the record could be read.
+    pub document_digest: Option<[u8; DOCUMENT_DIGEST_LEN]>,
     /// `valid`, `invalid: expired`, `unreadable`, ...
     pub outcome: &'static str,
     pub reason: Option<&'static str>,
@@ -115,6 +118,7 @@ pub struct Scanner<'l, N, U, C, D, E, G, R, B> {
     pub indicators: Indicators<G, R, B>,
     list: &'l TrustList<'l>,
     employer_tin: Option<&'l str>,
+    audit_key: AuditKey,
     policy: Policy,
     state: State,
     scan_started: Option<u64>,
@@ -134,7 +138,7 @@ where
     B: OutputPin,
 {
     /// A scanner for a border guard (`employer_tin: None`) or for the employer with that
-    /// taxpayer number.
+    /// taxpayer number; `audit_key` is the device's secret for its audit ring.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         nfc: N,
@@ -145,6 +149,7 @@ where
         indicators: Indicators<G, R, B>,
         list: &'l TrustList<'l>,
         employer_tin: Option<&'l str>,
+        audit_key: AuditKey,
     ) -> Self {
         let mut scanner = Scanner {
             nfc,
@@ -155,6 +160,7 @@ where
             indicators,
             list,
             employer_tin,
+            audit_key,
             policy: Policy::DEFAULT,
             state: State::Idle,
             scan_started: None,
@@ -257,7 +263,7 @@ where
             AuditEntry {
                 at,
                 source,
-                document_number: String::new(),
+                document_digest: None,
                 outcome: "unreadable",
                 reason: None,
             },
@@ -303,14 +309,17 @@ where
         if let Some(date) = verdict.shown.valid_until {
             let _ = write!(until, "until {date}");
         }
+        let printed_chip_card = verdict.is_printed_copy_of_chip_card();
         let headline = match status {
             Status::Valid => "VALID",
+            _ if printed_chip_card => "READ THE CHIP",
             Status::Invalid(_) => "INVALID",
             Status::Indeterminate(_) => "CANNOT TELL",
         };
         let valid = status.is_valid();
         // Green for valid; red and the buzzer (for the whole display time) for anything
-        // else, so a guard looking at the traveller still notices.
+        // else, so a guard looking at the traveller still notices. A printed copy of a
+        // chip card is never green: the guard must hold the card itself to the scanner.
         if valid {
             let _ = self.indicators.green.set_high();
         } else {
@@ -319,7 +328,11 @@ where
         }
         self.display.show(&[
             headline,
-            verdict.decision.explanation(),
+            if printed_chip_card {
+                "PRINTED COPY: hold the card"
+            } else {
+                verdict.decision.explanation()
+            },
             status.reason_code().unwrap_or(""),
             number.as_str(),
             until.as_str(),
@@ -329,7 +342,10 @@ where
             AuditEntry {
                 at: now,
                 source,
-                document_number: number,
+                // Whatever the role is shown, as the desk's log does.
+                document_digest: stay_core::StayRecord::parse(&self.payload)
+                    .ok()
+                    .map(|r| self.audit_key.document_digest(r.fields.document_number)),
                 outcome: status.name(),
                 reason: status.reason_code(),
             },

@@ -205,18 +205,79 @@ impl embedded_hal::spi::SpiDevice for Garbage {
     }
 }
 
+/// The InDataExchange answer a frame carries, as the driver must read it: status and data,
+/// when the frame is well formed, answers InDataExchange and reports no error.
+fn data_exchange_answer(frame: &[u8]) -> Option<(u8, Vec<u8>)> {
+    let mut padded = frame.to_vec();
+    padded.resize(firmware::pn532::FRAME_MAX, 0);
+    let body = firmware::pn532::parse_frame::<()>(&padded).ok()?;
+    match &padded[body] {
+        [0xD5, 0x41, status, data @ ..] if status & 0x3F == 0 => Some((*status, data.to_vec())),
+        _ => None,
+    }
+}
+
+/// A normal information frame from the PN532 carrying `tfi_and_data`.
+fn frame(tfi_and_data: &[u8]) -> Vec<u8> {
+    let len = tfi_and_data.len() as u8;
+    let mut f = vec![0x00, 0x00, 0xFF, len, len.wrapping_neg()];
+    f.extend_from_slice(tfi_and_data);
+    let sum = tfi_and_data.iter().fold(0u8, |a, b| a.wrapping_add(*b));
+    f.extend_from_slice(&[sum.wrapping_neg(), 0x00]);
+    f
+}
+
 proptest! {
-    /// Whatever the front end answers (after a correct ACK), the driver returns; a
-    /// nonsense answer is never taken for a card's answer to a valid check.
+    /// Whatever the front end answers (after a correct ACK), the driver returns an error or
+    /// exactly the data of a well-formed InDataExchange answer: a nonsense answer is never
+    /// taken for a card's answer to a check, and init and detect never succeed on one.
     #[test]
     fn any_answer_frame_is_handled(body in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let expected = data_exchange_answer(&body);
         let garbage = Garbage { answer: body.clone(), data_reads: 0 };
         let mut pn532 = Pn532::new(garbage, NoDelay);
         pn532.timeout_ms = 2;
         let mut response = [0u8; firmware::RESPONSE_MAX];
-        let _ = pn532.transceive(&[0x00, 0xA4, 0x04, 0x0C], &mut response);
-        let _ = pn532.detect();
-        let _ = pn532.init();
+        let result = pn532.transceive(&[0x00, 0xA4, 0x04, 0x0C], &mut response);
+        if let Ok(n) = result {
+            let (status, data) = expected.clone().expect("an answer from a frame that is none");
+            // A device that repeats itself: each chained frame brought the same data.
+            prop_assert!(!data.is_empty() || status & 0x40 == 0);
+            prop_assert_eq!(n % data.len().max(1), 0);
+            for chunk in response[..n].chunks(data.len().max(1)) {
+                prop_assert_eq!(chunk, &data[..]);
+            }
+        }
+        if let Some((status, data)) = &expected {
+            if status & 0x40 == 0 && data.len() <= firmware::RESPONSE_MAX {
+                prop_assert!(matches!(result, Ok(n) if n == data.len()), "{:?}", result);
+            }
+        }
+        // init and detect wait for other answers (SAMConfiguration, InListPassiveTarget):
+        // the same frame must not satisfy them.
+        let mut fresh = Pn532::new(Garbage { answer: body.clone(), data_reads: 0 }, NoDelay);
+        fresh.timeout_ms = 2;
+        if expected.is_some() {
+            prop_assert!(fresh.init().is_err());
+            prop_assert!(fresh.detect().is_err());
+        }
         let _ = firmware::pn532::parse_frame::<()>(&body);
+    }
+
+    /// A well-formed answer of any length the terminal can take is returned byte for byte.
+    #[test]
+    fn a_well_formed_answer_is_returned_exactly(
+        data in proptest::collection::vec(any::<u8>(), 0..250),
+    ) {
+        let mut tfi_and_data = vec![0xD5, 0x41, 0x00];
+        tfi_and_data.extend_from_slice(&data);
+        let answer = frame(&tfi_and_data);
+        prop_assert_eq!(data_exchange_answer(&answer), Some((0, data.clone())));
+        let mut pn532 = Pn532::new(Garbage { answer, data_reads: 0 }, NoDelay);
+        pn532.timeout_ms = 2;
+        let mut response = [0u8; firmware::RESPONSE_MAX];
+        let n = pn532.transceive(&[0x00, 0xA4, 0x04, 0x0C], &mut response);
+        prop_assert!(matches!(n, Ok(n) if n == data.len()), "{:?}", n);
+        prop_assert_eq!(&response[..data.len()], &data[..]);
     }
 }

@@ -13,7 +13,15 @@ use firmware::scanner::{
     Clock, Display, Entropy, Event, Indicators, Scanner, Source, AUDIT_LEN, SHOW_MS,
 };
 use sim::{applet_card, NoDelay, SimPn532, SimUart};
-use stay_core::{InvalidReason, Status, TrustList, UnixTime};
+use stay_core::audit::AuditKey;
+use stay_core::{IndeterminateReason, InvalidReason, Status, TrustList, UnixTime};
+
+/// The bench scanner's audit key (set at enrolment on a real device).
+const AUDIT_KEY: [u8; 32] = [0xA5; 32];
+
+fn digest(number: &str) -> Option<[u8; 16]> {
+    Some(AuditKey(AUDIT_KEY).document_digest(number))
+}
 use stay_tests::card::InProcessCard;
 use stay_tests::Fixture;
 
@@ -134,6 +142,7 @@ impl Bench {
             },
             list,
             employer,
+            AuditKey(AUDIT_KEY),
         )
     }
 
@@ -221,7 +230,7 @@ fn a_code_at_the_imager_gets_its_verdict_and_a_revoked_one_sounds() {
     let list_bytes = fixture.list();
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
     let mut scanner = bench.scanner(sim, &list, None);
-    let revoked = fixture.record(&issuer::golden::resident("RC0000099", None));
+    let revoked = fixture.record(&issuer::golden::resident("RC0000099", Some(&fixture.chip)));
     bench.show_code(&revoked);
     assert_eq!(
         scanner.step(),
@@ -244,13 +253,13 @@ fn a_code_at_the_imager_gets_its_verdict_and_a_revoked_one_sounds() {
             entry.source,
             entry.outcome,
             entry.reason,
-            entry.document_number.as_str()
+            entry.document_digest
         ),
         (
             Source::Code,
             "invalid",
             Some("document-revoked"),
-            "RC0000099"
+            digest("RC0000099")
         )
     );
 }
@@ -274,7 +283,7 @@ fn failed_reads_ask_to_try_again_and_give_no_verdict() {
     assert_eq!(scanner.step(), Event::Nothing);
 
     // A damaged code.
-    let record = fixture.record(&fixture.holder());
+    let record = fixture.record(&issuer::golden::unified_window("UW0000001"));
     let mut frame = vec![0u8; record.len() + 5];
     let n = encode_frame(&record, &mut frame).unwrap();
     frame[10] ^= 0x01;
@@ -337,20 +346,23 @@ fn the_audit_ring_keeps_the_newest_checks() {
     let mut scanner = bench.scanner(sim, &list, None);
     let total = AUDIT_LEN + 6;
     for i in 0..total {
-        let number = format!("RC{:07}", 1000 + i);
-        bench.show_code(&fixture.record(&issuer::golden::resident(&number, None)));
+        let number = format!("UW{:07}", 1000 + i);
+        bench.show_code(&fixture.record(&issuer::golden::unified_window(&number)));
         assert!(matches!(scanner.step(), Event::Verdict { .. }), "check {i}");
         bench.later(SHOW_MS);
         assert_eq!(scanner.step(), Event::Idle);
         assert_eq!(scanner.step(), Event::Nothing);
     }
-    let numbers: Vec<String> = scanner
-        .audit()
-        .map(|e| e.document_number.to_string())
-        .collect();
-    assert_eq!(numbers.len(), AUDIT_LEN);
-    assert_eq!(numbers[0], format!("RC{:07}", 1000 + total - AUDIT_LEN));
-    assert_eq!(numbers[AUDIT_LEN - 1], format!("RC{:07}", 1000 + total - 1));
+    let digests: Vec<_> = scanner.audit().map(|e| e.document_digest).collect();
+    assert_eq!(digests.len(), AUDIT_LEN);
+    assert_eq!(
+        digests[0],
+        digest(&format!("UW{:07}", 1000 + total - AUDIT_LEN))
+    );
+    assert_eq!(
+        digests[AUDIT_LEN - 1],
+        digest(&format!("UW{:07}", 1000 + total - 1))
+    );
 }
 
 #[test]
@@ -361,7 +373,7 @@ fn the_payload_of_an_issued_qr_code_reads_at_the_imager() {
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
     let mut scanner = bench.scanner(sim, &list, None);
     // `issuer qr`'s image, decoded as an imager decodes it, sent in its frame.
-    let record = fixture.record(&issuer::golden::resident("RC0000777", None));
+    let record = fixture.record(&issuer::golden::unified_window("UW0000777"));
     let image = issuer::qr::png(&record).unwrap();
     let payload = reader_host::qr::single_record(reader_host::qr::decode(image)).unwrap();
     assert_eq!(payload, record);
@@ -375,8 +387,43 @@ fn the_payload_of_an_issued_qr_code_reads_at_the_imager() {
         }
     );
     assert!(
-        bench.screen.text().contains("RC0000777"),
+        bench.screen.text().contains("UW0000777"),
         "{}",
         bench.screen.text()
     );
+}
+
+#[test]
+fn a_printed_copy_of_a_chip_card_says_read_the_chip_and_is_never_green() {
+    let fixture = Fixture::new();
+    let list_bytes = fixture.list();
+    let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
+    // The card face's QR (or a skimmed chip's record re-encoded): genuine bytes.
+    let record = fixture.record(&fixture.holder());
+    for employer in [None, Some("01234567890123")] {
+        let (bench, sim) = Bench::new(None);
+        let mut scanner = bench.scanner(sim, &list, employer);
+        bench.show_code(&record);
+        assert_eq!(
+            scanner.step(),
+            Event::Verdict {
+                source: Source::Code,
+                status: Status::Indeterminate(IndeterminateReason::ChipNotRead),
+                chip_authenticated: false
+            }
+        );
+        let text = bench.screen.text();
+        assert!(text.starts_with("READ THE CHIP"), "{text}");
+        assert!(text.contains("PRINTED COPY"), "{text}");
+        assert!(
+            !text.contains("may stay") && !text.contains("may be employed"),
+            "{text}"
+        );
+        assert!(!bench.green.0.get() && bench.red.0.get() && bench.buzzer.0.get());
+        let entry = scanner.audit().last().unwrap().clone();
+        assert_eq!(
+            (entry.outcome, entry.reason, entry.document_digest),
+            ("indeterminate", Some("chip-not-read"), digest("RC0000001"))
+        );
+    }
 }

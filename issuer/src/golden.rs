@@ -205,6 +205,25 @@ pub fn resident(number: &str, chip: Option<&KeyPair>) -> Holder {
     }
 }
 
+/// A unified-window document (QR only, no chip) of RAHIMOV Farrukh, valid 2026-11-15 to
+/// 2027-01-14.
+pub fn unified_window(number: &str) -> Holder {
+    Holder {
+        document_type: DocumentType::UnifiedWindow.name().into(),
+        document_number: number.into(),
+        itn: None,
+        surname: "RAHIMOV".into(),
+        given_names: "Farrukh".into(),
+        nationality: "UZB".into(),
+        sex: "M".into(),
+        valid_from: "2026-11-15".into(),
+        valid_until: "2027-01-14".into(),
+        issue_date: "2026-11-14".into(),
+        portrait_digest: None,
+        ..resident(number, None)
+    }
+}
+
 /// Signs `holder` with `key` without the issuer's checks (vectors include records a rogue
 /// or mistaken signer could produce).
 fn forge(holder: &Holder, key: &KeyPair) -> Vec<u8> {
@@ -212,10 +231,20 @@ fn forge(holder: &Holder, key: &KeyPair) -> Vec<u8> {
         max_validity_days: [u16::MAX; 3],
         ..Policy::DEFAULT
     };
-    let app = holder
+    // The issuer refuses a resident card without a chip key; a rogue signer would not.
+    let keyless = holder.chip_public_key.is_none();
+    let placeholder = Holder {
+        chip_public_key: Some(hex::encode(KeyPair::from_seed("placeholder").public_sec1())),
+        ..holder.clone()
+    };
+    let app = if keyless { &placeholder } else { holder }
         .application(&relaxed)
         .expect("vector holders are well formed");
-    seal_record(&app.fields(key.key_id()), key)
+    let mut fields = app.fields(key.key_id());
+    if keyless {
+        fields.chip_public_key = None;
+    }
+    seal_record(&fields, key)
 }
 
 /// Writes every vector into `dir` (which must exist).
@@ -336,20 +365,7 @@ pub fn generate(dir: &Path) -> Result<()> {
 
     // Records.
     let rc_chip = forge(&resident("RC0000001", Some(&chip1)), &rc);
-    let uw_holder = Holder {
-        document_type: DocumentType::UnifiedWindow.name().into(),
-        document_number: "UW0000001".into(),
-        itn: None,
-        surname: "RAHIMOV".into(),
-        given_names: "Farrukh".into(),
-        nationality: "UZB".into(),
-        sex: "M".into(),
-        valid_from: "2026-11-15".into(),
-        valid_until: "2027-01-14".into(),
-        issue_date: "2026-11-14".into(),
-        portrait_digest: None,
-        ..resident("UW0000001", None)
-    };
+    let uw_holder = unified_window("UW0000001");
     let nomad = Holder {
         document_type: DocumentType::DigitalNomad.name().into(),
         document_number: "DN0000001".into(),
@@ -366,24 +382,29 @@ pub fn generate(dir: &Path) -> Result<()> {
     let student = Holder {
         purpose: Purpose::Study.name().into(),
         employer_tin: None,
-        ..resident("RC0000002", None)
+        ..resident("RC0000002", Some(&chip1))
     };
+    let rc_study = forge(&student, &rc);
     let records: Vec<(&str, Vec<u8>)> = vec![
         ("resident-card-chip", rc_chip.clone()),
         ("unified-window", forge(&uw_holder, &uw)),
         ("digital-nomad", forge(&nomad, &dn)),
-        ("resident-card-study", forge(&student, &rc)),
+        ("resident-card-study", rc_study.clone()),
+        (
+            "resident-card-no-chip-key",
+            forge(&resident("RC0000008", None), &rc),
+        ),
         (
             "resident-card-revoked",
-            forge(&resident("RC0000099", None), &rc),
+            forge(&resident("RC0000099", Some(&chip1)), &rc),
         ),
         (
             "signer-revoked",
-            forge(&resident("RC0000003", None), &compromised),
+            forge(&resident("RC0000003", Some(&chip1)), &compromised),
         ),
         (
             "signer-outside-period",
-            forge(&resident("RC0000004", None), &retired),
+            forge(&resident("RC0000004", Some(&chip1)), &retired),
         ),
         ("signer-not-authorized", forge(&uw_holder, &rc)),
         (
@@ -393,7 +414,7 @@ pub fn generate(dir: &Path) -> Result<()> {
                     valid_from: "2025-01-01".into(),
                     valid_until: "2025-12-31".into(),
                     issue_date: "2025-01-01".into(),
-                    ..resident("RC0000005", None)
+                    ..resident("RC0000005", Some(&chip1))
                 },
                 &rc,
             ),
@@ -404,7 +425,7 @@ pub fn generate(dir: &Path) -> Result<()> {
                 &Holder {
                     valid_from: "2027-01-01".into(),
                     valid_until: "2027-12-31".into(),
-                    ..resident("RC0000006", None)
+                    ..resident("RC0000006", Some(&chip1))
                 },
                 &rc,
             ),
@@ -421,7 +442,7 @@ pub fn generate(dir: &Path) -> Result<()> {
         ),
         (
             "unknown-signer",
-            forge(&resident("RC0000007", None), &stranger),
+            forge(&resident("RC0000007", Some(&chip1)), &stranger),
         ),
         ("tampered", {
             let mut r = rc_chip.clone();
@@ -442,6 +463,7 @@ pub fn generate(dir: &Path) -> Result<()> {
     let challenge2 = [0x22u8; 16];
     let proof1 = chip1.sign(&chip_proof_message(&challenge1, &rc_chip));
     let clone_proof = chip2.sign(&chip_proof_message(&challenge1, &rc_chip));
+    let study_proof = chip1.sign(&chip_proof_message(&challenge1, &rc_study));
 
     struct Spec<'a> {
         name: &'a str,
@@ -492,6 +514,8 @@ pub fn generate(dir: &Path) -> Result<()> {
             presentation: chip_ok,
             expect: ("valid", None, "card-verifies", true),
         },
+        // A printed copy of a chip card (the card face's QR, a skimmed chip re-encoded):
+        // genuine data, no card proven.
         Spec {
             name: "resident-card-border-qr",
             record: "resident-card-chip",
@@ -499,7 +523,26 @@ pub fn generate(dir: &Path) -> Result<()> {
             now,
             role: "border",
             presentation: printed,
-            expect: ("valid", None, "may-stay", false),
+            expect: (
+                "indeterminate",
+                Some("chip-not-read"),
+                "read-the-chip",
+                false,
+            ),
+        },
+        Spec {
+            name: "resident-card-employer-qr",
+            record: "resident-card-chip",
+            list: "current",
+            now,
+            role: "employer",
+            presentation: printed,
+            expect: (
+                "indeterminate",
+                Some("chip-not-read"),
+                "read-the-chip",
+                false,
+            ),
         },
         Spec {
             name: "station-qr-only",
@@ -508,7 +551,30 @@ pub fn generate(dir: &Path) -> Result<()> {
             now,
             role: "station",
             presentation: printed,
-            expect: ("valid", None, "card-rejected", false),
+            expect: (
+                "indeterminate",
+                Some("chip-not-read"),
+                "card-rejected",
+                false,
+            ),
+        },
+        Spec {
+            name: "resident-card-no-chip-key-printed",
+            record: "resident-card-no-chip-key",
+            list: "current",
+            now,
+            role: "border",
+            presentation: printed,
+            expect: ("invalid", Some("chip-key-missing"), "may-not-stay", false),
+        },
+        Spec {
+            name: "resident-card-no-chip-key-employer",
+            record: "resident-card-no-chip-key",
+            list: "current",
+            now,
+            role: "employer",
+            presentation: printed,
+            expect: ("invalid", Some("chip-key-missing"), "may-not-employ", false),
         },
         Spec {
             name: "chip-proof-missing",
@@ -579,8 +645,8 @@ pub fn generate(dir: &Path) -> Result<()> {
             list: "current",
             now,
             role: "employer",
-            presentation: printed,
-            expect: ("valid", None, "may-not-employ:purpose-of-stay", false),
+            presentation: ("chip", Some(challenge1), Some(study_proof)),
+            expect: ("valid", None, "may-not-employ:purpose-of-stay", true),
         },
         Spec {
             name: "document-revoked",

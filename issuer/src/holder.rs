@@ -61,6 +61,11 @@ pub enum Refusal {
     },
     #[error("a resident card must carry the holder's taxpayer number (itn)")]
     MissingItn,
+    #[error(
+        "a resident card is a chip card: chip_public_key is required (the personalization \
+         station has the card generate it; a record without it would prove nothing printed)"
+    )]
+    MissingChipKey,
     #[error("a digital nomad has no local employer: remove employer_tin")]
     NomadWithEmployer,
     #[error("a digital nomad's purpose of stay is remote-work, not {0}")]
@@ -216,6 +221,9 @@ impl Holder {
         }
         match document_type {
             DocumentType::ResidentCard if self.itn.is_none() => return Err(Refusal::MissingItn),
+            DocumentType::ResidentCard if self.chip_public_key.is_none() => {
+                return Err(Refusal::MissingChipKey)
+            }
             DocumentType::DigitalNomad if self.employer_tin.is_some() => {
                 return Err(Refusal::NomadWithEmployer)
             }

@@ -20,10 +20,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use hmac::{Hmac, Mac};
 use rusqlite::{params, Connection};
 use serde::Serialize;
-use sha2::Sha256;
 
 /// Rows waiting for the writer before new ones are dropped.
 pub const QUEUE_LEN: usize = 4096;
@@ -31,7 +29,7 @@ pub const QUEUE_LEN: usize = 4096;
 pub const BACKLOG_LEN: usize = 65_536;
 /// How often the writer tries the disk again while rows wait.
 pub const RETRY: Duration = Duration::from_secs(1);
-const KEY_LEN: usize = 32;
+const KEY_LEN: usize = stay_core::audit::AUDIT_KEY_LEN;
 
 /// One verification, as the log keeps it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -52,19 +50,21 @@ pub struct Entry {
 }
 
 /// The digest key: 32 random bytes created with the log, readable by its owner only.
-pub struct DigestKey([u8; KEY_LEN]);
+pub struct DigestKey(stay_core::audit::AuditKey);
 
 impl DigestKey {
     pub fn open(path: &Path) -> Result<DigestKey> {
         match std::fs::read(path) {
-            Ok(bytes) => Ok(DigestKey(bytes.try_into().map_err(|_| {
-                anyhow::anyhow!("{}: the audit key must be {KEY_LEN} bytes", path.display())
-            })?)),
+            Ok(bytes) => Ok(DigestKey(stay_core::audit::AuditKey(
+                bytes.try_into().map_err(|_| {
+                    anyhow::anyhow!("{}: the audit key must be {KEY_LEN} bytes", path.display())
+                })?,
+            ))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = [0u8; KEY_LEN];
                 rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut key);
                 issuer::files::write_private(path, &key)?;
-                Ok(DigestKey(key))
+                Ok(DigestKey(stay_core::audit::AuditKey(key)))
             }
             Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
         }
@@ -72,9 +72,7 @@ impl DigestKey {
 
     /// HMAC-SHA-256(key, document number), first 16 bytes, hex.
     pub fn digest(&self, document_number: &str) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("any key length");
-        mac.update(document_number.as_bytes());
-        hex::encode(&mac.finalize().into_bytes()[..16])
+        hex::encode(self.0.document_digest(document_number))
     }
 }
 

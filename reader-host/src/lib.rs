@@ -15,3 +15,8 @@ pub mod report;
 pub mod station;
 pub mod trust_cache;
 pub mod watcher;
+
+// The QR front end survives rqrr's panics on hostile pictures by unwinding
+// (`qr::contained`); built with `panic = "abort"`, one such picture would stop the desk.
+#[cfg(panic = "abort")]
+compile_error!("reader-host needs panic = \"unwind\": see qr::contained");

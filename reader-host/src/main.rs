@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use reader_host::trust_cache::LoadedList;
 use reader_host::{card, pcsc_reader, qr, report};
-use stay_core::{Check, Policy, Presentation, Role, Status, UnixTime};
+use stay_core::{Check, Decision, Policy, Presentation, Role, Status, UnixTime};
 
 mod cli_station;
 
@@ -16,6 +16,8 @@ mod exit {
     pub const VALID: u8 = 0;
     pub const INVALID: u8 = 1;
     pub const INDETERMINATE: u8 = 2;
+    /// A printed copy of a chip card: genuine data, no card proven.
+    pub const READ_THE_CHIP: u8 = 3;
     pub const USAGE: u8 = 64;
     pub const DATA: u8 = 65;
     pub const NO_INPUT: u8 = 66;
@@ -41,7 +43,8 @@ enum RoleArg {
 #[derive(Subcommand)]
 enum Command {
     /// Verify one record offline. Exit status: 0 valid, 1 invalid, 2 indeterminate,
-    /// 64 usage, 65 unusable trust list or unreadable QR, 66 input file missing.
+    /// 3 read the chip (a printed copy of a chip card), 64 usage, 65 unusable trust list or
+    /// unreadable QR, 66 input file missing.
     Verify {
         /// The signed trust list.
         #[arg(long)]
@@ -470,10 +473,11 @@ fn verify(
     } else {
         print!("{}", report::to_text(&verdict, &role, &source));
     }
-    Ok(match verdict.status {
-        Status::Valid => exit::VALID,
-        Status::Invalid(_) => exit::INVALID,
-        Status::Indeterminate(_) => exit::INDETERMINATE,
+    Ok(match (verdict.status, verdict.decision) {
+        (_, Decision::ReadTheChip) => exit::READ_THE_CHIP,
+        (Status::Valid, _) => exit::VALID,
+        (Status::Invalid(_), _) => exit::INVALID,
+        (Status::Indeterminate(_), _) => exit::INDETERMINATE,
     })
 }
 

@@ -33,6 +33,20 @@ pub fn to_json(
     })
 }
 
+/// What the verdict proves about the document in hand, beyond its data. A printed QR
+/// holds no portrait, so the advice names what a person can actually compare.
+pub fn presentation_line(verdict: &Verdict<'_>) -> Option<&'static str> {
+    if verdict.chip_authenticated {
+        Some("chip: genuine (answered this terminal's challenge)")
+    } else if verdict.is_printed_copy_of_chip_card() {
+        Some("PRINTED COPY of a chip card: proves no card is present; hold the card to the reader")
+    } else if verdict.authentic {
+        Some("printed document: compare the holder and their passport with the fields shown")
+    } else {
+        None
+    }
+}
+
 /// The verdict as text: the status large and first, then the decision, then the fields.
 pub fn to_text(verdict: &Verdict<'_>, role: &Role<'_>, source: &str) -> String {
     let mut out = String::new();
@@ -53,13 +67,8 @@ pub fn to_text(verdict: &Verdict<'_>, role: &Role<'_>, source: &str) -> String {
         verdict.decision.explanation()
     );
     let _ = writeln!(out, "  source: {source}");
-    if verdict.authentic && !verdict.chip_authenticated {
-        let _ = writeln!(
-            out,
-            "  chip: not checked (printed data: compare the portrait with the person)"
-        );
-    } else if verdict.chip_authenticated {
-        let _ = writeln!(out, "  chip: genuine (answered this terminal's challenge)");
+    if let Some(line) = presentation_line(verdict) {
+        let _ = writeln!(out, "  {line}");
     }
     if let Value::Object(fields) = json!(verdict.shown) {
         for (k, v) in fields {

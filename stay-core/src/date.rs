@@ -20,7 +20,9 @@ const SECS_PER_DAY: u64 = 86_400;
 impl UnixTime {
     /// The civil date in Bishkek at this instant.
     pub fn bishkek_date(self) -> Date {
-        let days = (self.0 + BISHKEK_UTC_OFFSET_SECS) / SECS_PER_DAY;
+        // Saturating: a broken real-time clock near u64::MAX must give a far-future date
+        // (every document expired), not an overflow.
+        let days = self.0.saturating_add(BISHKEK_UTC_OFFSET_SECS) / SECS_PER_DAY;
         // `days` fits in i64; the resulting year is clamped by `from_days_since_epoch`.
         Date::from_days_since_epoch(days as i64)
     }
@@ -188,6 +190,18 @@ mod tests {
         assert_eq!(Date::parse_iso("2023-02-29"), Err(InvalidDate));
         assert_eq!(Date::parse_iso("2023-2-28"), Err(InvalidDate));
         assert_eq!(Date::from_bytes(&[0x07, 0xEA, 13, 1]), Err(InvalidDate));
+    }
+
+    #[test]
+    fn a_clock_at_the_end_of_time_gives_the_last_date() {
+        let last = Date::new(9999, 12, 31).unwrap();
+        for t in [
+            u64::MAX,
+            u64::MAX - BISHKEK_UTC_OFFSET_SECS + 1,
+            u64::MAX / 2,
+        ] {
+            assert_eq!(UnixTime(t).bishkek_date(), last);
+        }
     }
 
     #[test]

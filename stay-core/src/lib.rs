@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod apdu;
+pub mod audit;
 pub mod chip_proof;
 pub mod date;
 pub mod policy;

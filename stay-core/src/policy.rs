@@ -33,8 +33,6 @@ pub struct Policy {
     pub trust_list_grace_secs: u64,
     /// Purposes of stay (mask of [`Purpose::bit`]) under which a holder may be employed.
     pub employable_purposes: u8,
-    /// A record that names a chip key, read from a chip, must come with a chip proof.
-    pub require_chip_proof: bool,
 }
 
 impl Policy {
@@ -43,7 +41,6 @@ impl Policy {
         max_validity_days: [366, 62, 366],
         trust_list_grace_secs: 7 * 86_400,
         employable_purposes: Purpose::Work.bit(),
-        require_chip_proof: true,
     };
 
     pub fn max_validity_days(&self, document_type: DocumentType) -> u16 {

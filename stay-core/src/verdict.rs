@@ -40,6 +40,8 @@ pub enum InvalidReason {
     NotYetValid,
     /// Today is after valid-until.
     Expired,
+    /// A resident card's record that names no chip key: every resident card is a chip card.
+    ChipKeyMissing,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +52,9 @@ pub enum IndeterminateReason {
     ClockBeforeTrustList,
     /// The trust list is past its next update plus grace: revocations may be missing.
     TrustListStale,
+    /// Genuine data of a chip card, presented without its chip (a printed or re-encoded
+    /// copy): only the chip proves the card is present.
+    ChipNotRead,
 }
 
 impl InvalidReason {
@@ -66,6 +71,7 @@ impl InvalidReason {
             InvalidReason::ChipProofFailed => "chip-proof-failed",
             InvalidReason::NotYetValid => "not-yet-valid",
             InvalidReason::Expired => "expired",
+            InvalidReason::ChipKeyMissing => "chip-key-missing",
         }
     }
 
@@ -93,6 +99,9 @@ impl InvalidReason {
             }
             InvalidReason::NotYetValid => "the document is not valid yet",
             InvalidReason::Expired => "the document has expired",
+            InvalidReason::ChipKeyMissing => {
+                "a resident card without a chip key: not a card this authority issued"
+            }
         }
     }
 }
@@ -103,6 +112,7 @@ impl IndeterminateReason {
             IndeterminateReason::UnknownSigner => "unknown-signer",
             IndeterminateReason::ClockBeforeTrustList => "clock-before-trust-list",
             IndeterminateReason::TrustListStale => "trust-list-stale",
+            IndeterminateReason::ChipNotRead => "chip-not-read",
         }
     }
 
@@ -116,6 +126,9 @@ impl IndeterminateReason {
             }
             IndeterminateReason::TrustListStale => {
                 "this terminal's trust list is out of date; revocations may be missing"
+            }
+            IndeterminateReason::ChipNotRead => {
+                "a printed copy of a chip card: the data is genuine, but only the chip proves the card"
             }
         }
     }
@@ -186,6 +199,8 @@ pub enum Decision {
     CardRejected,
     /// No decision possible here: a second check (updated list, corrected clock) is needed.
     Refer,
+    /// A printed copy of a chip card: neither yes nor no until the card's chip is read.
+    ReadTheChip,
 }
 
 impl Decision {
@@ -203,6 +218,7 @@ impl Decision {
             Decision::CardVerifies => "card-verifies",
             Decision::CardRejected => "card-rejected",
             Decision::Refer => "refer",
+            Decision::ReadTheChip => "read-the-chip",
         }
     }
 
@@ -226,6 +242,9 @@ impl Decision {
             Decision::CardVerifies => "the card verifies: it may be issued",
             Decision::CardRejected => "the card does NOT verify: spoil it",
             Decision::Refer => "cannot decide here: refer for a second check",
+            Decision::ReadTheChip => {
+                "NOT decided: a printed copy proves no card; hold the card to the reader"
+            }
         }
     }
 }
@@ -343,4 +362,12 @@ pub struct Verdict<'r> {
     /// The chip proved it holds the record's chip key for this terminal's challenge.
     pub chip_authenticated: bool,
     pub shown: ShownFields<'r>,
+}
+
+impl Verdict<'_> {
+    /// Genuine data of a chip card that was not read from its chip: every screen says so
+    /// in its own words, and the decision is `read-the-chip`.
+    pub fn is_printed_copy_of_chip_card(&self) -> bool {
+        self.status == Status::Indeterminate(IndeterminateReason::ChipNotRead)
+    }
 }

@@ -8,13 +8,18 @@
 //! 5. the signer may sign this type, on this issue date          -> Invalid(signer-…)
 //! 6. the validity span is within policy for the type            -> Invalid(validity-exceeds-policy)
 //! 7. the document is not revoked                                -> Invalid(document-revoked)
-//! 8. the chip proves its key (when read from a chip)            -> Invalid(chip-proof-…)
-//! 9. the clock is not before the list's issue time              -> Indeterminate(clock-before-trust-list)
-//! 10. today is within valid-from ..= valid-until (Bishkek time) -> Invalid(not-yet-valid | expired)
-//! 11. the list is not past next-update + grace                   -> Indeterminate(trust-list-stale)
+//! 8. a resident card names its chip key                          -> Invalid(chip-key-missing)
+//! 9. the chip proves its key (when read from a chip)             -> Invalid(chip-proof-…)
+//! 10. the clock is not before the list's issue time              -> Indeterminate(clock-before-trust-list)
+//! 11. today is within valid-from ..= valid-until (Bishkek time) -> Invalid(not-yet-valid | expired)
+//! 12. the list is not past next-update + grace                   -> Indeterminate(trust-list-stale)
+//! 13. a record naming a chip key was proven by that chip         -> Indeterminate(chip-not-read)
 //!
 //! Reasons that hold whatever the clock says come first; then the clock's own sanity; then
-//! the dates; freshness last, because an expired document is invalid even on a stale list.
+//! the dates; freshness next, because an expired document is invalid even on a stale list.
+//! The printed copy of a chip card comes last: its data is genuine, so every reason that
+//! would reject the document outranks it, but only the chip proves the card is there, so it
+//! never reaches `Valid` (decision `read-the-chip`).
 
 use crate::chip_proof::ChipProof;
 use crate::date::UnixTime;
@@ -82,6 +87,11 @@ fn evaluate(
     if list.is_document_revoked(f.document_number) {
         return Status::Invalid(Inv::DocumentRevoked);
     }
+    // Every resident card is a chip card: a resident card's record without a chip key was
+    // not issued by this system's station, and its printed form would prove nothing.
+    if f.document_type == DocumentType::ResidentCard && f.chip_public_key.is_none() {
+        return Status::Invalid(Inv::ChipKeyMissing);
+    }
     if let Presentation::Chip { proof } = check.presentation {
         match (f.chip_public_key, proof) {
             (Some(key), Some(proof)) => {
@@ -92,10 +102,10 @@ fn evaluate(
             }
             // A chip holding a record without a chip key cannot prove anything: a copy.
             (None, Some(_)) => return Status::Invalid(Inv::ChipProofFailed),
-            (_, None) if check.policy.require_chip_proof => {
-                return Status::Invalid(Inv::ChipProofMissing)
-            }
-            (_, None) => {}
+            // A chip that was not asked: the terminal skipped the one step that matters.
+            (Some(_), None) => return Status::Invalid(Inv::ChipProofMissing),
+            // A QR-only document's record written to some chip proves no more than print.
+            (None, None) => {}
         }
     }
     if check.now < list.issued_at {
@@ -114,6 +124,11 @@ fn evaluate(
         .saturating_add(check.policy.trust_list_grace_secs);
     if check.now.0 > stale_after {
         return Status::Indeterminate(Ind::TrustListStale);
+    }
+    // Genuine data from a chip card, but not from its chip: a printed or re-encoded copy
+    // (the card face's QR, a record file, a skimmed chip) proves no card is present.
+    if f.chip_public_key.is_some() && !ev.chip_authenticated {
+        return Status::Indeterminate(Ind::ChipNotRead);
     }
     Status::Valid
 }
@@ -152,6 +167,7 @@ fn decide(
             Decision::CardVerifies
         }
         (Role::Station, _) => Decision::CardRejected,
+        (_, Status::Indeterminate(IndeterminateReason::ChipNotRead)) => Decision::ReadTheChip,
         (_, Status::Indeterminate(_)) => Decision::Refer,
     }
 }

@@ -19,7 +19,10 @@ fn run(w: &World) -> Result<()> {
     let daemon = Daemon::start(w, "bench-desk", "")?;
     let card = InProcessCard::personalized(&w.fixture);
     let image = w.image("bench-desk-card", card.applet.card())?;
-    let record = card.applet.card().record.clone().expect("personalized");
+    // The API's load: a QR-only document (printed, a chip card's record says read-the-chip).
+    let record = w
+        .fixture
+        .record(&issuer::golden::unified_window("UW0000001"));
 
     let rounds = 30;
     let mut latencies = Vec::with_capacity(rounds);

@@ -39,7 +39,9 @@ fn run(w: &World) -> Result<()> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(600);
     let daemon = Daemon::start(w, "soak-desk", "[cards]\nenabled = false\n")?;
-    let record = w.fixture.record(&w.fixture.holder());
+    let record = w
+        .fixture
+        .record(&issuer::golden::unified_window("UW0000001"));
     let url = format!("{}api/verify", daemon.url);
     let stop = Arc::new(AtomicBool::new(false));
     let errors = Arc::new(AtomicU64::new(0));

@@ -62,14 +62,36 @@ impl Authority {
             .arg("--out")
             .arg(self.path(out)))
     }
+    /// The sample holder `name`; a resident card with a chip key, as if a station's card
+    /// had generated it (the issuer signs no resident card without one).
+    fn holder(&self, name: &str) -> PathBuf {
+        let path = self.path(&format!("auth/holders/{name}.toml"));
+        if !name.starts_with("resident-card") {
+            return path;
+        }
+        let chip = hex::encode(issuer::KeyPair::from_seed("cli chip").public_sec1());
+        let text = std::fs::read_to_string(&path).unwrap();
+        let with_chip = self.path(&format!("{name}.toml"));
+        std::fs::write(&with_chip, format!("chip_public_key = \"{chip}\"\n{text}")).unwrap();
+        with_chip
+    }
     /// The sample resident card, signed, as `rc.bin`.
     fn signed_resident_card(&self) -> PathBuf {
-        let holder = self.path("auth/holders/resident-card.toml");
+        let holder = self.holder("resident-card");
         assert!(self
             .sign("resident-card", &holder, "rc.bin")
             .status
             .success());
         self.path("rc.bin")
+    }
+    /// The sample unified-window document (QR only), signed, as `uw.bin`.
+    fn signed_unified_window(&self) -> PathBuf {
+        let holder = self.holder("unified-window");
+        assert!(self
+            .sign("unified-window", &holder, "uw.bin")
+            .status
+            .success());
+        self.path("uw.bin")
     }
     fn verify(&self, args: &[&str]) -> Output {
         run(Command::new(&self.reader)
@@ -91,7 +113,7 @@ fn sign_render_and_verify_every_sample() {
         ("digital-nomad", "digital-nomad"),
         ("resident-card-revoked", "resident-card"),
     ] {
-        let holder = a.path(&format!("auth/holders/{name}.toml"));
+        let holder = a.holder(name);
         assert!(
             a.sign(key, &holder, &format!("{name}.bin"))
                 .status
@@ -116,7 +138,14 @@ fn sign_render_and_verify_every_sample() {
         .success());
         let from_file = a.verify(&["--json", "--record", record.to_str().unwrap()]);
         let from_qr = a.verify(&["--json", "--qr", png.to_str().unwrap()]);
-        let expected = if name.ends_with("revoked") { 1 } else { 0 };
+        // A resident card's record, printed, is a copy of a chip card: read the chip (3).
+        let expected = if name.ends_with("revoked") {
+            1
+        } else if name.starts_with("resident-card") {
+            3
+        } else {
+            0
+        };
         assert_eq!(from_file.status.code(), Some(expected), "{name}");
         assert_eq!(from_qr.status.code(), Some(expected), "{name} from QR");
         let file_json: serde_json::Value = serde_json::from_slice(&from_file.stdout).unwrap();
@@ -140,12 +169,21 @@ fn sign_render_and_verify_every_sample() {
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         v["decision"].as_str().unwrap().to_owned()
     };
+    // Printed, a chip card never answers "may employ", whoever asks.
     assert_eq!(
         employer("resident-card.bin", "01234567890123"),
-        "may-employ"
+        "read-the-chip"
     );
     assert_eq!(
         employer("resident-card.bin", "01234567890124"),
+        "read-the-chip"
+    );
+    assert_eq!(
+        employer("unified-window.bin", "01234567890123"),
+        "may-employ"
+    );
+    assert_eq!(
+        employer("unified-window.bin", "01234567890124"),
         "may-not-employ:other-employer"
     );
     assert_eq!(
@@ -161,11 +199,62 @@ fn sign_render_and_verify_every_sample() {
 }
 
 #[test]
-fn exit_statuses_for_every_outcome() {
+fn a_card_face_qr_says_read_the_chip() {
     let a = Authority::new();
     let rc = a.signed_resident_card();
-    let rc = rc.to_str().unwrap();
+    let png = a.path("card-face.png");
+    assert!(run(Command::new(&a.issuer)
+        .arg("qr")
+        .arg(&rc)
+        .arg("--out")
+        .arg(&png))
+    .status
+    .success());
+    for role in [
+        &["--role", "border"][..],
+        &["--role", "employer", "--employer-tin", "01234567890123"][..],
+    ] {
+        let text = a.verify(&[role, &["--qr", png.to_str().unwrap()]].concat());
+        assert_eq!(text.status.code(), Some(3), "{role:?}");
+        let stdout = String::from_utf8_lossy(&text.stdout);
+        assert!(
+            stdout.starts_with("INDETERMINATE: chip-not-read"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("PRINTED COPY"), "{stdout}");
+        assert!(
+            !stdout.contains("may-stay") && !stdout.contains("may-employ"),
+            "{stdout}"
+        );
+        let json = a.verify(&[role, &["--json", "--qr", png.to_str().unwrap()]].concat());
+        assert_eq!(json.status.code(), Some(3));
+        let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        assert_eq!(
+            (&v["status"], &v["reason"], &v["decision"], &v["authentic"]),
+            (
+                &serde_json::json!("indeterminate"),
+                &serde_json::json!("chip-not-read"),
+                &serde_json::json!("read-the-chip"),
+                &serde_json::json!(true)
+            )
+        );
+    }
+}
+
+#[test]
+fn exit_statuses_for_every_outcome() {
+    let a = Authority::new();
+    let uw = a.signed_unified_window();
+    let rc = uw.to_str().unwrap();
     assert_eq!(a.verify(&["--record", rc]).status.code(), Some(0));
+    let card = a.signed_resident_card();
+    assert_eq!(
+        a.verify(&["--record", card.to_str().unwrap()])
+            .status
+            .code(),
+        Some(3),
+        "a chip card's record, printed"
+    );
     assert_eq!(
         a.verify(&["--record", rc, "--at", "2099-01-01T00:00:00Z"])
             .status
@@ -225,8 +314,14 @@ fn image_blank(path: &Path) {
 #[test]
 fn issuer_refuses_nonsense_with_a_clear_message() {
     let a = Authority::new();
-    let base = std::fs::read_to_string(a.path("auth/holders/resident-card.toml")).unwrap();
-    let cases: [(&str, String, &str); 6] = [
+    let sample = std::fs::read_to_string(a.path("auth/holders/resident-card.toml")).unwrap();
+    let base = std::fs::read_to_string(a.holder("resident-card")).unwrap();
+    let cases: [(&str, String, &str); 7] = [
+        (
+            "no-chip-key",
+            sample,
+            "a resident card is a chip card: chip_public_key is required",
+        ),
         (
             "pin",
             base.replace("pin = \"21503199000123\"", "pin = \"2150319900012\""),
@@ -298,11 +393,7 @@ fn openssl_reads_our_keys_and_checks_our_signatures() {
         );
     }
     assert!(a
-        .sign(
-            "resident-card",
-            &dir.join("holders/resident-card.toml"),
-            "auth/rc.bin"
-        )
+        .sign("resident-card", &a.holder("resident-card"), "auth/rc.bin")
         .status
         .success());
     // The recipe of docs/formats.md, verbatim.
@@ -381,13 +472,13 @@ fn an_independent_ber_tlv_parser_reads_the_same_tree() {
 #[test]
 fn a_new_list_revokes_a_card_and_an_old_one_is_refused_as_rollback() {
     let a = Authority::new();
-    let rc = a.signed_resident_card();
+    let rc = a.signed_unified_window();
     let rc = rc.to_str().unwrap();
     assert_eq!(a.verify(&["--record", rc]).status.code(), Some(0));
     let source = std::fs::read_to_string(a.path("auth/list.toml")).unwrap();
     let revoking = source.replace("sequence = 1", "sequence = 2").replace(
         "revoked_documents = [\"RC0000099\"]",
-        "revoked_documents = [\"RC0000099\", \"RC0000001\"]",
+        "revoked_documents = [\"RC0000099\", \"UW0000001\"]",
     );
     assert_ne!(source, revoking);
     std::fs::write(a.path("auth/list.toml"), revoking).unwrap();
@@ -421,7 +512,7 @@ fn a_new_list_revokes_a_card_and_an_old_one_is_refused_as_rollback() {
 #[test]
 fn scan_qr_prints_the_raw_payloads() {
     let a = Authority::new();
-    let holder = a.path("auth/holders/resident-card.toml");
+    let holder = a.holder("resident-card");
     assert!(a
         .sign("resident-card", &holder, "card.bin")
         .status

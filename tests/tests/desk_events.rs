@@ -114,7 +114,7 @@ fn a_failing_camera_is_reported_once_and_again_when_it_is_back() {
     let dir = tempfile::tempdir().unwrap();
     let desk = desk(dir.path());
     let fixture = Fixture::new();
-    let record = fixture.record(&issuer::golden::resident("RC0000001", None));
+    let record = fixture.record(&issuer::golden::unified_window("UW0000001"));
     let code = issuer::qr::png(&record).unwrap();
     let mut camera = FlakyCamera {
         failures: 2,

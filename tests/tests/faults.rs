@@ -142,7 +142,8 @@ fn a_host_list_damaged_on_disk_falls_back_to_the_previous_good_one() {
 #[test]
 fn a_clock_before_the_list_or_past_its_grace_gives_no_valid() {
     let fixture = Fixture::new();
-    let record = fixture.record(&fixture.holder());
+    // A QR-only document: printed, it is valid when the clock and the list allow.
+    let record = fixture.record(&issuer::golden::unified_window("UW0000001"));
     let list = fixture.list_spec(vec![]);
     let grace = Policy::DEFAULT.trust_list_grace_secs;
     for (now, status, reason) in [

@@ -35,8 +35,9 @@ const ALL: [Degradation; 6] = [
 ];
 
 /// Codes read (of `SEVERITIES`) per degradation, in `ALL`'s order, when the floor was set:
-/// (first pass, every strategy).
-const FLOOR: [(usize, usize); 6] = [(11, 15), (1, 7), (6, 15), (12, 14), (8, 10), (13, 16)];
+/// (first pass, every strategy). Blur was 7 before every resident card's record named its
+/// chip key (a longer record: a denser code).
+const FLOOR: [(usize, usize); 6] = [(11, 15), (1, 6), (6, 15), (12, 14), (8, 10), (13, 16)];
 
 #[test]
 fn degraded_codes_decode_to_their_exact_record() {

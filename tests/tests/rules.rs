@@ -7,11 +7,21 @@ use stay_core::{
 };
 use stay_tests::Fixture;
 
+/// The fixture's card read from its chip, at `now`.
 fn status_at(record: &[u8], list: &TrustList<'_>, now: u64) -> Status {
+    const CHALLENGE: [u8; 16] = [3; 16];
+    let proof = Fixture::new()
+        .chip
+        .sign(&stay_core::chip_proof_message(&CHALLENGE, record));
     let check = Check {
         now: UnixTime(now),
         role: Role::Border,
-        presentation: Presentation::Printed,
+        presentation: Presentation::Chip {
+            proof: Some(stay_core::ChipProof {
+                challenge: &CHALLENGE,
+                signature: &proof,
+            }),
+        },
         policy: &Policy::DEFAULT,
     };
     verify(record, list, &check).status

@@ -708,12 +708,11 @@ fn demo() -> Result<()> {
         c
     };
     run("issuer init authority", &mut issuer(&["init", "authority"]))?;
+    // QR-only documents are signed here; a resident card is a chip card, so its record is
+    // signed only for the key its chip generates, at the station (the card part below).
     let documents = [
-        ("resident-card", "resident-card"),
         ("unified-window", "unified-window"),
         ("digital-nomad", "digital-nomad"),
-        ("resident-card-study", "resident-card"),
-        ("resident-card-revoked", "resident-card"),
     ];
     for (holder, key) in documents {
         run(
@@ -739,8 +738,8 @@ fn demo() -> Result<()> {
         )?;
     }
     run(
-        "issuer show resident-card.bin",
-        &mut issuer(&["show", "resident-card.bin"]),
+        "issuer show unified-window.bin",
+        &mut issuer(&["show", "unified-window.bin"]),
     )?;
     run(
         "issuer show trust.list",
@@ -793,6 +792,28 @@ fn demo() -> Result<()> {
             .lines()
             .map(String::from),
     );
+    // The card face's QR is a printed copy of the chip's record: genuine data, no card.
+    for face in std::fs::read_dir(work.join("card-faces"))? {
+        let face = face?.path();
+        if face.extension().is_none_or(|e| e != "png") {
+            continue;
+        }
+        let image = face.to_string_lossy().into_owned();
+        eprintln!("\n==> reader-host verify --role border --qr {image} (the card face, printed)");
+        let mut c = Command::new(bin.join("reader-host"));
+        c.current_dir(&work).args([
+            "verify",
+            "--trust-list",
+            "authority/trust.list",
+            "--root-key",
+            "authority/root.pub.pem",
+            "--role",
+            "border",
+            "--qr",
+            &image,
+        ]);
+        summary.push(verdict_line("card face QR (printed)", "border", &mut c)?);
+    }
     println!(
         "\nDemo summary (QR images verified offline, the card through pcscd; files in {}):",
         work.display()
@@ -800,7 +821,7 @@ fn demo() -> Result<()> {
     for line in summary {
         println!("{line}");
     }
-    println!("\nTry: target/debug/reader-host verify --trust-list {0}/trust.list --root-key {0}/root.pub.pem --qr {1}/resident-card.png", auth.display(), work.display());
+    println!("\nTry: target/debug/reader-host verify --trust-list {0}/trust.list --root-key {0}/root.pub.pem --qr {1}/unified-window.png", auth.display(), work.display());
     Ok(())
 }
 
