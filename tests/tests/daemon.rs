@@ -532,10 +532,12 @@ fn qr_folder(w: &mut World) -> Result<()> {
     let revoked = card_image(w, "folder-revoked", "RC0000099")?;
     let revoked = CardImage::read(&revoked)?.record.context("personalized")?;
 
+    // A scanned card face is a printed copy of a chip card: read the chip.
     issuer::qr::png(&record)?.save(dir.join("incoming/scan-1.png"))?;
     let event = daemon.next("verdict")?;
     ensure!(
-        status_of(&event).0 == "valid"
+        status_of(&event) == ("indeterminate".into(), "chip-not-read".into())
+            && event["verdict"]["decision"] == "read-the-chip"
             && event["source"]
                 .as_str()
                 .unwrap_or("")
