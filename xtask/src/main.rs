@@ -751,6 +751,23 @@ fn demo() -> Result<()> {
         ]),
     )?;
 
+    // `reader-host verify --qr IMAGE` against the demo authority's list, for a role.
+    let verify_qr = |role: &str, extra: &[&str], image: &str| {
+        let mut c = Command::new(bin.join("reader-host"));
+        c.current_dir(&work)
+            .args([
+                "verify",
+                "--trust-list",
+                "authority/trust.list",
+                "--root-key",
+                "authority/root.pub.pem",
+                "--role",
+                role,
+            ])
+            .args(extra)
+            .args(["--qr", image]);
+        c
+    };
     let mut summary = Vec::new();
     for (holder, _) in documents {
         for (role, extra) in [
@@ -761,19 +778,7 @@ fn demo() -> Result<()> {
             ),
         ] {
             let image = format!("{holder}.png");
-            let mut c = Command::new(bin.join("reader-host"));
-            c.current_dir(&work)
-                .args([
-                    "verify",
-                    "--trust-list",
-                    "authority/trust.list",
-                    "--root-key",
-                    "authority/root.pub.pem",
-                    "--role",
-                    role,
-                ])
-                .args(&extra)
-                .args(["--qr", &image]);
+            let mut c = verify_qr(role, &extra, &image);
             eprintln!("\n==> reader-host verify --role {role} --qr {image}");
             summary.push(verdict_line(holder, role, &mut c)?);
         }
@@ -800,18 +805,7 @@ fn demo() -> Result<()> {
         }
         let image = face.to_string_lossy().into_owned();
         eprintln!("\n==> reader-host verify --role border --qr {image} (the card face, printed)");
-        let mut c = Command::new(bin.join("reader-host"));
-        c.current_dir(&work).args([
-            "verify",
-            "--trust-list",
-            "authority/trust.list",
-            "--root-key",
-            "authority/root.pub.pem",
-            "--role",
-            "border",
-            "--qr",
-            &image,
-        ]);
+        let mut c = verify_qr("border", &[], &image);
         summary.push(verdict_line("card face QR (printed)", "border", &mut c)?);
     }
     println!(
