@@ -1,9 +1,12 @@
 //! The audit log: every verification, in SQLite (WAL), in the data directory.
 //!
 //! A row holds the time, the source, the verdict, its reason and decision, the role, and a
-//! keyed digest of the document number (HMAC-SHA-256 under a key kept beside the database)
-//! — never the number itself, so the log alone does not say whose documents were checked,
-//! yet an auditor with the key can find every check of one document.
+//! keyed digest of the document number (HMAC-SHA-256 under a key kept apart from the
+//! database, `audit_key` in the config) — never the number itself, so the log alone does
+//! not say whose documents were checked, yet an auditor with the key can find every check of
+//! one document. Document numbers count up (a prefix and 7 digits): with the key, every
+//! digest is found in milliseconds, so the key is never in the data directory a backup or a
+//! support bundle copies, and both files are readable by their owner only.
 //!
 //! Verdicts never wait for the disk: they go to a bounded queue that one writer thread
 //! drains; when the queue is full the row is counted as dropped and a warning is logged.
@@ -54,7 +57,14 @@ pub struct DigestKey(stay_core::audit::AuditKey);
 
 impl DigestKey {
     pub fn open(path: &Path) -> Result<DigestKey> {
+        use std::os::unix::fs::PermissionsExt;
         match std::fs::read(path) {
+            Ok(_) if std::fs::metadata(path)?.permissions().mode() & 0o077 != 0 => {
+                anyhow::bail!(
+                    "{}: the audit key is readable by others (chmod 600 it)",
+                    path.display()
+                )
+            }
             Ok(bytes) => Ok(DigestKey(stay_core::audit::AuditKey(
                 bytes.try_into().map_err(|_| {
                     anyhow::anyhow!("{}: the audit key must be {KEY_LEN} bytes", path.display())
@@ -95,6 +105,32 @@ CREATE INDEX IF NOT EXISTS verifications_document ON verifications (document_dig
 
 pub use issuer::files::open_durable;
 
+/// The database's file name in the data directory.
+pub const DATABASE: &str = "audit.sqlite";
+
+/// Makes `path` exist with mode 0600 (SQLite gives its `-wal` and `-shm` files the
+/// database's mode), and takes group and world access off one that exists.
+fn private_file(path: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    for file in [
+        path.to_path_buf(),
+        PathBuf::from(format!("{}-wal", path.display())),
+        PathBuf::from(format!("{}-shm", path.display())),
+    ] {
+        if file.exists() {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("cannot make {} private", file.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Counters the status page shows.
 #[derive(Debug, Default)]
 pub struct Counters {
@@ -128,14 +164,17 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
-    /// Opens (or creates) `DIR/audit.sqlite` and `DIR/audit.key`, and starts the writer.
-    pub fn open(dir: &Path) -> Result<AuditLog> {
-        AuditLog::with_queue(dir, QUEUE_LEN)
+    /// Opens (or creates) `DIR/audit.sqlite` (0600) and the digest key at `key`, and starts
+    /// the writer.
+    pub fn open(dir: &Path, key: &Path) -> Result<AuditLog> {
+        AuditLog::with_queue(dir, key, QUEUE_LEN)
     }
 
-    fn with_queue(dir: &Path, queue_len: usize) -> Result<AuditLog> {
-        let key = Arc::new(DigestKey::open(&dir.join("audit.key"))?);
-        let db = open_durable(&dir.join("audit.sqlite"), "audit log", SCHEMA)?;
+    fn with_queue(dir: &Path, key: &Path, queue_len: usize) -> Result<AuditLog> {
+        let key = Arc::new(DigestKey::open(key)?);
+        let db_path = dir.join(DATABASE);
+        private_file(&db_path)?;
+        let db = open_durable(&db_path, "audit log", SCHEMA)?;
         let (queue, rows) = sync_channel(queue_len);
         let counters = Arc::new(Counters::default());
         let health = HealthHook::default();
@@ -154,7 +193,9 @@ impl AuditLog {
     /// Calls `report` whenever the log stops being written (the disk refuses rows) and
     /// when it is written again.
     pub fn on_health(&self, report: impl Fn(Health) + Send + 'static) {
-        *self.health.lock().expect("lock") = Some(Box::new(report));
+        // A panic in a hook must not stop every later report: the lock's data is a plain
+        // slot, whole whatever happened.
+        *self.health.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(report));
     }
 
     pub fn digest(&self, document_number: &str) -> String {
@@ -204,7 +245,7 @@ fn write_batch<'a>(db: &Connection, rows: impl Iterator<Item = &'a Entry>) -> ru
 
 fn writer(db: Connection, rows: Receiver<Entry>, counters: &Counters, health: &HealthHook) {
     let report = |change: Health| {
-        if let Some(report) = &*health.lock().expect("lock") {
+        if let Some(report) = &*health.lock().unwrap_or_else(|e| e.into_inner()) {
             report(change);
         }
     };
@@ -288,14 +329,22 @@ pub struct Query {
 }
 
 /// Reads the log (newest first), from any process: WAL lets readers run beside the writer.
-pub fn query(dir: &Path, q: &Query) -> Result<Vec<Entry>> {
-    let db_path: PathBuf = dir.join("audit.sqlite");
+/// `key` is needed only to look up one document.
+pub fn query(dir: &Path, key: &Path, q: &Query) -> Result<Vec<Entry>> {
+    let db_path: PathBuf = dir.join(DATABASE);
     if !db_path.exists() {
         anyhow::bail!("no audit log at {}", db_path.display());
     }
     let db = Connection::open_with_flags(&db_path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let digest = match &q.document_number {
-        Some(number) => Some(DigestKey::open(&dir.join("audit.key"))?.digest(number)),
+        Some(number) => {
+            anyhow::ensure!(
+                key.exists(),
+                "no audit key at {}: a document is found only with the key its rows were written under",
+                key.display()
+            );
+            Some(DigestKey::open(key)?.digest(number))
+        }
         None => None,
     };
     let mut statement = db.prepare(
@@ -367,7 +416,7 @@ mod tests {
         const QUEUE: usize = 8;
         const SENT: u64 = 40;
         let dir = tempfile::tempdir().unwrap();
-        let log = AuditLog::with_queue(dir.path(), QUEUE).unwrap();
+        let log = AuditLog::with_queue(dir.path(), &dir.path().join("audit.key"), QUEUE).unwrap();
         // Another process holding the database stalls the writer, as a slow disk would.
         let holder = Connection::open(dir.path().join("audit.sqlite")).unwrap();
         holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
@@ -389,6 +438,7 @@ mod tests {
         assert_eq!(written + dropped, SENT);
         let rows = query(
             dir.path(),
+            Path::new("unused"),
             &Query {
                 limit: 1000,
                 ..Query::default()
@@ -406,8 +456,11 @@ mod tests {
 
     #[test]
     fn rows_are_written_queried_and_never_hold_the_number() {
+        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let log = AuditLog::open(dir.path()).unwrap();
+        let keys = tempfile::tempdir().unwrap();
+        let key = keys.path().join("audit.key");
+        let log = AuditLog::open(dir.path(), &key).unwrap();
         for (i, number) in ["RC0000001", "RC0000002", "RC0000001"].iter().enumerate() {
             log.record(entry(number, &log, 100 + i as u64));
         }
@@ -416,6 +469,7 @@ mod tests {
         assert_eq!(log.counters.written.load(Ordering::Relaxed), 3);
         let all = query(
             dir.path(),
+            Path::new("unused"),
             &Query {
                 limit: 10,
                 ..Query::default()
@@ -431,13 +485,13 @@ mod tests {
             limit: 10,
             ..Query::default()
         };
-        assert_eq!(query(dir.path(), &one).unwrap().len(), 2);
+        assert_eq!(query(dir.path(), &key, &one).unwrap().len(), 2);
         let since = Query {
             since_unix: Some(101),
             limit: 10,
             ..Query::default()
         };
-        assert_eq!(query(dir.path(), &since).unwrap().len(), 2);
+        assert_eq!(query(dir.path(), &key, &since).unwrap().len(), 2);
         let bytes = std::fs::read(dir.path().join("audit.sqlite")).unwrap();
         let wal = std::fs::read(dir.path().join("audit.sqlite-wal")).unwrap_or_default();
         for file in [&bytes, &wal] {
@@ -446,10 +500,21 @@ mod tests {
                 "a document number on disk"
             );
         }
+        // Owner only, the key and the log alike; the key is not in the log's folder.
+        for file in [key.clone(), dir.path().join(DATABASE)] {
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", file.display());
+        }
+        assert!(!dir.path().join("audit.key").exists());
+        // Without the key no document is found; a key others can read is refused.
+        assert!(query(dir.path(), &keys.path().join("elsewhere"), &one).is_err());
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(DigestKey::open(&key).is_err());
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
         // The digest is keyed: another key, another digest; the same key, the same.
         let other = DigestKey::open(&tempfile::tempdir().unwrap().path().join("k")).unwrap();
         assert_ne!(other.digest("RC0000001"), log.digest("RC0000001"));
-        let again = AuditLog::open(dir.path()).unwrap();
+        let again = AuditLog::open(dir.path(), &key).unwrap();
         assert_eq!(again.digest("RC0000001"), log.digest("RC0000001"));
     }
 }

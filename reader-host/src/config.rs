@@ -14,11 +14,23 @@ pub struct Config {
     /// The employer's 14-digit taxpayer number (role `employer`).
     #[serde(default)]
     pub employer_tin: Option<String>,
-    /// Audit log, its key and the cached trust list live here.
+    /// The audit log, the cached trust list and the desk token live here.
     pub data_dir: PathBuf,
-    /// HTTP API and kiosk page; loopback unless you mean otherwise.
+    /// The audit log's digest key (32 bytes, 0600, made at first start). Never inside
+    /// `data_dir`: a copy of the data folder (a backup, a support bundle) must not carry the
+    /// key that turns its digests back into document numbers.
+    #[serde(default = "default_audit_key")]
+    pub audit_key: PathBuf,
+    /// HTTP API and kiosk page; loopback unless `allow_public_listen` says otherwise.
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
+    /// Listening on an address other machines reach needs this set to `true`.
+    #[serde(default)]
+    pub allow_public_listen: bool,
+    /// A name (besides the loopback ones) this desk's API answers to in `Host`: the name
+    /// a kiosk on another machine uses. Any other name is refused (DNS rebinding).
+    #[serde(default)]
+    pub host_name: Option<String>,
     pub trust_list: TrustListConfig,
     #[serde(default)]
     pub cards: CardsConfig,
@@ -93,6 +105,10 @@ fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8470))
 }
 
+fn default_audit_key() -> PathBuf {
+    PathBuf::from("audit.key")
+}
+
 fn default_refresh() -> u64 {
     3600
 }
@@ -111,6 +127,7 @@ impl Config {
             }
         };
         rebase(&mut config.data_dir);
+        rebase(&mut config.audit_key);
         rebase(&mut config.trust_list.root_key);
         if let Some(seed) = &mut config.trust_list.seed {
             rebase(seed);
@@ -128,6 +145,18 @@ impl Config {
         }
         if let Some(at) = &config.fixed_time {
             issuer::list::parse_rfc3339("fixed_time", at)?;
+        }
+        if config.audit_key.starts_with(&config.data_dir) {
+            bail!(
+                "audit_key {} is inside data_dir: keep the key apart from the log it unlocks",
+                config.audit_key.display()
+            );
+        }
+        if !config.listen.ip().is_loopback() && !config.allow_public_listen {
+            bail!(
+                "listen = \"{}\" is reachable from other machines: set allow_public_listen = true if that is meant",
+                config.listen
+            );
         }
         if config.trust_list.refresh_seconds < 10 {
             bail!("trust_list.refresh_seconds: at least 10");
@@ -177,34 +206,55 @@ mod tests {
 
     #[test]
     fn mistakes_are_refused_at_start() {
-        for (bad, why) in [
-            (
-                format!("role = \"employer\"\n{BASE}"),
-                "employer without a TIN",
-            ),
+        for (bad, says) in [
+            (format!("role = \"employer\"\n{BASE}"), "needs employer_tin"),
             (
                 format!("role = \"employer\"\nemployer_tin = \"123\"\n{BASE}"),
-                "short TIN",
+                "employer_tin must be 14 digits",
             ),
             (
                 format!("role = \"border\"\nemployer_tin = \"01234567890123\"\n{BASE}"),
-                "TIN at the border",
+                "employer_tin is for role = \"employer\"",
             ),
-            (format!("role = \"guard\"\n{BASE}"), "unknown role"),
+            (
+                format!("role = \"guard\"\n{BASE}"),
+                "unknown variant `guard`",
+            ),
             (
                 format!("role = \"border\"\nlisten_on = \"x\"\n{BASE}"),
-                "unknown key",
+                "unknown field `listen_on`",
             ),
             (
                 format!("role = \"border\"\nfixed_time = \"yesterday\"\n{BASE}"),
-                "bad time",
+                "fixed_time",
             ),
             (
                 format!("role = \"border\"\n{BASE}refresh_seconds = 1\n"),
-                "refresh too often",
+                "refresh_seconds: at least 10",
+            ),
+            (
+                format!("role = \"border\"\nlisten = \"0.0.0.0:8470\"\n{BASE}"),
+                "set allow_public_listen = true",
+            ),
+            (
+                format!("role = \"border\"\naudit_key = \"data/audit.key\"\n{BASE}"),
+                "is inside data_dir",
             ),
         ] {
-            assert!(read(&bad).is_err(), "{why}");
+            let refused = format!("{:#}", read(&bad).unwrap_err());
+            assert!(refused.contains(says), "{says:?} not in {refused:?}");
         }
+    }
+
+    #[test]
+    fn a_public_address_is_taken_when_asked_for_and_the_key_sits_beside_the_config() {
+        let config = read(&format!(
+            "role = \"border\"\nlisten = \"0.0.0.0:8470\"\nallow_public_listen = true\nhost_name = \"desk-7.office\"\n{BASE}"
+        ))
+        .unwrap();
+        assert!(config.listen.ip().is_unspecified());
+        assert_eq!(config.host_name.as_deref(), Some("desk-7.office"));
+        assert!(config.audit_key.ends_with("audit.key"));
+        assert!(!config.audit_key.starts_with(&config.data_dir));
     }
 }

@@ -75,6 +75,9 @@ struct Pairing {
     printed: Option<(Instant, Vec<u8>)>,
 }
 
+/// Its locks recover from poisoning: each guards plain data that a panic cannot leave half
+/// changed (an event pushed, a slot replaced), and one panic while a lock was held must not
+/// make every later verdict panic too.
 pub struct Desk {
     pub config: Config,
     pub policy: Policy,
@@ -134,7 +137,7 @@ impl Desk {
 
     /// Newest first.
     pub fn recent(&self, limit: usize) -> Vec<Arc<Event>> {
-        let recent = self.recent.lock().expect("lock");
+        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         recent.iter().rev().take(limit).cloned().collect()
     }
 
@@ -163,7 +166,7 @@ impl Desk {
             qr_matches_chip,
         });
         {
-            let mut recent = self.recent.lock().expect("lock");
+            let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
             if recent.len() == RECENT {
                 recent.pop_front();
             }
@@ -175,7 +178,7 @@ impl Desk {
     }
 
     fn pair(&self, record: &[u8], from_chip: bool) -> Option<bool> {
-        let mut pairing = self.pairing.lock().expect("lock");
+        let mut pairing = self.pairing.lock().unwrap_or_else(|e| e.into_inner());
         let stamp = (Instant::now(), record.to_vec());
         let other = if from_chip {
             pairing.chip = Some(stamp);
@@ -222,7 +225,11 @@ impl Desk {
             policy: &self.policy,
         };
         let verdict = stay_core::verify(record, loaded.list(), &check);
-        let json = crate::report::to_json(&verdict, &role, source, at, loaded.list());
+        let mut json = crate::report::to_json(&verdict, &role, source, at, loaded.list());
+        // A rehearsal's frozen clock is never mistaken for today: every verdict says so.
+        if let Some(fixed) = &self.config.fixed_time {
+            json["fixed_time"] = Value::String(fixed.clone());
+        }
         let document_number = StayRecord::parse(record)
             .ok()
             .map(|r| r.fields.document_number.to_string());
@@ -247,7 +254,10 @@ impl Desk {
             ),
         };
         let matches = self.pair(record, chip.is_some());
-        let message = format!("{headline} — {}", verdict.decision.explanation());
+        let mut message = format!("{headline} — {}", verdict.decision.explanation());
+        if let Some(fixed) = &self.config.fixed_time {
+            message = format!("[FIXED TIME {fixed}, not the clock] {message}");
+        }
         tracing::info!(
             source,
             status = verdict.status.name(),

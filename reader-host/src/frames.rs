@@ -52,10 +52,9 @@ fn is_image(path: &Path) -> bool {
         })
 }
 
-fn read_frame(path: &Path) -> Result<Frame> {
-    let image = image::open(path)
-        .with_context(|| format!("cannot read image {}", path.display()))?
-        .to_luma8();
+/// One image file, within the upload's limits ([`crate::qr::read_image`]).
+fn read_frame(path: &Path, follow_links: bool) -> Result<Frame> {
+    let image = crate::qr::read_image(path, follow_links)?;
     Ok(Frame {
         image,
         origin: format!("file:{}", path.display()),
@@ -76,7 +75,8 @@ impl FrameSource for Files {
         if stop.load(Ordering::Relaxed) {
             return None;
         }
-        self.0.pop_front().map(|p| read_frame(&p))
+        // Files named on the command line are the operator's own: links are followed.
+        self.0.pop_front().map(|p| read_frame(&p, true))
     }
 }
 
@@ -113,7 +113,8 @@ impl FrameSource for Folder {
                 return None;
             }
             if let Some(path) = self.ready.pop_front() {
-                return Some(read_frame(&path));
+                // Anyone who can write into the folder could drop a link there.
+                return Some(read_frame(&path, false));
             }
             let event = match self.events.recv_timeout(Duration::from_millis(500)) {
                 Ok(Ok(event)) => event,

@@ -3,6 +3,7 @@
 //! ([`desk`]), card watching ([`watcher`]), the trust-list cache ([`trust_cache`]), the audit
 //! log ([`audit`]) and the HTTP API with its kiosk page ([`http`]).
 
+pub mod access;
 pub mod audit;
 pub mod card;
 pub mod config;

@@ -94,11 +94,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the kiosk page's address, with this desk's token, for the kiosk's browser
+    /// (`chromium --app="$(reader-host kiosk-url)"`). The desk must have started once.
+    KioskUrl {
+        #[arg(long, default_value = "reader-host.toml")]
+        config: PathBuf,
+    },
     /// Query the audit log, newest first.
     Audit {
-        /// The daemon's data directory.
-        #[arg(long)]
-        data_dir: PathBuf,
+        /// The desk's config: where its log and its digest key are.
+        #[arg(long, default_value = "reader-host.toml")]
+        config: PathBuf,
         /// Only checks at or after this time (RFC 3339).
         #[arg(long)]
         since: Option<String>,
@@ -158,13 +164,23 @@ fn run(command: Command) -> Result<u8, Failure> {
         }
         Command::Serve { config } => serve(&config),
         Command::ScanQr { images, json } => scan_qr(&images, json),
+        Command::KioskUrl { config } => {
+            let config = reader_host::config::Config::read(&config).map_err(fail(exit::USAGE))?;
+            let token = reader_host::access::DeskToken::read(&config.data_dir)
+                .map_err(fail(exit::NO_INPUT))?;
+            println!(
+                "{}",
+                reader_host::access::kiosk_url(config.listen, config.host_name.as_deref(), &token)
+            );
+            Ok(exit::VALID)
+        }
         Command::Audit {
-            data_dir,
+            config,
             since,
             document,
             limit,
             json,
-        } => audit(&data_dir, since.as_deref(), document, limit, json),
+        } => audit(&config, since.as_deref(), document, limit, json),
         Command::Station(args) => cli_station::station(args),
     }
 }
@@ -183,7 +199,9 @@ fn serve(config_path: &Path) -> Result<u8, Failure> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let config = Config::read(config_path).map_err(fail(exit::USAGE))?;
-    std::fs::create_dir_all(&config.data_dir)
+    // Owner only: the audit log, the token and the cached list are the desk's alone.
+    std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+        .create(&config.data_dir)
         .with_context(|| format!("cannot create {}", config.data_dir.display()))
         .map_err(fail(exit::NO_INPUT))?;
     let root = issuer::keys::read_public(&config.trust_list.root_key).map_err(fail(exit::DATA))?;
@@ -196,7 +214,10 @@ fn serve(config_path: &Path) -> Result<u8, Failure> {
         )
         .map_err(fail(exit::DATA))?,
     );
-    let audit = AuditLog::open(&config.data_dir).map_err(fail(exit::DATA))?;
+    let audit = AuditLog::open(&config.data_dir, &config.audit_key).map_err(fail(exit::DATA))?;
+    let token = reader_host::access::DeskToken::open_or_create(&config.data_dir)
+        .map_err(fail(exit::DATA))?;
+    let access = reader_host::access::Access::new(token, config.host_name.clone());
     let desk = Desk::shared(config.clone(), trust, audit);
     let stop = Arc::new(AtomicBool::new(false));
     if config.cards.enabled {
@@ -252,12 +273,12 @@ fn serve(config_path: &Path) -> Result<u8, Failure> {
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
         println!(
-            "reader-host: kiosk http://{addr}/ (role {})",
+            "reader-host: kiosk http://{addr}/ (role {}; `reader-host kiosk-url` gives the address with the desk token)",
             config.role().name()
         );
         use std::io::Write;
         let _ = std::io::stdout().flush();
-        axum::serve(listener, reader_host::http::router(desk))
+        axum::serve(listener, reader_host::http::router(desk, access))
             .with_graceful_shutdown(async {
                 let mut term =
                     tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -279,8 +300,8 @@ fn scan_qr(images: &[PathBuf], json: bool) -> Result<u8, Failure> {
     let mut code = exit::VALID;
     let mut out = Vec::new();
     for path in images {
-        let image = match image::open(path) {
-            Ok(i) => i.to_luma8(),
+        let image = match qr::read_image(path, true) {
+            Ok(image) => image,
             Err(e) => {
                 code = if path.exists() {
                     exit::DATA
@@ -322,7 +343,7 @@ fn scan_qr(images: &[PathBuf], json: bool) -> Result<u8, Failure> {
 }
 
 fn audit(
-    data_dir: &Path,
+    config: &Path,
     since: Option<&str>,
     document: Option<String>,
     limit: usize,
@@ -332,8 +353,10 @@ fn audit(
         .map(|s| issuer::list::parse_rfc3339("--since", s).map(|t| t.0))
         .transpose()
         .map_err(fail(exit::USAGE))?;
+    let config = reader_host::config::Config::read(config).map_err(fail(exit::USAGE))?;
     let rows = reader_host::audit::query(
-        data_dir,
+        &config.data_dir,
+        &config.audit_key,
         &reader_host::audit::Query {
             since_unix,
             document_number: document,

@@ -551,11 +551,78 @@ pub fn text(payload: &[u8]) -> Cow<'_, str> {
     Cow::Owned(payload.iter().map(|&b| char::from(b)).collect())
 }
 
+/// Largest image read, from a file, the watched folder or an upload alike: a phone photo
+/// of a QR code fits, and nothing much bigger is needed.
+pub const MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
+
+/// The widest and tallest image decoded (a 24-megapixel camera's photo is 6000x4000). A
+/// small file can declare a huge picture: the decoder stops here before allocating it.
+pub const MAX_IMAGE_SIDE: u32 = 6000;
+
+/// Why an image was not read: every source of pictures refuses the same things.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("the image is larger than {MAX_IMAGE_BYTES} bytes")]
+    TooLarge,
+    #[error("not a readable image: {0}")]
+    Unreadable(image::ImageError),
+    #[error("{0}: not a regular file (links and devices are not read)")]
+    NotAFile(String),
+    #[error("cannot read {0}: {1}")]
+    Io(String, std::io::Error),
+}
+
+/// Decodes image bytes (PNG, JPEG, ...) within [`MAX_IMAGE_BYTES`] and [`MAX_IMAGE_SIDE`].
+pub fn image_from_bytes(bytes: &[u8]) -> Result<GrayImage, ImageError> {
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return Err(ImageError::TooLarge);
+    }
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| ImageError::Unreadable(image::ImageError::IoError(e)))?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_IMAGE_SIDE);
+    limits.max_image_height = Some(MAX_IMAGE_SIDE);
+    reader.limits(limits);
+    Ok(reader.decode().map_err(ImageError::Unreadable)?.to_luma8())
+}
+
+/// Reads an image file within the same limits as an upload. With `follow_links` false (a
+/// watched folder anyone on the machine may write into) a symbolic link, a FIFO or a device
+/// is refused instead of read: a link to `/dev/zero` or to another user's file is not a
+/// photo.
+pub fn read_image(path: &Path, follow_links: bool) -> Result<GrayImage, ImageError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let name = || path.display().to_string();
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    if !follow_links {
+        // O_NONBLOCK: opening a FIFO must not wait for a writer.
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| match e.raw_os_error() {
+        Some(libc::ELOOP) => ImageError::NotAFile(name()),
+        _ => ImageError::Io(name(), e),
+    })?;
+    let metadata = file.metadata().map_err(|e| ImageError::Io(name(), e))?;
+    if !metadata.is_file() {
+        return Err(ImageError::NotAFile(name()));
+    }
+    if metadata.len() > MAX_IMAGE_BYTES as u64 {
+        return Err(ImageError::TooLarge);
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    // A file still growing is read only to one byte past the limit.
+    file.take(MAX_IMAGE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ImageError::Io(name(), e))?;
+    image_from_bytes(&bytes)
+}
+
 /// Reads an image file and decodes the one stay record it shows.
 pub fn record_from_image(path: &Path) -> Result<Vec<u8>> {
-    let image = image::open(path)
-        .with_context(|| format!("cannot read image {}", path.display()))?
-        .to_luma8();
+    let image = read_image(path, true)?;
     single_record(decode(image)).with_context(|| path.display().to_string())
 }
 
@@ -691,5 +758,38 @@ mod tests {
         assert!(!decode(photo).is_empty());
         // And a panic elsewhere still reaches the caller.
         assert!(catch_unwind(|| panic!("not rqrr")).is_err());
+    }
+
+    #[test]
+    fn files_are_read_within_the_upload_limits_and_a_folder_follows_no_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let photo = dir.path().join("code.png");
+        issuer::qr::png(PAYLOAD).unwrap().save(&photo).unwrap();
+        assert!(read_image(&photo, false).is_ok());
+        let link = dir.path().join("link.png");
+        std::os::unix::fs::symlink(&photo, &link).unwrap();
+        assert!(
+            read_image(&link, true).is_ok(),
+            "a command line's link is followed"
+        );
+        assert!(
+            matches!(read_image(&link, false), Err(ImageError::NotAFile(_))),
+            "a watched folder's link is not"
+        );
+        // A FIFO would block a reader that waits for its writer.
+        let fifo = dir.path().join("fifo.png");
+        let name = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        assert!(matches!(
+            read_image(&fifo, false),
+            Err(ImageError::NotAFile(_))
+        ));
+        let big = dir.path().join("big.png");
+        std::fs::write(&big, vec![0u8; MAX_IMAGE_BYTES + 1]).unwrap();
+        assert!(matches!(read_image(&big, true), Err(ImageError::TooLarge)));
+        assert!(matches!(
+            image_from_bytes(&vec![0u8; MAX_IMAGE_BYTES + 1]),
+            Err(ImageError::TooLarge)
+        ));
     }
 }

@@ -56,16 +56,23 @@ fn run(w: &World) -> Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let count = Arc::new(AtomicU64::new(0));
     let url = format!("{}api/verify", daemon.url);
+    let token = format!("Bearer {}", daemon.token);
     let clients: Vec<_> = (0..2)
         .map(|_| {
-            let (stop, count, url, record) =
-                (stop.clone(), count.clone(), url.clone(), record.clone());
+            let (stop, count, url, record, token) = (
+                stop.clone(),
+                count.clone(),
+                url.clone(),
+                record.clone(),
+                token.clone(),
+            );
             std::thread::spawn(move || -> Result<()> {
                 let agent = ureq::AgentBuilder::new().build();
                 while !stop.load(Ordering::Relaxed) {
                     let answer: serde_json::Value = agent
                         .post(&url)
-                        .set("Content-Type", "application/octet-stream")
+                        .set("Authorization", &token)
+                        .set("Content-Type", reader_host::http::RECORD_TYPE)
                         .send_bytes(&record)?
                         .into_json()?;
                     ensure!(answer["verdict"]["status"] == "valid");

@@ -43,18 +43,20 @@ fn run(w: &World) -> Result<()> {
         .fixture
         .record(&issuer::golden::unified_window("UW0000001"));
     let url = format!("{}api/verify", daemon.url);
+    let token = format!("Bearer {}", daemon.token);
     let stop = Arc::new(AtomicBool::new(false));
     let errors = Arc::new(AtomicU64::new(0));
     // Latencies of the current period, in microseconds.
     let latencies = Arc::new(Mutex::new(Vec::<u32>::new()));
     let clients: Vec<_> = (0..CLIENTS)
         .map(|_| {
-            let (stop, errors, latencies, url, record) = (
+            let (stop, errors, latencies, url, record, token) = (
                 stop.clone(),
                 errors.clone(),
                 latencies.clone(),
                 url.clone(),
                 record.clone(),
+                token.clone(),
             );
             std::thread::spawn(move || {
                 let agent = ureq::AgentBuilder::new()
@@ -64,7 +66,8 @@ fn run(w: &World) -> Result<()> {
                     let sent = Instant::now();
                     let answer = agent
                         .post(&url)
-                        .set("Content-Type", "application/octet-stream")
+                        .set("Authorization", &token)
+                        .set("Content-Type", reader_host::http::RECORD_TYPE)
                         .send_bytes(&record)
                         .ok()
                         .and_then(|r| r.into_json::<serde_json::Value>().ok());

@@ -676,6 +676,9 @@ pub mod pcsc_world {
         child: Child,
         pub url: String,
         pub data_dir: PathBuf,
+        /// The desk token (`DATA/desk.token`), which every API request carries.
+        pub token: String,
+        config: PathBuf,
         events: mpsc::Receiver<Value>,
     }
 
@@ -726,8 +729,13 @@ pub mod pcsc_world {
                     )
                 })?
                 .to_string();
+            let token = reader_host::access::DeskToken::read(&dir.join("data"))?
+                .as_str()
+                .to_string();
             // Subscribe before anything happens: the response head arrives once subscribed.
-            let stream = ureq::get(&format!("{url}api/events")).call()?;
+            let stream = ureq::get(&format!("{url}api/events"))
+                .set("Authorization", &format!("Bearer {token}"))
+                .call()?;
             let (tx, events) = mpsc::channel();
             std::thread::spawn(move || {
                 for line in BufReader::new(stream.into_reader()).lines() {
@@ -745,6 +753,8 @@ pub mod pcsc_world {
                 child,
                 url,
                 data_dir: dir.join("data"),
+                token,
+                config: dir.join("reader-host.toml"),
                 events,
             })
         }
@@ -781,22 +791,38 @@ pub mod pcsc_world {
             Ok(())
         }
 
+        /// A request to the API as the desk's own programs send it: with the token.
+        pub fn request(&self, method: &str, path: &str) -> ureq::Request {
+            ureq::request(method, &format!("{}{path}", self.url))
+                .set("Authorization", &format!("Bearer {}", self.token))
+        }
+
         pub fn get(&self, path: &str) -> Result<Value> {
-            Ok(ureq::get(&format!("{}{path}", self.url))
-                .call()?
-                .into_json()?)
+            Ok(self.request("GET", path).call()?.into_json()?)
         }
 
         pub fn post(&self, path: &str) -> Result<Value> {
-            Ok(ureq::post(&format!("{}{path}", self.url))
-                .call()?
+            Ok(self.request("POST", path).call()?.into_json()?)
+        }
+
+        /// `POST /api/verify` of a record's bytes; the answer's event.
+        pub fn verify_record(&self, record: &[u8]) -> Result<Value> {
+            Ok(self
+                .request("POST", "api/verify")
+                .set("Content-Type", reader_host::http::RECORD_TYPE)
+                .send_bytes(record)?
                 .into_json()?)
+        }
+
+        /// The kiosk page's address with the token, as `reader-host kiosk-url` prints it.
+        pub fn kiosk_url(&self) -> String {
+            format!("{}#token={}", self.url, self.token)
         }
 
         pub fn audit(&self, w: &World, args: &[&str]) -> Result<Vec<Value>> {
             let out = Command::new(&w.reader_bin)
-                .args(["audit", "--json", "--data-dir"])
-                .arg(&self.data_dir)
+                .args(["audit", "--json", "--config"])
+                .arg(&self.config)
                 .args(args)
                 .output()?;
             ensure!(
@@ -888,6 +914,6 @@ pub fn in_process_desk(
         None,
     )
     .unwrap();
-    let audit = reader_host::audit::AuditLog::open(dir).unwrap();
+    let audit = reader_host::audit::AuditLog::open(dir, &dir.join("audit.key")).unwrap();
     reader_host::desk::Desk::shared(config, std::sync::Arc::new(trust), audit)
 }

@@ -85,7 +85,8 @@ fn cards_come_and_go(w: &mut World) -> Result<()> {
         Ok(png)
     };
     let post_image = |png: &[u8]| -> Result<Value> {
-        Ok(ureq::post(&format!("{}api/verify", daemon.url))
+        Ok(daemon
+            .request("POST", "api/verify")
             .set("Content-Type", "image/png")
             .send_bytes(png)?
             .into_json()?)
@@ -118,7 +119,11 @@ fn cards_come_and_go(w: &mut World) -> Result<()> {
     // One byte over the limit: refused with 413. (Far more than the limit would see the
     // connection close under a client still sending.)
     let oversized = vec![0u8; reader_host::http::MAX_BODY + 1];
-    match ureq::post(&format!("{}api/verify", daemon.url)).send_bytes(&oversized) {
+    match daemon
+        .request("POST", "api/verify")
+        .set("Content-Type", "image/png")
+        .send_bytes(&oversized)
+    {
         Err(ureq::Error::Status(413, _)) => {}
         other => bail!("an oversized body: {:?}", other.map(|r| r.status())),
     }
@@ -396,6 +401,8 @@ impl Browser {
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--no-first-run", "--disable-background-networking",
                          "--disable-component-update", "--disable-sync", "--window-size=1280,800",
+                         // A rebinding attacker's name, resolving to the desk.
+                         "--host-resolver-rules=MAP evil.example 127.0.0.1",
                          format!("--user-data-dir={}", profile.display())]
             }
         }}});
@@ -486,9 +493,19 @@ fn kiosk_in_chromium(w: &mut World) -> Result<()> {
     let genuine = card_image(w, "kiosk-genuine", "RC0000001")?;
     let revoked = card_image(w, "kiosk-revoked", "RC0000099")?;
     let browser = Browser::start(&w.dir.join("chromium-profile"))?;
-    browser.command("url", serde_json::json!({"url": daemon.url}))?;
+    browser.command("url", serde_json::json!({"url": daemon.kiosk_url()}))?;
     browser.wait_for_status("waiting")?;
     ensure!(browser.text("#status")? == "PRESENT A CARD");
+    // The token left the address bar for the tab's storage; the rehearsal clock is said.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !browser.text("#clock")?.starts_with("REHEARSAL") {
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "no fixed-time banner: {:?}",
+            browser.text("#clock")?
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     let card = w.insert_card(0, &genuine, Interface::Contact)?;
     daemon.next("verdict")?;
@@ -514,6 +531,65 @@ fn kiosk_in_chromium(w: &mut World) -> Result<()> {
     );
     browser.screenshot(&shots.join("kiosk-invalid.png"))?;
     drop(card);
+
+    // A chip card's face QR, posted by the desk's own program: READ THE CHIP, never green.
+    let record = CardImage::read(&genuine)?.record.context("personalized")?;
+    let mut png = Vec::new();
+    issuer::qr::png(&record)?
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+    daemon
+        .request("POST", "api/verify")
+        .set("Content-Type", "image/png")
+        .send_bytes(&png)?;
+    daemon.next("verdict")?;
+    browser.wait_for_status("indeterminate")?;
+    ensure!(browser.text("#status")? == "READ THE CHIP");
+    ensure!(
+        browser.text("#presentation")?.starts_with("PRINTED COPY"),
+        "{}",
+        browser.text("#presentation")?
+    );
+    browser.screenshot(&shots.join("kiosk-read-the-chip.png"))?;
+
+    // The token is in no address bar.
+    let address = browser.get("url")?;
+    ensure!(
+        !address.as_str().unwrap_or_default().contains("token"),
+        "{address}"
+    );
+    // A page at a rebound name gets the refusal, not the kiosk; a script there that posts
+    // no-cors to the desk injects nothing.
+    let port = daemon
+        .url
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap_or_default();
+    browser.command(
+        "url",
+        serde_json::json!({"url": format!("http://evil.example:{port}/")}),
+    )?;
+    let body = browser.text("body")?;
+    ensure!(
+        body.contains("own host name") && !body.contains("PRESENT A CARD"),
+        "{body}"
+    );
+    let before = daemon.get("api/status")?["verdicts"].clone();
+    browser.command(
+        "execute/async",
+        serde_json::json!({
+            "script": "const done = arguments[arguments.length - 1];
+                fetch(arguments[0], {method: 'POST', mode: 'no-cors',
+                    headers: {'Content-Type': 'text/plain'}, body: arguments[1]})
+                  .then(() => done('sent'), (e) => done(String(e)));",
+            "args": [format!("{}api/verify", daemon.url), hex::encode(&record)]
+        }),
+    )?;
+    std::thread::sleep(Duration::from_millis(500));
+    ensure!(
+        daemon.get("api/status")?["verdicts"] == before,
+        "a verdict was injected"
+    );
     Ok(())
 }
 
@@ -555,6 +631,43 @@ fn qr_folder(w: &mut World) -> Result<()> {
     image::GrayImage::from_pixel(64, 64, image::Luma([255]))
         .save(dir.join("incoming/blank.png"))?;
     daemon.next("qr-unreadable")?;
+    // A link renamed into the folder is not followed (it could name any file the desk can
+    // read), and a file beyond the upload's size limit is not read.
+    std::os::unix::fs::symlink(dir.join("scan-elsewhere.png"), dir.join("link.png"))?;
+    issuer::qr::png(&record)?.save(dir.join("scan-elsewhere.png"))?;
+    std::fs::rename(dir.join("link.png"), dir.join("incoming/link.png"))?;
+    let notice = daemon.next("qr-unreadable")?;
+    ensure!(
+        notice["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not a regular file")),
+        "{notice}"
+    );
+    std::fs::write(
+        dir.join("big.png"),
+        vec![0u8; reader_host::qr::MAX_IMAGE_BYTES + 1],
+    )?;
+    std::fs::rename(dir.join("big.png"), dir.join("incoming/big.png"))?;
+    let notice = daemon.next("qr-unreadable")?;
+    ensure!(
+        notice["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("larger than")),
+        "{notice}"
+    );
+    // A photograph on which rqrr panics (testdata/qr-zxing/qrcode-6/7.png), in the folder
+    // and through the API: the built daemon unwinds, contains it, and carries on.
+    let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/qr-zxing/qrcode-6/7.png");
+    std::fs::copy(&photo, dir.join("incoming/panics-rqrr.png"))?;
+    daemon.next("verdict")?;
+    let answer: Value = daemon
+        .request("POST", "api/verify")
+        .set("Content-Type", "image/png")
+        .send_bytes(&std::fs::read(&photo)?)?
+        .into_json()?;
+    ensure!(answer["kind"] == "verdict", "{answer}");
+    daemon.next("verdict")?;
+    ensure!(daemon.get("api/status")?["role"] == "border");
     Ok(())
 }
 
@@ -599,11 +712,7 @@ fn camera_missing(w: &mut World) -> Result<()> {
 
 /// Posts a printed record to the daemon's API; the verdict's status.
 fn post_record(daemon: &Daemon, record: &[u8]) -> Result<String> {
-    let answer: Value = ureq::post(&format!("{}api/verify", daemon.url))
-        .set("Content-Type", "application/octet-stream")
-        .send_bytes(record)?
-        .into_json()?;
-    Ok(status_of(&answer).0)
+    Ok(status_of(&daemon.verify_record(record)?).0)
 }
 
 /// Waits (30 s at most) for an event of `kind` in the daemon's recent list: verdicts flow
@@ -710,16 +819,18 @@ fn audit_killed_mid_write(w: &mut World) -> Result<()> {
     let record = w
         .fixture
         .record(&issuer::golden::unified_window("UW0000001"));
-    let url = daemon.url.clone();
+    let (url, token) = (daemon.url.clone(), daemon.token.clone());
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let posters: Vec<_> = (0..2)
         .map(|_| {
-            let (url, record, stop) = (url.clone(), record.clone(), stop.clone());
+            let (url, token, record, stop) =
+                (url.clone(), token.clone(), record.clone(), stop.clone());
             std::thread::spawn(move || {
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     let _ = ureq::post(&format!("{url}api/verify"))
                         .timeout(Duration::from_secs(2))
-                        .set("Content-Type", "application/octet-stream")
+                        .set("Authorization", &format!("Bearer {token}"))
+                        .set("Content-Type", reader_host::http::RECORD_TYPE)
                         .send_bytes(&record);
                 }
             })

@@ -39,11 +39,21 @@ async fn a_lagging_subscriber_is_told_what_it_missed_and_gets_the_newest() {
     let desk = desk(dir.path());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(axum::serve(listener, reader_host::http::router(desk.clone())).into_future());
+    let token = reader_host::access::DeskToken::open_or_create(dir.path()).unwrap();
+    let access = reader_host::access::Access::new(token.clone(), None);
+    tokio::spawn(
+        axum::serve(listener, reader_host::http::router(desk.clone(), access)).into_future(),
+    );
 
     let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
     client
-        .write_all(b"GET /api/events HTTP/1.1\r\nhost: desk\r\naccept: text/event-stream\r\n\r\n")
+        .write_all(
+            format!(
+                "GET /api/events?token={} HTTP/1.1\r\nhost: {addr}\r\naccept: text/event-stream\r\n\r\n",
+                token.as_str()
+            )
+            .as_bytes(),
+        )
         .await
         .unwrap();
     let mut seen = String::new();
@@ -137,4 +147,30 @@ fn a_failing_camera_is_reported_once_and_again_when_it_is_back() {
         ]
     );
     assert!(desk.recent(10)[2].message.contains("cannot open camera 3"));
+}
+
+/// A rehearsal desk's frozen clock is said on every verdict, so no one takes its VALID
+/// for today's; a desk on the clock says nothing of the kind.
+#[test]
+fn a_frozen_clock_is_said_on_every_verdict() {
+    let fixture = Fixture::new();
+    let record = fixture.record(&issuer::golden::unified_window("UW0000001"));
+    let dir = tempfile::tempdir().unwrap();
+    let frozen = stay_tests::in_process_desk(dir.path(), Some(fixture.now));
+    let event = frozen.verify(&record, None, "test");
+    let at = issuer::list::format_rfc3339(fixture.now);
+    let verdict = event.verdict.as_ref().unwrap();
+    assert_eq!(verdict["fixed_time"], at.as_str(), "{verdict}");
+    assert!(
+        event
+            .message
+            .starts_with(&format!("[FIXED TIME {at}, not the clock]")),
+        "{}",
+        event.message
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let live = stay_tests::in_process_desk(dir.path(), None);
+    let event = live.verify(&record, None, "test");
+    assert!(event.verdict.as_ref().unwrap().get("fixed_time").is_none());
+    assert!(!event.message.contains("FIXED TIME"), "{}", event.message);
 }

@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 
 /// Debian packages the tests and demo use: openssl as an independent ECDSA/PEM peer; pcscd
 /// with the vpcd virtual reader and the PC/SC library (headers and pkgconf to build against
@@ -592,10 +592,20 @@ fn kiosk(work: &Path, reader_host: &dyn Fn() -> Command) -> Result<String> {
     BufReader::new(daemon.stdout.take().expect("piped")).read_line(&mut line)?;
     let _daemon = Stop(daemon);
     print!("{line}");
-    let url = line
-        .split_whitespace()
+    line.split_whitespace()
         .find(|w| w.starts_with("http://"))
-        .context("reader-host serve printed no URL")?
+        .context("reader-host serve printed no URL")?;
+    // The kiosk's address carries the desk token (in its fragment); API calls carry it too.
+    let out = reader_host()
+        .args(["kiosk-url", "--config", "desk.toml"])
+        .output()
+        .context("reader-host kiosk-url")?;
+    ensure!(out.status.success(), "reader-host kiosk-url failed");
+    let url = String::from_utf8(out.stdout)?.trim().to_string();
+    let token = url
+        .split("#token=")
+        .nth(1)
+        .context("no token in the kiosk URL")?
         .to_string();
     // The card was in the reader before the daemon started: its verdict may already be
     // among the recent ones, so ask for those (briefly, until it is there).
@@ -603,7 +613,11 @@ fn kiosk(work: &Path, reader_host: &dyn Fn() -> Command) -> Result<String> {
     for _ in 0..200 {
         let mut http = std::net::TcpStream::connect("127.0.0.1:8470")?;
         http.write_all(
-            b"GET /api/verdicts?limit=10 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+            format!(
+                "GET /api/verdicts?limit=10 HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+                 Authorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+            )
+            .as_bytes(),
         )?;
         let mut body = String::new();
         std::io::Read::read_to_string(&mut http, &mut body)?;
@@ -644,7 +658,7 @@ fn kiosk(work: &Path, reader_host: &dyn Fn() -> Command) -> Result<String> {
         Ok(out) if out.status.success() => format!("photo {}", shot.display()),
         _ => "no Chromium for a photo".into(),
     };
-    println!("kiosk at {url}: {message} ({photo})");
+    println!("kiosk at http://127.0.0.1:8470/: {message} ({photo})");
     Ok(format!(
         "  {:<22} {:<9} {message}  ({photo})",
         "card, desk daemon", "border"

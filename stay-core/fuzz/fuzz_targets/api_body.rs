@@ -9,10 +9,12 @@ fuzz_target!(|data: &[u8]| {
     let Some((&kind, body)) = data.split_first() else {
         return;
     };
-    let content_type = match kind % 3 {
+    let content_type = match kind % 4 {
         0 => "image/png",
         1 => "image/jpeg",
-        _ => "application/octet-stream",
+        2 => reader_host::http::RECORD_TYPE,
+        // Refused before the body is looked at.
+        _ => "text/plain",
     };
     if let Ok(record) = reader_host::http::record_from_body(content_type, body) {
         let _ = stay_core::StayRecord::parse(&record);
