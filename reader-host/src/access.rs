@@ -43,6 +43,10 @@ impl DeskToken {
     pub fn open_or_create(data_dir: &Path) -> Result<DeskToken> {
         let path = data_dir.join(TOKEN_FILE);
         match std::fs::read_to_string(&path) {
+            Ok(_) if is_shared(&path)? => anyhow::bail!(
+                "{}: the desk token is readable by others (chmod 600 it)",
+                path.display()
+            ),
             Ok(text) => {
                 let token = text.trim();
                 anyhow::ensure!(
@@ -84,6 +88,11 @@ impl DeskToken {
     }
 }
 
+fn is_shared(path: &Path) -> Result<bool> {
+    use std::os::unix::fs::PermissionsExt;
+    Ok(std::fs::metadata(path)?.permissions().mode() & 0o077 != 0)
+}
+
 /// What the access layer checks requests against.
 #[derive(Clone)]
 pub struct Access {
@@ -101,7 +110,10 @@ impl Access {
     }
 
     fn host_allowed(&self, host: &str) -> bool {
-        let name = host_without_port(host).to_ascii_lowercase();
+        let Some(name) = host_without_port(host) else {
+            return false;
+        };
+        let name = name.to_ascii_lowercase();
         name == "localhost"
             || self.host_name.as_deref() == Some(name.as_str())
             || name
@@ -143,15 +155,24 @@ impl Refusal {
     }
 }
 
-fn host_without_port(host: &str) -> &str {
-    if let Some(rest) = host.strip_prefix('[') {
-        // [::1]:8470
-        return rest
-            .split(']')
-            .next()
-            .map_or(host, |h| &host[..h.len() + 2]);
-    }
-    host.split(':').next().unwrap_or(host)
+/// The name in a `Host` header, without its port: `[::1]:8470` is `[::1]`. `None` when
+/// the header is not a host and an optional port (`[::1`, `[::1]evil`, `host:junk`).
+fn host_without_port(host: &str) -> Option<&str> {
+    let (name, port) = match host.strip_prefix('[') {
+        Some(rest) => {
+            let end = rest.find(']')?;
+            (&host[..end + 2], &rest[end + 1..])
+        }
+        None => match host.find(':') {
+            Some(colon) => (&host[..colon], &host[colon..]),
+            None => (host, ""),
+        },
+    };
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    (port_ok && !name.is_empty()).then_some(name)
 }
 
 /// The token a request presents: `Authorization: Bearer T`, or (only for the event
@@ -196,7 +217,11 @@ pub fn check(
         let own = origin
             .to_str()
             .ok()
-            .and_then(|o| o.strip_prefix("http://"))
+            // https: the same page behind the TLS proxy docs/operations.md describes.
+            .and_then(|o| {
+                o.strip_prefix("http://")
+                    .or_else(|| o.strip_prefix("https://"))
+            })
             .is_some_and(|o| o.eq_ignore_ascii_case(host));
         if !own {
             return Err(Refusal::CrossOrigin);
@@ -271,6 +296,16 @@ pub fn kiosk_url(
     format!("http://{host}:{}/#token={}", listen.port(), token.as_str())
 }
 
+/// A page that sends the kiosk's browser on to [`kiosk_url`], for `reader-host kiosk-url
+/// --page FILE` (written 0600): the browser is then started with the file's path, and the
+/// token is on no command line (`ps` shows every user every process's arguments).
+pub fn kiosk_page(url: &str) -> String {
+    format!(
+        "<!doctype html>\n<meta charset=\"utf-8\">\n<meta name=\"referrer\" content=\"no-referrer\">\n\
+         <meta http-equiv=\"refresh\" content=\"0; url={url}\">\n<title>Resident card check</title>\n"
+    )
+}
+
 /// Where a desk's token is, for the docs and error messages.
 pub fn token_path(data_dir: &Path) -> PathBuf {
     data_dir.join(TOKEN_FILE)
@@ -321,6 +356,13 @@ mod tests {
             "127.0.0.1.evil.example",
             "10.0.0.5:8470",
             "[::2]:8470",
+            // Malformed: refused, never a panic.
+            "[",
+            "[::1",
+            "[::1]evil",
+            "127.0.0.1:junk",
+            "127.0.0.1:",
+            ":8470",
         ] {
             assert_eq!(
                 check(&a, &Method::GET, "/", None, &headers(&[("host", host)])),
@@ -442,6 +484,19 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         assert_eq!(made.as_str().len(), 64);
         assert_eq!(DeskToken::read(dir.path()).unwrap().as_str(), made.as_str());
+        let set_mode = |mode| {
+            std::fs::set_permissions(
+                token_path(dir.path()),
+                std::fs::Permissions::from_mode(mode),
+            )
+            .unwrap()
+        };
+        set_mode(0o644);
+        assert!(
+            DeskToken::read(dir.path()).is_err(),
+            "a token others can read"
+        );
+        set_mode(0o600);
         std::fs::write(token_path(dir.path()), "short\n").unwrap();
         assert!(DeskToken::open_or_create(dir.path()).is_err());
     }

@@ -108,6 +108,34 @@ pub use issuer::files::open_durable;
 /// The database's file name in the data directory.
 pub const DATABASE: &str = "audit.sqlite";
 
+/// Refuses a key inside the log's folder, however the paths are spelled (`..`, links),
+/// and a key left there by a version that kept it beside the database.
+fn key_apart_from(dir: &Path, key: &Path) -> Result<()> {
+    let old = dir.join("audit.key");
+    anyhow::ensure!(
+        !old.exists(),
+        "{} is in the data directory: move it out of it (to the path `audit_key` names) or, \
+         to forget the old rows' digests, delete it",
+        old.display()
+    );
+    let folder = |p: &Path| {
+        let parent = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::canonicalize(parent).with_context(|| format!("cannot find {}", parent.display()))
+    };
+    let dir =
+        std::fs::canonicalize(dir).with_context(|| format!("cannot find {}", dir.display()))?;
+    anyhow::ensure!(
+        !folder(key)?.starts_with(&dir),
+        "the audit key {} is inside the data directory {}: keep it apart from the log it unlocks",
+        key.display(),
+        dir.display()
+    );
+    Ok(())
+}
+
 /// Makes `path` exist with mode 0600 (SQLite gives its `-wal` and `-shm` files the
 /// database's mode), and takes group and world access off one that exists.
 fn private_file(path: &Path) -> Result<()> {
@@ -171,6 +199,7 @@ impl AuditLog {
     }
 
     fn with_queue(dir: &Path, key: &Path, queue_len: usize) -> Result<AuditLog> {
+        key_apart_from(dir, key)?;
         let key = Arc::new(DigestKey::open(key)?);
         let db_path = dir.join(DATABASE);
         private_file(&db_path)?;
@@ -416,7 +445,8 @@ mod tests {
         const QUEUE: usize = 8;
         const SENT: u64 = 40;
         let dir = tempfile::tempdir().unwrap();
-        let log = AuditLog::with_queue(dir.path(), &dir.path().join("audit.key"), QUEUE).unwrap();
+        let keys = tempfile::tempdir().unwrap();
+        let log = AuditLog::with_queue(dir.path(), &keys.path().join("audit.key"), QUEUE).unwrap();
         // Another process holding the database stalls the writer, as a slow disk would.
         let holder = Connection::open(dir.path().join("audit.sqlite")).unwrap();
         holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
@@ -506,6 +536,18 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600, "{}", file.display());
         }
         assert!(!dir.path().join("audit.key").exists());
+        // Inside the log's folder, however spelled, and an old key left there: refused.
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let spelled = dir.path().join("sub/../sub/audit.key");
+        assert!(AuditLog::open(dir.path(), &spelled).is_err());
+        std::os::unix::fs::symlink(dir.path(), keys.path().join("link")).unwrap();
+        assert!(AuditLog::open(dir.path(), &keys.path().join("link/audit.key")).is_err());
+        std::fs::write(dir.path().join("audit.key"), [0u8; KEY_LEN]).unwrap();
+        assert!(
+            AuditLog::open(dir.path(), &key).is_err(),
+            "an old key beside the log"
+        );
+        std::fs::remove_file(dir.path().join("audit.key")).unwrap();
         // Without the key no document is found; a key others can read is refused.
         assert!(query(dir.path(), &keys.path().join("elsewhere"), &one).is_err());
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();

@@ -94,11 +94,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print the kiosk page's address, with this desk's token, for the kiosk's browser
-    /// (`chromium --app="$(reader-host kiosk-url)"`). The desk must have started once.
+    /// Print the kiosk page's address, with this desk's token. With --page, write instead a
+    /// page (0600) that opens it, to start the kiosk's browser with (`chromium --kiosk
+    /// FILE`): a browser's arguments are visible to every user, a 0600 file is not. The desk
+    /// must have started once.
     KioskUrl {
         #[arg(long, default_value = "reader-host.toml")]
         config: PathBuf,
+        #[arg(long)]
+        page: Option<PathBuf>,
     },
     /// Query the audit log, newest first.
     Audit {
@@ -164,14 +168,23 @@ fn run(command: Command) -> Result<u8, Failure> {
         }
         Command::Serve { config } => serve(&config),
         Command::ScanQr { images, json } => scan_qr(&images, json),
-        Command::KioskUrl { config } => {
+        Command::KioskUrl { config, page } => {
             let config = reader_host::config::Config::read(&config).map_err(fail(exit::USAGE))?;
             let token = reader_host::access::DeskToken::read(&config.data_dir)
                 .map_err(fail(exit::NO_INPUT))?;
-            println!(
-                "{}",
-                reader_host::access::kiosk_url(config.listen, config.host_name.as_deref(), &token)
-            );
+            let url =
+                reader_host::access::kiosk_url(config.listen, config.host_name.as_deref(), &token);
+            match page {
+                Some(page) => {
+                    issuer::files::write_private(
+                        &page,
+                        reader_host::access::kiosk_page(&url).as_bytes(),
+                    )
+                    .map_err(fail(exit::NO_INPUT))?;
+                    println!("{}", page.display());
+                }
+                None => println!("{url}"),
+            }
             Ok(exit::VALID)
         }
         Command::Audit {
@@ -202,6 +215,10 @@ fn serve(config_path: &Path) -> Result<u8, Failure> {
     // Owner only: the audit log, the token and the cached list are the desk's alone.
     std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
         .create(&config.data_dir)
+        .and_then(|()| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&config.data_dir, std::fs::Permissions::from_mode(0o700))
+        })
         .with_context(|| format!("cannot create {}", config.data_dir.display()))
         .map_err(fail(exit::NO_INPUT))?;
     let root = issuer::keys::read_public(&config.trust_list.root_key).map_err(fail(exit::DATA))?;

@@ -559,6 +559,9 @@ pub const MAX_IMAGE_BYTES: usize = 8 * 1024 * 1024;
 /// small file can declare a huge picture: the decoder stops here before allocating it.
 pub const MAX_IMAGE_SIDE: u32 = 6000;
 
+/// The most memory one picture's decoding may take.
+pub const MAX_DECODE_BYTES: u64 = 160 * 1024 * 1024;
+
 /// Why an image was not read: every source of pictures refuses the same things.
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
@@ -583,6 +586,9 @@ pub fn image_from_bytes(bytes: &[u8]) -> Result<GrayImage, ImageError> {
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
     limits.max_image_height = Some(MAX_IMAGE_SIDE);
+    // A 6000x6000 picture in 8-bit RGBA fits; the same in 16-bit RGBA (288 MB per decode,
+    // two decodes at once beside the folder and the camera) does not.
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
     Ok(reader.decode().map_err(ImageError::Unreadable)?.to_luma8())
 }

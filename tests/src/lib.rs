@@ -891,7 +891,7 @@ pub mod qr_corpus {
 }
 
 /// A desk in-process, as `reader-host serve` builds it, on the fixture's list (seeded into
-/// `dir`), its audit log in `dir`; its clock reads `fixed_time` when given.
+/// `dir`), its audit log in `dir/data` and the log's key in `dir`; its clock reads `fixed_time` when given.
 pub fn in_process_desk(
     dir: &std::path::Path,
     fixed_time: Option<stay_core::UnixTime>,
@@ -914,6 +914,9 @@ pub fn in_process_desk(
         None,
     )
     .unwrap();
-    let audit = reader_host::audit::AuditLog::open(dir, &dir.join("audit.key")).unwrap();
+    // The log in `dir/data`, its key beside it, as a desk keeps them apart.
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let audit = reader_host::audit::AuditLog::open(&data, &dir.join("audit.key")).unwrap();
     reader_host::desk::Desk::shared(config, std::sync::Arc::new(trust), audit)
 }

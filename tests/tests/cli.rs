@@ -609,3 +609,56 @@ fn station_tokens_are_private_and_the_service_stays_on_loopback() {
     assert_eq!(stranger.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&stranger.stderr).contains("not on the trust list"));
 }
+
+/// The kiosk's address with the desk token goes into a 0600 page for the browser to start
+/// on, never onto a command line; the desk's config tells `audit` where its log and key are.
+#[test]
+fn kiosk_url_writes_a_private_page_and_audit_reads_the_config() {
+    use std::os::unix::fs::PermissionsExt;
+    let reader = bin("reader-host");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("reader-host.toml");
+    std::fs::write(
+        &config,
+        "role = \"border\"\ndata_dir = \"data\"\n[trust_list]\nroot_key = \"root.pub.pem\"\n",
+    )
+    .unwrap();
+    // Before the desk ever ran there is no token.
+    let out = run(Command::new(&reader)
+        .args(["kiosk-url", "--config"])
+        .arg(&config));
+    assert_eq!(out.status.code(), Some(66));
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    let token = reader_host::access::DeskToken::open_or_create(&dir.path().join("data")).unwrap();
+    let page = dir.path().join("kiosk.html");
+    let out = run(Command::new(&reader)
+        .args(["kiosk-url", "--config"])
+        .arg(&config)
+        .arg("--page")
+        .arg(&page));
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(token.as_str()));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains(&format!(
+            "url=http://127.0.0.1:8470/#token={}",
+            token.as_str()
+        )),
+        "{html}"
+    );
+    let mode = std::fs::metadata(&page).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let out = run(Command::new(&reader)
+        .args(["kiosk-url", "--config"])
+        .arg(&config));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("http://127.0.0.1:8470/#token={}", token.as_str())
+    );
+    // No log yet: `audit` says so (66), reading the data directory from the config.
+    let out = run(Command::new(&reader)
+        .args(["audit", "--config"])
+        .arg(&config));
+    assert_eq!(out.status.code(), Some(66));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no audit log"));
+}
