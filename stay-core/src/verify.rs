@@ -7,6 +7,7 @@
 //! 4. the issuer's signature verifies                            -> Invalid(bad-signature)
 //! 5. the signer may sign this type, on this issue date          -> Invalid(signer-…)
 //! 6. the validity span is within policy for the type            -> Invalid(validity-exceeds-policy)
+//! 6a. valid-from is within the type's maximum gap after issue  -> Invalid(valid-from-too-late)
 //! 7. the document is not revoked                                -> Invalid(document-revoked)
 //! 8. a resident card names its chip key                          -> Invalid(chip-key-missing)
 //! 9. the chip proves its key (when read from a chip)             -> Invalid(chip-proof-…)
@@ -83,6 +84,12 @@ fn evaluate(
     let span = f.valid_from.days_inclusive_until(f.valid_until);
     if span > i64::from(check.policy.max_validity_days(f.document_type)) {
         return Status::Invalid(Inv::ValidityExceedsPolicy);
+    }
+    // The signer's period covers the issue date only; the lead bounds how far past it the
+    // record can reach.
+    let lead = f.valid_from.days_since_epoch() - f.issue_date.days_since_epoch();
+    if lead > i64::from(check.policy.max_issue_lead_days(f.document_type)) {
+        return Status::Invalid(Inv::ValidFromTooLate);
     }
     if list.is_document_revoked(f.document_number) {
         return Status::Invalid(Inv::DocumentRevoked);
