@@ -323,6 +323,8 @@ fn a_card_pulled_at_every_apdu_is_never_issued_twice() {
     let total = tray.done[0].inner.log.len();
     assert!(total >= 10, "{total} APDUs");
 
+    // Pulls between the last STORE DATA and SET STATUS: the card holds a genuine record.
+    let mut unlocked_with_record = 0;
     for pulled_at in 0..total {
         let office = Office::new();
         let mut station = office.station();
@@ -359,6 +361,7 @@ fn a_card_pulled_at_every_apdu_is_never_issued_twice() {
         // A card pulled before SET STATUS does not prove its chip: no working card carries
         // a number the journal spoiled.
         if pulled.record.is_some() && !pulled.locked {
+            unlocked_with_record += 1;
             let mut unlocked = tray.done.remove(0);
             unlocked.left = None;
             assert_eq!(
@@ -387,6 +390,7 @@ fn a_card_pulled_at_every_apdu_is_never_issued_twice() {
         }
         assert_consistent(&station.journal, &office.dir.path().join("faces"));
     }
+    assert!(unlocked_with_record > 0, "no pull left a record on an unlocked card");
 }
 
 /// A station stopped after committing each step: the next start settles the attempt
