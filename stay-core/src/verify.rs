@@ -7,14 +7,14 @@
 //! 4. the issuer's signature verifies                            -> Invalid(bad-signature)
 //! 5. the signer may sign this type, on this issue date          -> Invalid(signer-…)
 //! 6. the validity span is within policy for the type            -> Invalid(validity-exceeds-policy)
-//! 6a. valid-from is within the type's maximum gap after issue  -> Invalid(valid-from-too-late)
-//! 7. the document is not revoked                                -> Invalid(document-revoked)
-//! 8. a resident card names its chip key                          -> Invalid(chip-key-missing)
-//! 9. the chip proves its key (when read from a chip)             -> Invalid(chip-proof-…)
-//! 10. the clock is not before the list's issue time              -> Indeterminate(clock-before-trust-list)
-//! 11. today is within valid-from ..= valid-until (Bishkek time) -> Invalid(not-yet-valid | expired)
-//! 12. the list is not past next-update + grace                   -> Indeterminate(trust-list-stale)
-//! 13. a record naming a chip key was proven by that chip         -> Indeterminate(chip-not-read)
+//! 7. valid-from is at most the type's lead after issue          -> Invalid(valid-from-too-late)
+//! 8. the document is not revoked                                -> Invalid(document-revoked)
+//! 9. a resident card names its chip key                          -> Invalid(chip-key-missing)
+//! 10. the chip proves its key (when read from a chip)             -> Invalid(chip-proof-…)
+//! 11. the clock is not before the list's issue time              -> Indeterminate(clock-before-trust-list)
+//! 12. today is within valid-from ..= valid-until (Bishkek time) -> Invalid(not-yet-valid | expired)
+//! 13. the list is not past next-update + grace                   -> Indeterminate(trust-list-stale)
+//! 14. a record naming a chip key was proven by that chip         -> Indeterminate(chip-not-read)
 //!
 //! Reasons that hold whatever the clock says come first; then the clock's own sanity; then
 //! the dates; freshness next, because an expired document is invalid even on a stale list.
