@@ -390,7 +390,10 @@ fn a_card_pulled_at_every_apdu_is_never_issued_twice() {
         }
         assert_consistent(&station.journal, &office.dir.path().join("faces"));
     }
-    assert!(unlocked_with_record > 0, "no pull left a record on an unlocked card");
+    assert!(
+        unlocked_with_record > 0,
+        "no pull left a record on an unlocked card"
+    );
 }
 
 /// A station stopped after committing each step: the next start settles the attempt
