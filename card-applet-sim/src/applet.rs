@@ -393,6 +393,12 @@ impl Applet {
             .record
             .as_deref()
             .ok_or(Sw::CONDITIONS_NOT_SATISFIED)?;
+        // A card proves its chip only once the station has locked it: a card pulled after
+        // its last STORE DATA but before SET STATUS holds a genuine record, and the journal
+        // calls it spoiled; it must not pass a border check as a working card.
+        if !self.card.locked {
+            return Err(Sw::CONDITIONS_NOT_SATISFIED);
+        }
         let signature: Signature = key.sign(&chip_proof_message(challenge, record));
         let signature = signature.normalize_s().unwrap_or(signature);
         Ok(Answer::ok(signature.to_bytes().to_vec()))

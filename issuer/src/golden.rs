@@ -229,6 +229,7 @@ pub fn unified_window(number: &str) -> Holder {
 fn forge(holder: &Holder, key: &KeyPair) -> Vec<u8> {
     let relaxed = Policy {
         max_validity_days: [u16::MAX; 3],
+        max_issue_lead_days: [u16::MAX; 3],
         ..Policy::DEFAULT
     };
     // The issuer refuses a resident card without a chip key; a rogue signer would not.
@@ -438,6 +439,19 @@ pub fn generate(dir: &Path) -> Result<()> {
                     ..uw_holder.clone()
                 },
                 &uw,
+            ),
+        ),
+        // Issued today by a key in its period, valid only in 2040: a leaked token's record
+        // that would outlive its signer's period and any revocation of it.
+        (
+            "valid-from-too-late",
+            forge(
+                &Holder {
+                    valid_from: "2040-01-01".into(),
+                    valid_until: "2040-12-31".into(),
+                    ..resident("RC0000013", Some(&chip1))
+                },
+                &rc,
             ),
         ),
         (
@@ -731,6 +745,20 @@ pub fn generate(dir: &Path) -> Result<()> {
             expect: (
                 "invalid",
                 Some("validity-exceeds-policy"),
+                "may-not-stay",
+                false,
+            ),
+        },
+        Spec {
+            name: "valid-from-too-late",
+            record: "valid-from-too-late",
+            list: "current",
+            now,
+            role: "border",
+            presentation: printed,
+            expect: (
+                "invalid",
+                Some("valid-from-too-late"),
                 "may-not-stay",
                 false,
             ),

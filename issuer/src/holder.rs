@@ -59,6 +59,15 @@ pub enum Refusal {
         days: i64,
         max: u16,
     },
+    #[error(
+        "valid-from is {days} days after the issue date; a {document_type} may start at most \
+         {max} days after it"
+    )]
+    ValidFromTooLate {
+        document_type: DocumentType,
+        days: i64,
+        max: u16,
+    },
     #[error("a resident card must carry the holder's taxpayer number (itn)")]
     MissingItn,
     #[error(
@@ -217,6 +226,15 @@ impl Holder {
                 document_type,
                 days,
                 max,
+            });
+        }
+        let lead = app.valid_from.days_since_epoch() - app.issue_date.days_since_epoch();
+        let max_lead = policy.max_issue_lead_days(document_type);
+        if lead > i64::from(max_lead) {
+            return Err(Refusal::ValidFromTooLate {
+                document_type,
+                days: lead,
+                max: max_lead,
             });
         }
         match document_type {

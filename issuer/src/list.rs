@@ -194,15 +194,7 @@ impl ListSource {
         }
         let mut revoked_documents = self.revoked_documents.clone();
         if let Some(file) = &self.revoked_documents_file {
-            let path = base.join(file);
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            revoked_documents.extend(
-                text.lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                    .map(str::to_owned),
-            );
+            revoked_documents.extend(read_numbers(&base.join(file))?);
         }
         Ok(ListSpec {
             sequence: self.sequence,
@@ -213,6 +205,19 @@ impl ListSource {
             revoked_documents,
         })
     }
+}
+
+/// The document numbers in a text file, one per line, `#` comments: a list source's
+/// `revoked_documents_file`, or a station's `retired-numbers.txt` (`sign-list --retired`).
+pub fn read_numbers(path: &Path) -> Result<Vec<String>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect())
 }
 
 self_cell::self_cell!(

@@ -51,6 +51,10 @@ enum Command {
         input: PathBuf,
         #[arg(long)]
         out: PathBuf,
+        /// A station's retired numbers (`retired-numbers.txt` in its --out folder: every
+        /// spoiled card's number), revoked by the new list; repeat for each station.
+        #[arg(long = "retired")]
+        retired: Vec<PathBuf>,
     },
     /// Render a record's bytes as a QR code (.png or .svg, by the output's extension).
     Qr {
@@ -71,7 +75,7 @@ enum Command {
         /// The root public key that signed the list [default: root.pub.pem beside it].
         #[arg(long)]
         root_key: Option<PathBuf>,
-        /// The stations' tokens, one `TOKEN LABEL` per line [default: signing.tokens
+        /// The stations' token digests, one `sha256:DIGEST LABEL` per line [default: signing.tokens
         /// beside the first key].
         #[arg(long)]
         tokens: Option<PathBuf>,
@@ -88,8 +92,8 @@ enum Command {
         #[arg(long)]
         at: Option<String>,
     },
-    /// Create a station's token: added to the service's token file, and written alone to
-    /// the station's own file (both readable by their owner only).
+    /// Create a station's token: its digest is added to the service's token file, and the
+    /// token is written alone to the station's own file (both readable by their owner only).
     NewToken {
         /// The station's name, as the register records it.
         #[arg(long)]
@@ -124,7 +128,9 @@ fn new_token(label: &str, tokens: &Path, out: &Path) -> Result<()> {
     let mut text = match std::fs::read_to_string(tokens) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            "# The stations the signing service accepts: TOKEN LABEL per line.\n".into()
+            "# The stations the signing service accepts: sha256:DIGEST LABEL per line (the\n\
+             # SHA-256 of each station's token; the tokens are only in the stations' files).\n"
+                .into()
         }
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", tokens.display())),
     };
@@ -132,7 +138,7 @@ fn new_token(label: &str, tokens: &Path, out: &Path) -> Result<()> {
         text.push('\n');
     }
     let token = issuer::service::new_token();
-    text.push_str(&format!("{token} {label}\n"));
+    text.push_str(&issuer::service::token_line(&token, label));
     issuer::service::Tokens::parse(&text)?;
     issuer::files::write_private(out, format!("{token}\n").as_bytes())?;
     issuer::files::write_private(tokens, text.as_bytes())
@@ -197,11 +203,21 @@ fn run(cli: Cli) -> Result<()> {
                 holder.document_number
             );
         }
-        Command::SignList { key, input, out } => {
+        Command::SignList {
+            key,
+            input,
+            out,
+            retired,
+        } => {
             let root = KeyPair::read(&key)?;
             let source = ListSource::read(&input)?;
             let base = input.parent().unwrap_or(Path::new("."));
-            let list = source.spec(base)?.seal(&root)?;
+            let mut spec = source.spec(base)?;
+            for file in &retired {
+                spec.revoked_documents
+                    .extend(issuer::list::read_numbers(file)?);
+            }
+            let list = spec.seal(&root)?;
             TrustList::load(&list, &root.public_key(), None)
                 .map_err(|e| anyhow::anyhow!("the signed list does not load back: {e}"))?;
             issuer::files::write_atomic(&out, &list)?;

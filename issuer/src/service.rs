@@ -8,7 +8,16 @@
 //! - a document number is signed once: the same application sent again (a retry after a
 //!   lost answer) gets the same record back; another application with that number is
 //!   refused;
-//! - every request, refused or not, is in the register with the station that made it.
+//! - every authenticated request, refused or not, is in the register with the station that
+//!   made it, before the answer leaves: a signature whose request cannot be noted is not
+//!   handed out (503).
+//!
+//! Requests without a good token do no work: they are counted in memory, never written to
+//! the register (a loop of them would otherwise stall genuine signing on the register's
+//! lock and its full syncs, and fill the disk), and past [`MAX_FAILURES`] in a
+//! [`FAILURE_WINDOW`] they get 429. Browser requests (an `Origin` header, or a body type a
+//! page can send without asking: form or text) are refused before anything else: a web
+//! page in the office could otherwise post to the service on loopback.
 //!
 //! HTTP on loopback by default: a station on another machine reaches it through a TLS
 //! tunnel or terminator the office runs; `--listen` refuses other addresses unless told.
@@ -16,6 +25,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use axum::body::Bytes;
@@ -44,14 +54,70 @@ pub const RECORD_TYPE: &str = "application/vnd.kg-stay.record";
 pub const MAX_REQUEST: usize = 16 * 1024;
 /// The address `issuer serve` listens on unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:7390";
-/// Tokens shorter than this are refused when the token file is read: they could be guessed.
+/// Tokens shorter than this are refused when they are made or presented in a station's
+/// file: they could be guessed.
 const MIN_TOKEN_LEN: usize = 32;
+/// How a digest line of the service's token file starts.
+const DIGEST_PREFIX: &str = "sha256:";
+/// Unauthenticated requests answered 401 in one window before the rest get 429.
+pub const MAX_FAILURES: u32 = 20;
+/// The window unauthenticated requests are counted in.
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 
-/// The stations allowed to ask, from a token file: one `TOKEN [LABEL]` per line, `#`
-/// comments. Only digests are kept, and a presented token is compared with every one of
-/// them in constant time, so the answer's timing says nothing about any token.
+/// Why a token file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenFileError {
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        path: String,
+        source: std::io::Error,
+    },
+    /// A line of an older service's file: the token itself, which must exist only in the
+    /// station's file.
+    #[error(
+        "line {line}: a plaintext token; the service's token file holds only digests: replace \
+         the line with `{digest} {label}` (the station keeps its own file unchanged)"
+    )]
+    Plaintext {
+        line: usize,
+        digest: String,
+        label: String,
+    },
+    #[error("line {line}: not `sha256:<64 hex digits> LABEL`")]
+    NotADigest { line: usize },
+    #[error("line {0}: a token is at least {MIN_TOKEN_LEN} printable characters")]
+    WeakToken(usize),
+    #[error("no tokens: no station could sign (create one with `issuer new-token`)")]
+    Empty,
+    #[error("{0}: no token in it")]
+    NoStationToken(String),
+    #[error("{0}: the service's digest file, not a station's token file")]
+    DigestFile(String),
+}
+
+/// The stations allowed to ask, from the service's token file: one
+/// `sha256:<hex digest of the token> [LABEL]` per line, `#` comments. The file holds only
+/// digests, so reading it (a backup, a copied disk) gives no token; a presented token's
+/// digest is compared with every one of them in constant time, so the answer's timing says
+/// nothing about any token.
 pub struct Tokens {
     entries: Vec<([u8; 32], String)>,
+}
+
+fn token_digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+fn strong(token: &str) -> bool {
+    token.len() >= MIN_TOKEN_LEN && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// The service's token-file line for a station's `token`.
+pub fn token_line(token: &str, label: &str) -> String {
+    format!(
+        "{DIGEST_PREFIX}{} {label}\n",
+        hex::encode(token_digest(token))
+    )
 }
 
 fn token_lines(text: &str) -> impl Iterator<Item = (usize, &str, Option<&str>)> {
@@ -64,30 +130,45 @@ fn token_lines(text: &str) -> impl Iterator<Item = (usize, &str, Option<&str>)> 
 }
 
 impl Tokens {
-    pub fn parse(text: &str) -> Result<Tokens> {
+    /// Refuses a file with a plaintext token in it (an older service's format), saying the
+    /// digest line to replace it with: the service starts only once no token is on its disk.
+    pub fn parse(text: &str) -> Result<Tokens, TokenFileError> {
         let mut entries = Vec::new();
-        for (line, token, label) in token_lines(text) {
-            if token.len() < MIN_TOKEN_LEN || !token.bytes().all(|b| b.is_ascii_graphic()) {
-                bail!("line {line}: a token is at least {MIN_TOKEN_LEN} printable characters");
-            }
+        for (line, word, label) in token_lines(text) {
             let label = label.map_or_else(|| format!("line-{line}"), str::to_string);
-            entries.push((Sha256::digest(token.as_bytes()).into(), label));
+            let Some(digest) = word.strip_prefix(DIGEST_PREFIX) else {
+                if !strong(word) {
+                    return Err(TokenFileError::WeakToken(line));
+                }
+                return Err(TokenFileError::Plaintext {
+                    line,
+                    digest: token_line(word, "").trim_end().to_string(),
+                    label,
+                });
+            };
+            let digest = hex::decode(digest)
+                .ok()
+                .and_then(|d| <[u8; 32]>::try_from(d).ok())
+                .ok_or(TokenFileError::NotADigest { line })?;
+            entries.push((digest, label));
         }
         if entries.is_empty() {
-            bail!("no tokens: no station could sign (create one with `issuer new-token`)");
+            return Err(TokenFileError::Empty);
         }
         Ok(Tokens { entries })
     }
 
     pub fn read(path: &Path) -> Result<Tokens> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the token file {}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|source| TokenFileError::Unreadable {
+            path: path.display().to_string(),
+            source,
+        })?;
         Tokens::parse(&text).with_context(|| format!("token file {}", path.display()))
     }
 
     /// The label of the station `presented` belongs to.
     pub fn check(&self, presented: &str) -> Option<&str> {
-        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        let digest = token_digest(presented);
         let mut found = None;
         for (known, label) in &self.entries {
             if bool::from(known.ct_eq(&digest)) {
@@ -98,15 +179,24 @@ impl Tokens {
     }
 }
 
-/// A station's own token: the first token in its file (the service's format, so the same
-/// file can serve both in a one-machine office).
-pub fn read_station_token(path: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the token file {}", path.display()))?;
-    let token = token_lines(&text)
+/// A station's own token: the first word of its file (`issuer new-token --out`), the only
+/// place the token itself is written.
+pub fn read_station_token(path: &Path) -> Result<String, TokenFileError> {
+    let name = || path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| TokenFileError::Unreadable {
+        path: name(),
+        source,
+    })?;
+    let (line, token, _) = token_lines(&text)
         .next()
-        .map(|(_, token, _)| token.to_string());
-    token.with_context(|| format!("{}: no token in it", path.display()))
+        .ok_or_else(|| TokenFileError::NoStationToken(name()))?;
+    if token.starts_with(DIGEST_PREFIX) {
+        return Err(TokenFileError::DigestFile(name()));
+    }
+    if !strong(token) {
+        return Err(TokenFileError::WeakToken(line));
+    }
+    Ok(token.to_string())
 }
 
 /// A new random token: 32 bytes, hex.
@@ -146,6 +236,25 @@ pub enum Refused {
     /// The register could not record it, so nothing was signed (500).
     #[error("the register cannot record the signature: {0}")]
     Register(String),
+    /// The register could not note the request, so its answer is withheld (503); the same
+    /// application sent again gets the same record once the register works.
+    #[error("the register cannot note the request: {0}")]
+    Unnoted(String),
+}
+
+/// Unauthenticated requests in the current window, in memory only.
+struct Failures {
+    since: Instant,
+    count: u32,
+}
+
+/// What a request without a good token gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unauthenticated {
+    /// 401, with the reason.
+    Refused(&'static str),
+    /// 429: the window's failures are spent.
+    TooMany,
 }
 
 /// What was signed, and whether it was signed before (an identical retry).
@@ -161,6 +270,7 @@ pub struct Service {
     policy: Policy,
     tokens: Tokens,
     register: Mutex<Connection>,
+    failures: Mutex<Failures>,
     /// Sign as of this time instead of the clock (`issuer serve --at`, for tests and demos).
     fixed_now: Option<UnixTime>,
 }
@@ -190,6 +300,10 @@ impl Service {
             policy: Policy::DEFAULT,
             tokens,
             register: Mutex::new(register),
+            failures: Mutex::new(Failures {
+                since: Instant::now(),
+                count: 0,
+            }),
             fixed_now: None,
         })
     }
@@ -265,22 +379,36 @@ impl Service {
             Err(Refused::Policy(why)) => ("refused", Some(why.clone())),
             Err(e) => ("refused", Some(e.to_string())),
         };
-        // A request the register cannot note was refused above; this row only adds who.
-        let _ = db.execute(
+        // Before the answer: a request the register cannot note gets no signature, so
+        // every record handed out has its row. The signed row stays: a retry gets it.
+        db.execute(
             "INSERT INTO requests (at, station, document_number, outcome, reason) \
              VALUES (?1, ?2, ?3, ?4, ?5)",
             params![at, station, holder.document_number, name, reason],
-        );
+        )
+        .map_err(|e| Refused::Unnoted(e.to_string()))?;
         outcome
     }
 
-    fn note_unauthenticated(&self, why: &str) {
-        let at = format_rfc3339(self.now());
-        let db = self.register.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = db.execute(
-            "INSERT INTO requests (at, outcome, reason) VALUES (?1, 'unauthenticated', ?2)",
-            params![at, why],
-        );
+    /// Counts one failure in memory; past the window's budget, the answer is 429.
+    fn note_unauthenticated(&self, why: &'static str) -> Unauthenticated {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if failures.since.elapsed() >= FAILURE_WINDOW {
+            if failures.count > MAX_FAILURES {
+                eprintln!(
+                    "issuer serve: {} requests without a good token in the last window",
+                    failures.count
+                );
+            }
+            failures.since = Instant::now();
+            failures.count = 0;
+        }
+        failures.count = failures.count.saturating_add(1);
+        if failures.count > MAX_FAILURES {
+            Unauthenticated::TooMany
+        } else {
+            Unauthenticated::Refused(why)
+        }
     }
 
     /// The keys, what the list lets each sign, and the list's sequence.
@@ -309,8 +437,11 @@ impl Service {
     }
 
     /// The station a request's `Authorization: Bearer` header belongs to; otherwise why
-    /// not (noted in the register).
-    fn authenticate(&self, headers: &HeaderMap) -> Result<String, &'static str> {
+    /// not (counted, never written).
+    fn authenticate(&self, headers: &HeaderMap) -> Result<String, Unauthenticated> {
+        if let Some(why) = from_a_browser(headers) {
+            return Err(self.note_unauthenticated(why));
+        }
         let presented = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -320,12 +451,42 @@ impl Service {
             Some(None) => "the token is not one of this service's",
             None => "no bearer token",
         };
-        self.note_unauthenticated(why);
-        Err(why)
+        Err(self.note_unauthenticated(why))
     }
 }
 
-fn unauthorized(why: &str) -> Response {
+/// Why a request comes from a web page rather than a station, if it does. Browsers send
+/// `Origin` on every POST, and a page may post text or forms to any address without asking
+/// (no-cors); a station sends JSON and no `Origin`.
+fn from_a_browser(headers: &HeaderMap) -> Option<&'static str> {
+    if headers.contains_key(header::ORIGIN) {
+        return Some("a browser request (Origin): the service answers stations only");
+    }
+    let media = headers
+        .get(header::CONTENT_TYPE)?
+        .to_str()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    (media != "application/json")
+        .then_some("an application is application/json: the service answers stations only")
+}
+
+fn unauthorized(refused: Unauthenticated) -> Response {
+    let why = match refused {
+        Unauthenticated::Refused(why) => why,
+        Unauthenticated::TooMany => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, FAILURE_WINDOW.as_secs().to_string())],
+                Json(json!({ "error": "too many requests without a good token" })),
+            )
+                .into_response()
+        }
+    };
     let mut response = (StatusCode::UNAUTHORIZED, Json(json!({ "error": why }))).into_response();
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
@@ -371,6 +532,7 @@ async fn sign(State(service): State<Arc<Service>>, headers: HeaderMap, body: Byt
                 Refused::Policy(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 Refused::NumberTaken(_) => StatusCode::CONFLICT,
                 Refused::Register(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                Refused::Unnoted(_) => StatusCode::SERVICE_UNAVAILABLE,
             };
             (status, Json(json!({ "refused": refused.to_string() }))).into_response()
         }
@@ -425,8 +587,10 @@ mod tests {
 
     #[test]
     fn tokens_name_their_station() {
-        let tokens =
-            Tokens::parse(&format!("# stations\n{A} desk-3   # moved\n\n  {B}\n")).unwrap();
+        let b = token_line(B, "");
+        let a = token_line(A, "desk-3");
+        let text = format!("# stations\n{}   # moved\n\n  {b}", a.trim_end());
+        let tokens = Tokens::parse(&text).unwrap();
         assert_eq!(tokens.check(A), Some("desk-3"));
         assert_eq!(tokens.check(B), Some("line-4"));
         assert_eq!(tokens.check(&A[1..]), None);
@@ -437,19 +601,52 @@ mod tests {
     #[test]
     fn weak_or_missing_tokens_are_refused() {
         let short = Tokens::parse("short-token station").err().unwrap();
-        assert!(short.to_string().contains("line 1"), "{short}");
-        assert!(Tokens::parse("# nothing\n\n").is_err());
-        assert!(Tokens::parse(&format!("{A}\u{7f} x")).is_err());
+        assert!(matches!(short, TokenFileError::WeakToken(1)), "{short}");
+        assert!(matches!(
+            Tokens::parse("# nothing\n\n"),
+            Err(TokenFileError::Empty)
+        ));
+        assert!(matches!(
+            Tokens::parse("sha256:abcd station"),
+            Err(TokenFileError::NotADigest { line: 1 })
+        ));
+    }
+
+    #[test]
+    fn the_service_file_holds_digests_and_refuses_plaintext() {
+        let line = token_line(A, "desk-3");
+        assert!(!line.contains(A), "{line}");
+        assert_eq!(
+            line,
+            format!("sha256:{} desk-3\n", hex::encode(token_digest(A)))
+        );
+        // An older service's file: refused, naming the line to put instead.
+        match Tokens::parse(&format!("# old\n{A} desk-3\n")) {
+            Err(TokenFileError::Plaintext {
+                line: 2,
+                digest,
+                label,
+            }) => assert_eq!(format!("{digest} {label}\n"), line),
+            other => panic!("{:?}", other.err()),
+        }
     }
 
     #[test]
     fn a_station_reads_the_first_token_of_its_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("station.token");
-        std::fs::write(&path, format!("# station-1\n{A} station-1\n{B}\n")).unwrap();
+        std::fs::write(&path, format!("# station-1\n{A}\n{B}\n")).unwrap();
         assert_eq!(read_station_token(&path).unwrap(), A);
         std::fs::write(&path, "# none\n").unwrap();
-        assert!(read_station_token(&path).is_err());
+        assert!(matches!(
+            read_station_token(&path),
+            Err(TokenFileError::NoStationToken(_))
+        ));
+        std::fs::write(&path, token_line(A, "station-1")).unwrap();
+        assert!(matches!(
+            read_station_token(&path),
+            Err(TokenFileError::DigestFile(_))
+        ));
         assert_eq!(new_token().len(), 64);
         assert_ne!(new_token(), new_token());
     }

@@ -99,8 +99,8 @@ pub fn station(args: StationArgs) -> Result<u8, Failure> {
         }),
         (None, Some(url)) => {
             let token_file = args.token_file.as_deref().expect("clap requires it");
-            let token =
-                issuer::service::read_station_token(token_file).map_err(fail(exit::DATA))?;
+            let token = issuer::service::read_station_token(token_file)
+                .map_err(|e| Failure(exit::DATA, e.into()))?;
             let remote = RemoteSigner::new(url, token, &list, policy);
             let about = remote
                 .check()

@@ -30,6 +30,8 @@ pub enum InvalidReason {
     SignerOutsidePeriod,
     /// Valid-from to valid-until is longer than the policy allows for this type.
     ValidityExceedsPolicy,
+    /// Valid-from is later after the issue date than the policy allows for this type.
+    ValidFromTooLate,
     /// The document number is on the list's revoked documents.
     DocumentRevoked,
     /// Read from a chip that names a chip key, but no chip proof was given.
@@ -66,6 +68,7 @@ impl InvalidReason {
             InvalidReason::SignerNotAuthorized => "signer-not-authorized",
             InvalidReason::SignerOutsidePeriod => "signer-outside-period",
             InvalidReason::ValidityExceedsPolicy => "validity-exceeds-policy",
+            InvalidReason::ValidFromTooLate => "valid-from-too-late",
             InvalidReason::DocumentRevoked => "document-revoked",
             InvalidReason::ChipProofMissing => "chip-proof-missing",
             InvalidReason::ChipProofFailed => "chip-proof-failed",
@@ -91,6 +94,9 @@ impl InvalidReason {
             }
             InvalidReason::ValidityExceedsPolicy => {
                 "the validity is longer than this document type allows"
+            }
+            InvalidReason::ValidFromTooLate => {
+                "the validity starts later after issue than this document type allows"
             }
             InvalidReason::DocumentRevoked => "this document has been revoked",
             InvalidReason::ChipProofMissing => "the chip was not asked to prove it is genuine",

@@ -7,13 +7,14 @@
 //! 4. the issuer's signature verifies                            -> Invalid(bad-signature)
 //! 5. the signer may sign this type, on this issue date          -> Invalid(signer-…)
 //! 6. the validity span is within policy for the type            -> Invalid(validity-exceeds-policy)
-//! 7. the document is not revoked                                -> Invalid(document-revoked)
-//! 8. a resident card names its chip key                          -> Invalid(chip-key-missing)
-//! 9. the chip proves its key (when read from a chip)             -> Invalid(chip-proof-…)
-//! 10. the clock is not before the list's issue time              -> Indeterminate(clock-before-trust-list)
-//! 11. today is within valid-from ..= valid-until (Bishkek time) -> Invalid(not-yet-valid | expired)
-//! 12. the list is not past next-update + grace                   -> Indeterminate(trust-list-stale)
-//! 13. a record naming a chip key was proven by that chip         -> Indeterminate(chip-not-read)
+//! 7. valid-from is at most the type's lead after issue          -> Invalid(valid-from-too-late)
+//! 8. the document is not revoked                                -> Invalid(document-revoked)
+//! 9. a resident card names its chip key                          -> Invalid(chip-key-missing)
+//! 10. the chip proves its key (when read from a chip)             -> Invalid(chip-proof-…)
+//! 11. the clock is not before the list's issue time              -> Indeterminate(clock-before-trust-list)
+//! 12. today is within valid-from ..= valid-until (Bishkek time) -> Invalid(not-yet-valid | expired)
+//! 13. the list is not past next-update + grace                   -> Indeterminate(trust-list-stale)
+//! 14. a record naming a chip key was proven by that chip         -> Indeterminate(chip-not-read)
 //!
 //! Reasons that hold whatever the clock says come first; then the clock's own sanity; then
 //! the dates; freshness next, because an expired document is invalid even on a stale list.
@@ -83,6 +84,12 @@ fn evaluate(
     let span = f.valid_from.days_inclusive_until(f.valid_until);
     if span > i64::from(check.policy.max_validity_days(f.document_type)) {
         return Status::Invalid(Inv::ValidityExceedsPolicy);
+    }
+    // The signer's period covers the issue date only; the lead bounds how far past it the
+    // record can reach.
+    let lead = f.valid_from.days_since_epoch() - f.issue_date.days_since_epoch();
+    if lead > i64::from(check.policy.max_issue_lead_days(f.document_type)) {
+        return Status::Invalid(Inv::ValidFromTooLate);
     }
     if list.is_document_revoked(f.document_number) {
         return Status::Invalid(Inv::DocumentRevoked);

@@ -100,7 +100,7 @@ pub mod signing {
             keys,
             list.unwrap_or_else(|| fixture.list()),
             &fixture.root.public_key(),
-            Tokens::parse(&format!("{TOKEN} station-test\n"))?,
+            Tokens::parse(&issuer::service::token_line(TOKEN, "station-test"))?,
             &register,
         )?
         .at(fixture.now);

@@ -469,6 +469,52 @@ fn an_independent_ber_tlv_parser_reads_the_same_tree() {
     }
 }
 
+/// A station's spoiled numbers reach the next list's revocations through
+/// `sign-list --retired`, with no copying by hand.
+#[test]
+fn sign_list_revokes_the_numbers_a_station_retired() {
+    let a = Authority::new();
+    let uw = a.signed_unified_window();
+    let uw = uw.to_str().unwrap();
+    assert_eq!(a.verify(&["--record", uw]).status.code(), Some(0));
+    let source = std::fs::read_to_string(a.path("auth/list.toml")).unwrap();
+    std::fs::write(
+        a.path("auth/list.toml"),
+        source.replace("sequence = 1", "sequence = 2"),
+    )
+    .unwrap();
+    // What `reader-host station` writes in its --out folder.
+    std::fs::create_dir_all(a.path("faces")).unwrap();
+    std::fs::write(
+        a.path("faces/retired-numbers.txt"),
+        "ST0000004\nUW0000001\n",
+    )
+    .unwrap();
+    let out = run(Command::new(&a.issuer)
+        .args(["sign-list", "--key"])
+        .arg(a.path("auth/root.key.pem"))
+        .arg("--in")
+        .arg(a.path("auth/list.toml"))
+        .arg("--out")
+        .arg(a.path("auth/trust.list"))
+        .arg("--retired")
+        .arg(a.path("faces/retired-numbers.txt")));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = std::fs::read(a.path("auth/trust.list")).unwrap();
+    let root = issuer::keys::read_public(&a.path("auth/root.pub.pem")).unwrap();
+    let list = stay_core::TrustList::load(&list, &root, None).unwrap();
+    for number in ["ST0000004", "UW0000001", "RC0000099"] {
+        assert!(list.is_document_revoked(number), "{number}");
+    }
+    let out = a.verify(&["--record", uw]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("INVALID: document-revoked"));
+}
+
 #[test]
 fn a_new_list_revokes_a_card_and_an_old_one_is_refused_as_rollback() {
     let a = Authority::new();
@@ -574,8 +620,11 @@ fn station_tokens_are_private_and_the_service_stays_on_loopback() {
     let tokens = std::fs::read_to_string(a.path("auth/signing.tokens")).unwrap();
     let first = std::fs::read_to_string(a.path("auth/station-1.token")).unwrap();
     let second = std::fs::read_to_string(a.path("station-2.token")).unwrap();
-    assert!(tokens.contains(&format!("{} station-1", first.trim())));
-    assert!(tokens.contains(&format!("{} station-2", second.trim())));
+    // The service's file holds digests only; each token is only in its station's file.
+    for (token, label) in [(&first, "station-1"), (&second, "station-2")] {
+        assert!(tokens.contains(&issuer::service::token_line(token.trim(), label)));
+        assert!(!tokens.contains(token.trim()), "{tokens}");
+    }
     assert_ne!(first, second);
     for file in [
         "auth/signing.tokens",

@@ -39,6 +39,7 @@ fn every_reason_is_covered() {
         "signer-not-authorized",
         "signer-outside-period",
         "validity-exceeds-policy",
+        "valid-from-too-late",
         "document-revoked",
         "chip-proof-missing",
         "chip-proof-failed",

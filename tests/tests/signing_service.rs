@@ -64,8 +64,17 @@ fn started(fixture: &Fixture, dir: &tempfile::TempDir) -> RunningService {
     signing::start(fixture, vec![fixture.signer.clone()], None, dir.path()).unwrap()
 }
 
+/// A POST the way a web page in the office could make one: its own headers on top.
+fn post_with(service: &RunningService, headers: &[(&str, &str)], body: &[u8]) -> (u16, Vec<u8>) {
+    let mut request = ureq::post(&format!("{}{SIGN_PATH}", service.url));
+    for (name, value) in headers {
+        request = request.set(name, value);
+    }
+    answer(request.send_bytes(body))
+}
+
 #[test]
-fn requests_without_a_good_token_are_refused_and_registered() {
+fn requests_without_a_good_token_are_refused_and_never_written() {
     let fixture = Fixture::new();
     let dir = tempfile::tempdir().unwrap();
     let service = started(&fixture, &dir);
@@ -84,13 +93,8 @@ fn requests_without_a_good_token_are_refused_and_registered() {
     }
     let (status, _) = answer(ureq::get(&format!("{}{SIGNER_PATH}", service.url)).call());
     assert_eq!(status, 401);
-    assert_eq!(
-        register_rows(
-            &service,
-            "SELECT count(*) FROM requests WHERE outcome = 'unauthenticated'"
-        ),
-        5
-    );
+    // Counted in memory only: no row, no sync, no register lock for a stranger.
+    assert_eq!(register_rows(&service, "SELECT count(*) FROM requests"), 0);
     assert_eq!(register_rows(&service, "SELECT count(*) FROM signed"), 0);
     // The challenge a client needs to know which scheme to use.
     let response = ureq::post(&format!("{}{SIGN_PATH}", service.url)).send_bytes(&body);
@@ -103,6 +107,106 @@ fn requests_without_a_good_token_are_refused_and_registered() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// A loop of bad requests (a script, or a web page posting to loopback) gets 429 once the
+/// window's failures are spent, and a genuine station still signs meanwhile.
+#[test]
+fn a_flood_of_bad_requests_is_rate_limited_and_genuine_signing_goes_on() {
+    let fixture = Fixture::new();
+    let dir = tempfile::tempdir().unwrap();
+    let service = started(&fixture, &dir);
+    let body = serde_json::to_vec(&holder(&fixture, "RC0000209")).unwrap();
+    let wrong = format!("Bearer {}", TOKEN.replace('0', "2"));
+    let limit = issuer::service::MAX_FAILURES;
+    for i in 0..limit {
+        assert_eq!(post(&service, Some(&wrong), &body).0, 401, "request {i}");
+    }
+    for i in 0..10 {
+        let response = ureq::post(&format!("{}{SIGN_PATH}", service.url))
+            .set("Authorization", &wrong)
+            .send_bytes(&body);
+        match response {
+            Err(ureq::Error::Status(429, r)) => assert!(r.header("Retry-After").is_some()),
+            other => panic!("request {}: {other:?}", limit + i),
+        }
+    }
+    let (status, record) = sign(&service, &holder(&fixture, "RC0000209"));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&record));
+    assert_eq!(register_rows(&service, "SELECT count(*) FROM requests"), 1);
+}
+
+/// The station is not a browser: a request with an `Origin`, or with a body type a page may
+/// send without asking (no-cors), is refused even with a good token, and does no work.
+#[test]
+fn browser_requests_are_refused_even_with_a_good_token() {
+    let fixture = Fixture::new();
+    let dir = tempfile::tempdir().unwrap();
+    let service = started(&fixture, &dir);
+    let body = serde_json::to_vec(&holder(&fixture, "RC0000210")).unwrap();
+    let bearer = format!("Bearer {TOKEN}");
+    for content_type in [
+        "text/plain",
+        "text/plain;charset=UTF-8",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let (status, answer) = post_with(
+            &service,
+            &[("Authorization", &bearer), ("Content-Type", content_type)],
+            &body,
+        );
+        assert_eq!(status, 401, "{content_type}");
+        assert!(reason(&answer).contains("stations only"), "{content_type}");
+    }
+    let (status, _) = post_with(
+        &service,
+        &[
+            ("Authorization", &bearer),
+            ("Content-Type", "application/json"),
+            ("Origin", "http://intranet.office.kg"),
+        ],
+        &body,
+    );
+    assert_eq!(status, 401);
+    assert_eq!(register_rows(&service, "SELECT count(*) FROM requests"), 0);
+    assert_eq!(register_rows(&service, "SELECT count(*) FROM signed"), 0);
+    assert_eq!(sign(&service, &holder(&fixture, "RC0000210")).0, 200);
+}
+
+/// The request row is written before the answer: when it cannot be, the signature is not
+/// handed out (503), and the same application gets the same record once the register works.
+#[test]
+fn no_signature_leaves_without_its_request_row() {
+    let fixture = Fixture::new();
+    let dir = tempfile::tempdir().unwrap();
+    let service = started(&fixture, &dir);
+    let application = holder(&fixture, "RC0000211");
+    let db = Connection::open(&service.register).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER full_disk BEFORE INSERT ON requests \
+         BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;",
+    )
+    .unwrap();
+    let (status, body) = sign(&service, &application);
+    assert_eq!(status, 503, "{}", String::from_utf8_lossy(&body));
+    assert!(
+        reason(&body).contains("cannot note the request"),
+        "{}",
+        reason(&body)
+    );
+    assert!(stay_core::StayRecord::parse(&body).is_err());
+    db.execute_batch("DROP TRIGGER full_disk;").unwrap();
+    let (status, record) = sign(&service, &application);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&record));
+    assert_eq!(
+        register_rows(
+            &service,
+            "SELECT count(*) FROM requests WHERE outcome = 'signed-again' \
+             AND document_number = 'RC0000211'"
+        ),
+        1
+    );
 }
 
 #[test]
@@ -138,6 +242,16 @@ fn what_the_policy_forbids_is_refused_with_the_reason() {
                 ..good.clone()
             },
             "pin: must be exactly 14 digits",
+        ),
+        // Nor into the far future: issued today, valid in 2040, it would outlive its
+        // signer's period (a leaked token's best forgery).
+        (
+            Holder {
+                valid_from: "2040-01-01".into(),
+                valid_until: "2040-12-31".into(),
+                ..good.clone()
+            },
+            "may start at most 90 days after it",
         ),
         // A station cannot date a document into the past (another key's period).
         (
@@ -308,7 +422,7 @@ fn each_document_type_is_signed_by_the_key_the_list_authorizes() {
         vec![KeyPair::from_seed("stranger")],
         list_bytes,
         &fixture.root.public_key(),
-        issuer::service::Tokens::parse(&format!("{TOKEN} s")).unwrap(),
+        issuer::service::Tokens::parse(&issuer::service::token_line(TOKEN, "s")).unwrap(),
         &dir.path().join("other.sqlite"),
     );
     assert!(stranger

@@ -323,6 +323,8 @@ fn a_card_pulled_at_every_apdu_is_never_issued_twice() {
     let total = tray.done[0].inner.log.len();
     assert!(total >= 10, "{total} APDUs");
 
+    // Pulls between the last STORE DATA and SET STATUS: the card holds a genuine record.
+    let mut unlocked_with_record = 0;
     for pulled_at in 0..total {
         let office = Office::new();
         let mut station = office.station();
@@ -356,8 +358,42 @@ fn a_card_pulled_at_every_apdu_is_never_issued_twice() {
                 .to_string();
             assert!(spoiled.contains(&number), "pulled at {pulled_at}: {number}");
         }
+        // A card pulled before SET STATUS does not prove its chip: no working card carries
+        // a number the journal spoiled.
+        if pulled.record.is_some() && !pulled.locked {
+            unlocked_with_record += 1;
+            let mut unlocked = tray.done.remove(0);
+            unlocked.left = None;
+            assert_eq!(
+                office.border_check(&mut unlocked),
+                Status::Invalid(stay_core::InvalidReason::ChipProofMissing),
+                "pulled at {pulled_at}"
+            );
+            let mut session = Session::new(&mut unlocked);
+            session.select_info().unwrap();
+            let challenge = [7; stay_core::CHALLENGE_LEN];
+            let command = stay_core::apdu::Command::new(
+                0x00,
+                stay_core::apdu::INS_INTERNAL_AUTHENTICATE,
+                0,
+                0,
+                &challenge,
+            )
+            .expect(256);
+            let (proof, status) = session.exchange("INTERNAL AUTHENTICATE", &command).unwrap();
+            assert!(proof.is_empty(), "pulled at {pulled_at}");
+            assert_eq!(
+                status,
+                StatusWord::CONDITIONS_NOT_SATISFIED,
+                "pulled at {pulled_at}"
+            );
+        }
         assert_consistent(&station.journal, &office.dir.path().join("faces"));
     }
+    assert!(
+        unlocked_with_record > 0,
+        "no pull left a record on an unlocked card"
+    );
 }
 
 /// A station stopped after committing each step: the next start settles the attempt
@@ -508,4 +544,31 @@ fn a_station_without_its_signing_service_stops_and_keeps_the_application() {
     let attempts = station.journal.all_attempts().unwrap();
     assert_eq!(attempts.len(), 1);
     assert_eq!(attempts[0].state, Step::Spoiled);
+}
+
+/// The usual case at an office: cards personalized before their validity starts. The
+/// station decides as `Role::Station` (docs/policy.md), so they are issued, and a border
+/// check says not-yet-valid until valid-from.
+#[test]
+fn a_batch_valid_from_next_month_is_issued() {
+    let office = Office::new();
+    let mut station = office.station();
+    let mut later = application("F-1");
+    later.valid_from = "2026-12-15".into();
+    later.valid_until = "2027-12-14".into();
+    station.journal.add(&[(1, later)]).unwrap();
+    let mut tray = Tray::of([blank(1)]);
+    let seen = run(&mut station, &mut tray);
+    assert!(
+        seen.iter().any(|p| matches!(p, Progress::Issued { .. })),
+        "{seen:?}"
+    );
+    let standings = station.journal.standings().unwrap();
+    assert_eq!(standings[0].state, "issued", "{seen:?}");
+    assert!(tray.done[0].inner.applet.card().locked);
+    assert_eq!(
+        office.border_check(&mut tray.done[0]),
+        Status::Invalid(stay_core::InvalidReason::NotYetValid)
+    );
+    assert_consistent(&station.journal, &office.dir.path().join("faces"));
 }

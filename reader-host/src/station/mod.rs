@@ -23,7 +23,7 @@ pub mod journal;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use stay_core::{Check, Policy, Presentation, Role, Status, UnixTime};
+use stay_core::{Check, Decision, Policy, Presentation, Role, UnixTime};
 
 use crate::card::{fresh_challenge, store_payload, CardError, Session, Transport};
 use crate::trust_cache::LoadedList;
@@ -480,14 +480,16 @@ impl Station<'_> {
             self.list.list(),
             &Check {
                 now: self.now,
-                role: Role::Border,
+                // The station's decision (docs/policy.md): a card written before its
+                // validity starts (valid-from next month, the usual case) verifies.
+                role: Role::Station,
                 presentation: Presentation::Chip {
                     proof: reading.proof(),
                 },
                 policy: &self.policy,
             },
         );
-        if reading.record != record || verdict.status != Status::Valid {
+        if reading.record != record || verdict.decision != Decision::CardVerifies {
             let reason = if reading.record != record {
                 "the card read back another record".to_string()
             } else {
