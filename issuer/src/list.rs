@@ -6,7 +6,9 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use stay_core::record::is_document_number;
 use stay_core::trust_list::{ListBody, SignerEntry};
-use stay_core::{Date, DocumentType, KeyId, PublicKey, TrustList, UnixTime};
+use stay_core::{
+    Date, DocumentType, HighWater, KeyId, ListError, PublicKey, TrustList, UnixTime,
+};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -230,6 +232,21 @@ impl LoadedList {
         LoadedList::try_new(bytes, |b| {
             TrustList::load(b, root, trusted).map_err(|e| anyhow::anyhow!("{e}"))
         })
+    }
+
+    /// Takes `bytes` only if they are a list signed by `root` that the terminal's
+    /// high-water mark admits (`TrustList::load_against`).
+    pub fn admit(
+        bytes: Vec<u8>,
+        root: &PublicKey,
+        high_water: Option<&HighWater>,
+    ) -> Result<LoadedList, ListError> {
+        LoadedList::try_new(bytes, |b| TrustList::load_against(b, root, high_water))
+    }
+
+    /// The high-water mark this list sets once accepted.
+    pub fn high_water(&self) -> HighWater {
+        HighWater::for_list(self.list().sequence, self.bytes())
     }
 
     pub fn list(&self) -> &TrustList<'_> {

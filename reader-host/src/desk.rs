@@ -221,8 +221,19 @@ impl Desk {
             },
             policy: &self.policy,
         };
-        let verdict = stay_core::verify(record, loaded.list(), &check);
-        let json = crate::report::to_json(&verdict, &role, source, at, loaded.list());
+        // Without a usable list (the newest damaged, no good copy) nothing is valid; an
+        // older list would bring back what the newest revoked.
+        let verdict = match &loaded {
+            Some(loaded) => stay_core::verify(record, loaded.list(), &check),
+            None => stay_core::verify_without_list(record, &check),
+        };
+        let json = crate::report::to_json(
+            &verdict,
+            &role,
+            source,
+            at,
+            loaded.as_ref().map(|l| l.list()),
+        );
         let document_number = StayRecord::parse(record)
             .ok()
             .map(|r| r.fields.document_number.to_string());
