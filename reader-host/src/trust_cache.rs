@@ -427,3 +427,170 @@ impl TrustCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use issuer::list::ListSpec;
+    use issuer::KeyPair;
+
+    fn root() -> KeyPair {
+        KeyPair::from_seed("trust cache test root")
+    }
+
+    fn list(sequence: u64, revoked: &[&str]) -> Vec<u8> {
+        ListSpec {
+            sequence,
+            issued_at: UnixTime(1_700_000_000),
+            next_update: UnixTime(1_800_000_000),
+            signers: vec![],
+            revoked_signers: vec![],
+            revoked_documents: revoked.iter().map(|d| d.to_string()).collect(),
+        }
+        .seal(&root())
+        .unwrap()
+    }
+
+    fn open(dir: &Path, seed: Option<&Path>) -> TrustCache {
+        TrustCache::open(root().public_key(), dir.join("trust.list"), seed, None).unwrap()
+    }
+
+    fn sequence(cache: &TrustCache) -> Option<u64> {
+        cache.current().map(|l| l.list().sequence)
+    }
+
+    /// A terminal that took 7 (seed) then 8 (refresh).
+    fn terminal_at_8(dir: &Path) -> (PathBuf, Vec<u8>) {
+        let seed = dir.join("seed.list");
+        std::fs::write(&seed, list(7, &[])).unwrap();
+        let cache = open(dir, Some(&seed));
+        let newest = list(8, &["RC0000099"]);
+        assert_eq!(cache.offer(newest.clone()).unwrap(), 8);
+        (seed, newest)
+    }
+
+    #[test]
+    fn a_damaged_list_with_no_good_copy_is_unavailable_not_the_older_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (seed, newest) = terminal_at_8(dir.path());
+        let path = dir.path().join("trust.list");
+        let mut flipped = newest.clone();
+        flipped[40] ^= 1;
+        std::fs::write(&path, &flipped).unwrap();
+        std::fs::write(copy_path(&path), &newest[..30]).unwrap();
+        // The previous list (7) and the seed (7) are good, signed, fresh: still not used.
+        let cache = open(dir.path(), Some(&seed));
+        assert_eq!(sequence(&cache), None);
+        let status = cache.status(UnixTime(1_700_000_100), &stay_core::Policy::DEFAULT);
+        assert_eq!(status.state, "unavailable");
+        assert_eq!(status.high_water, Some(8));
+        assert_eq!(status.last_refresh.unwrap().result, "unavailable");
+        // The newest list again puts the terminal back in service; an older one does not.
+        assert!(matches!(
+            cache.offer(list(7, &[])),
+            Err(OfferError::Refused(ListError::Rollback { trusted: 8, offered: 7 }))
+        ));
+        assert_eq!(cache.offer(newest).unwrap(), 8);
+        assert_eq!(sequence(&cache), Some(8));
+    }
+
+    #[test]
+    fn a_damaged_list_with_a_good_copy_restarts_on_the_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let (seed, newest) = terminal_at_8(dir.path());
+        let path = dir.path().join("trust.list");
+        std::fs::write(&path, &newest[..newest.len() - 1]).unwrap();
+        let cache = open(dir.path(), Some(&seed));
+        assert_eq!(sequence(&cache), Some(8));
+        assert_eq!(std::fs::read(&path).unwrap(), newest, "repaired from the copy");
+        let status = cache.status(UnixTime(1_700_000_100), &stay_core::Policy::DEFAULT);
+        assert_eq!(status.last_refresh.unwrap().result, "recovered");
+    }
+
+    #[test]
+    fn the_same_sequence_with_other_bytes_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (seed, newest) = terminal_at_8(dir.path());
+        let cache = open(dir.path(), Some(&seed));
+        let reissued = list(8, &[]);
+        assert!(matches!(
+            cache.offer(reissued.clone()),
+            Err(OfferError::Refused(ListError::SequenceReused { sequence: 8 }))
+        ));
+        assert_eq!(cache.offer(newest.clone()).unwrap(), 8, "the same list again");
+        // Written over the cache on disk, it is refused at start too.
+        let path = dir.path().join("trust.list");
+        std::fs::write(&path, &reissued).unwrap();
+        std::fs::write(copy_path(&path), &reissued).unwrap();
+        assert_eq!(sequence(&open(dir.path(), Some(&seed))), None);
+    }
+
+    #[test]
+    fn the_high_water_mark_is_written_before_the_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let seed = dir.path().join("seed.list");
+        std::fs::write(&seed, list(7, &[])).unwrap();
+        let cache = open(dir.path(), Some(&seed));
+        let path = dir.path().join("trust.list");
+        // `trust.list` cannot be replaced (a directory in its way): the write after the
+        // mark fails.
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        std::fs::write(path.join("in the way"), b"").unwrap();
+        let newest = list(8, &["RC0000099"]);
+        assert!(matches!(cache.offer(newest.clone()), Err(OfferError::Save(_))));
+        let mark = HighWater::decode(&std::fs::read(high_water_path(&path)).unwrap()).unwrap();
+        assert_eq!(mark, HighWater::for_list(8, &newest));
+        assert_eq!(std::fs::read(copy_path(&path)).unwrap(), newest);
+        // In force, and never the lower one again.
+        assert_eq!(sequence(&cache), Some(8));
+        std::fs::remove_dir_all(&path).unwrap();
+        std::fs::write(&path, list(7, &[])).unwrap();
+        assert_eq!(sequence(&open(dir.path(), Some(&seed))), Some(8));
+    }
+
+    #[test]
+    fn concurrent_offers_never_leave_the_lower_list_in_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let seed = dir.path().join("seed.list");
+        std::fs::write(&seed, list(1, &[])).unwrap();
+        let lists: Vec<Vec<u8>> = (2..=41).map(|s| list(s, &[])).collect();
+        for round in 0..10 {
+            let cache = Arc::new(open(dir.path(), Some(&seed)));
+            let (low, high) = (lists[2 * round].clone(), lists[2 * round + 1].clone());
+            let high_sequence = 3 + 2 * round as u64;
+            let threads: Vec<_> = [low, high]
+                .into_iter()
+                .map(|bytes| {
+                    let cache = cache.clone();
+                    std::thread::spawn(move || cache.offer(bytes).is_ok())
+                })
+                .collect();
+            for t in threads {
+                t.join().unwrap();
+            }
+            assert_eq!(sequence(&cache), Some(high_sequence), "round {round}");
+            assert_eq!(cache.high_water().unwrap().sequence, high_sequence);
+            drop(cache);
+            let reopened = open(dir.path(), Some(&seed));
+            assert_eq!(sequence(&reopened), Some(high_sequence), "round {round}");
+        }
+    }
+
+    #[test]
+    fn a_damaged_high_water_mark_admits_no_older_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let (seed, newest) = terminal_at_8(dir.path());
+        let path = dir.path().join("trust.list");
+        std::fs::write(high_water_path(&path), [0u8; 80]).unwrap();
+        // The cache (8) is still taken, and the mark rewritten from it.
+        let cache = open(dir.path(), Some(&seed));
+        assert_eq!(sequence(&cache), Some(8));
+        assert_eq!(cache.high_water(), Some(HighWater::for_list(8, &newest)));
+        // With the cache and its copy gone too, the older lists are not used.
+        std::fs::write(high_water_path(&path), [0u8; 80]).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        std::fs::remove_file(copy_path(&path)).unwrap();
+        assert_eq!(sequence(&open(dir.path(), Some(&seed))), None);
+    }
+}
