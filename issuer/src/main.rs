@@ -51,6 +51,10 @@ enum Command {
         input: PathBuf,
         #[arg(long)]
         out: PathBuf,
+        /// The list published before this one: the new sequence must be higher
+        /// [default: the list already at --out, if it is one this root signed].
+        #[arg(long)]
+        previous: Option<PathBuf>,
     },
     /// Render a record's bytes as a QR code (.png or .svg, by the output's extension).
     Qr {
@@ -197,9 +201,33 @@ fn run(cli: Cli) -> Result<()> {
                 holder.document_number
             );
         }
-        Command::SignList { key, input, out } => {
+        Command::SignList {
+            key,
+            input,
+            out,
+            previous,
+        } => {
             let root = KeyPair::read(&key)?;
             let source = ListSource::read(&input)?;
+            // The list being replaced, named or found at --out: terminals keep the highest
+            // sequence they accepted, so a new list must go above it. A file at --out that
+            // is no list of this root (another root's, or not a list) is simply replaced.
+            let replaced = match &previous {
+                Some(path) => Some(
+                    std::fs::read(path)
+                        .with_context(|| format!("cannot read {}", path.display()))?,
+                ),
+                None => std::fs::read(&out)
+                    .ok()
+                    .filter(|b| TrustList::load(b, &root.public_key(), None).is_ok()),
+            };
+            if let Some(bytes) = replaced {
+                issuer::list::check_sequence_increases(
+                    &bytes,
+                    &root.public_key(),
+                    source.sequence,
+                )?;
+            }
             let base = input.parent().unwrap_or(Path::new("."));
             let list = source.spec(base)?.seal(&root)?;
             TrustList::load(&list, &root.public_key(), None)

@@ -76,7 +76,10 @@ impl std::fmt::Display for OfferError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             OfferError::Refused(e) => write!(f, "refused: {e}"),
-            OfferError::Save(e) => write!(f, "cannot save the new list ({e:#}); keeping the last good one"),
+            OfferError::Save(e) => write!(
+                f,
+                "cannot save the new list ({e:#}); keeping the last good one"
+            ),
         }
     }
 }
@@ -171,7 +174,9 @@ impl TrustCache {
         // the copy was written and before the mark leaves the copy one sequence ahead).
         let mut best: Option<(LoadedList, &'static str)> = None;
         for (file, name) in [(path.clone(), "cache"), (copy_path(&path), "copy")] {
-            let Some(bytes) = read_list(&file) else { continue };
+            let Some(bytes) = read_list(&file) else {
+                continue;
+            };
             match LoadedList::admit(bytes, &root, mark.as_ref()) {
                 Ok(list) => {
                     if best
@@ -190,7 +195,9 @@ impl TrustCache {
             let mut older = vec![(previous_path(&path), "previous")];
             older.extend(seed.map(|s| (s.to_path_buf(), "seed")));
             for (file, name) in older {
-                let Some(bytes) = read_list(&file) else { continue };
+                let Some(bytes) = read_list(&file) else {
+                    continue;
+                };
                 match LoadedList::admit(bytes, &root, mark.as_ref()) {
                     Ok(list) => {
                         best = Some((list, name));
@@ -488,7 +495,10 @@ mod tests {
         // The newest list again puts the terminal back in service; an older one does not.
         assert!(matches!(
             cache.offer(list(7, &[])),
-            Err(OfferError::Refused(ListError::Rollback { trusted: 8, offered: 7 }))
+            Err(OfferError::Refused(ListError::Rollback {
+                trusted: 8,
+                offered: 7
+            }))
         ));
         assert_eq!(cache.offer(newest).unwrap(), 8);
         assert_eq!(sequence(&cache), Some(8));
@@ -502,7 +512,11 @@ mod tests {
         std::fs::write(&path, &newest[..newest.len() - 1]).unwrap();
         let cache = open(dir.path(), Some(&seed));
         assert_eq!(sequence(&cache), Some(8));
-        assert_eq!(std::fs::read(&path).unwrap(), newest, "repaired from the copy");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            newest,
+            "repaired from the copy"
+        );
         let status = cache.status(UnixTime(1_700_000_100), &stay_core::Policy::DEFAULT);
         assert_eq!(status.last_refresh.unwrap().result, "recovered");
     }
@@ -515,9 +529,15 @@ mod tests {
         let reissued = list(8, &[]);
         assert!(matches!(
             cache.offer(reissued.clone()),
-            Err(OfferError::Refused(ListError::SequenceReused { sequence: 8 }))
+            Err(OfferError::Refused(ListError::SequenceReused {
+                sequence: 8
+            }))
         ));
-        assert_eq!(cache.offer(newest.clone()).unwrap(), 8, "the same list again");
+        assert_eq!(
+            cache.offer(newest.clone()).unwrap(),
+            8,
+            "the same list again"
+        );
         // Written over the cache on disk, it is refused at start too.
         let path = dir.path().join("trust.list");
         std::fs::write(&path, &reissued).unwrap();
@@ -538,7 +558,10 @@ mod tests {
         std::fs::create_dir(&path).unwrap();
         std::fs::write(path.join("in the way"), b"").unwrap();
         let newest = list(8, &["RC0000099"]);
-        assert!(matches!(cache.offer(newest.clone()), Err(OfferError::Save(_))));
+        assert!(matches!(
+            cache.offer(newest.clone()),
+            Err(OfferError::Save(_))
+        ));
         let mark = HighWater::decode(&std::fs::read(high_water_path(&path)).unwrap()).unwrap();
         assert_eq!(mark, HighWater::for_list(8, &newest));
         assert_eq!(std::fs::read(copy_path(&path)).unwrap(), newest);

@@ -107,8 +107,14 @@ fn a_list_is_admitted_only_against_the_high_water_mark() {
     let root = f.root.public_key();
     let sequence = TrustList::load(&bytes, &root, None).unwrap().sequence;
     let mark = HighWater::for_list(sequence, &bytes);
-    assert!(TrustList::load_against(&bytes, &root, None).is_ok(), "first list");
-    assert!(TrustList::load_against(&bytes, &root, Some(&mark)).is_ok(), "same list");
+    assert!(
+        TrustList::load_against(&bytes, &root, None).is_ok(),
+        "first list"
+    );
+    assert!(
+        TrustList::load_against(&bytes, &root, Some(&mark)).is_ok(),
+        "same list"
+    );
     // The same sequence, other bytes (one more revocation), signed by the root: refused.
     let reissued = f.list_spec(vec!["RC0000042".into()]).seal(&f.root).unwrap();
     assert_eq!(
@@ -129,7 +135,13 @@ fn a_list_is_admitted_only_against_the_high_water_mark() {
 fn without_a_trust_list_nothing_is_valid() {
     let f = Fixture::new();
     let record = f.record(&issuer::golden::unified_window("UW0000001"));
-    for role in [Role::Border, Role::Employer { tin: "01234567890123" }, Role::Station] {
+    for role in [
+        Role::Border,
+        Role::Employer {
+            tin: "01234567890123",
+        },
+        Role::Station,
+    ] {
         let check = Check {
             now: f.now,
             role,
@@ -148,7 +160,11 @@ fn without_a_trust_list_nothing_is_valid() {
         };
         assert_eq!(verdict.decision, expected);
         assert!(!verdict.authentic);
-        assert_eq!(verdict.shown, ShownFields::default(), "nothing shown unchecked");
+        assert_eq!(
+            verdict.shown,
+            ShownFields::default(),
+            "nothing shown unchecked"
+        );
         // Bytes that are no record are invalid with or without a list.
         assert!(matches!(
             verify_without_list(b"not a record", &check).status,
