@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use stay_core::record::is_document_number;
 use stay_core::trust_list::{ListBody, SignerEntry};
-use stay_core::{Date, DocumentType, KeyId, PublicKey, TrustList, UnixTime};
+use stay_core::{Date, DocumentType, HighWater, KeyId, ListError, PublicKey, TrustList, UnixTime};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -88,6 +88,49 @@ impl ListSpec {
             .expect("sized by list_len");
         Ok(list)
     }
+}
+
+/// Why `sign-list` refuses to sign a list after the one published before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SequenceError {
+    /// Terminals keep the highest sequence they accepted: a list not above the previous
+    /// one would be refused by every terminal that has the previous (or a reused number
+    /// would name two lists).
+    NotIncreasing { previous: u64, new: u64 },
+    /// The previous list does not verify under this root.
+    PreviousRefused(ListError),
+}
+
+impl std::fmt::Display for SequenceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SequenceError::NotIncreasing { previous, new } => write!(
+                f,
+                "sequence {new} does not increase on the previous list's {previous}"
+            ),
+            SequenceError::PreviousRefused(e) => write!(f, "the previous list is refused: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SequenceError {}
+
+/// Checks that `new_sequence` is above the sequence of `previous`, a list signed by `root`.
+pub fn check_sequence_increases(
+    previous: &[u8],
+    root: &PublicKey,
+    new_sequence: u64,
+) -> Result<(), SequenceError> {
+    let previous = TrustList::load(previous, root, None)
+        .map_err(SequenceError::PreviousRefused)?
+        .sequence;
+    if new_sequence <= previous {
+        return Err(SequenceError::NotIncreasing {
+            previous,
+            new: new_sequence,
+        });
+    }
+    Ok(())
 }
 
 /// The system clock, in the project's time type (0 for a clock before 1970).
@@ -235,6 +278,21 @@ impl LoadedList {
         LoadedList::try_new(bytes, |b| {
             TrustList::load(b, root, trusted).map_err(|e| anyhow::anyhow!("{e}"))
         })
+    }
+
+    /// Takes `bytes` only if they are a list signed by `root` that the terminal's
+    /// high-water mark admits (`TrustList::load_against`).
+    pub fn admit(
+        bytes: Vec<u8>,
+        root: &PublicKey,
+        high_water: Option<&HighWater>,
+    ) -> Result<LoadedList, ListError> {
+        LoadedList::try_new(bytes, |b| TrustList::load_against(b, root, high_water))
+    }
+
+    /// The high-water mark this list sets once accepted.
+    pub fn high_water(&self) -> HighWater {
+        HighWater::for_list(self.list().sequence, self.bytes())
     }
 
     pub fn list(&self) -> &TrustList<'_> {

@@ -55,6 +55,10 @@ enum Command {
         /// spoiled card's number), revoked by the new list; repeat for each station.
         #[arg(long = "retired")]
         retired: Vec<PathBuf>,
+        /// The list published before this one: the new sequence must be higher
+        /// [default: the list already at --out, if it is one this root signed].
+        #[arg(long)]
+        previous: Option<PathBuf>,
     },
     /// Render a record's bytes as a QR code (.png or .svg, by the output's extension).
     Qr {
@@ -208,9 +212,29 @@ fn run(cli: Cli) -> Result<()> {
             input,
             out,
             retired,
+            previous,
         } => {
             let root = KeyPair::read(&key)?;
             let source = ListSource::read(&input)?;
+            // The list being replaced, named or found at --out: terminals keep the highest
+            // sequence they accepted, so a new list must go above it. A file at --out that
+            // is no list of this root (another root's, or not a list) is simply replaced.
+            let replaced = match &previous {
+                Some(path) => Some(
+                    std::fs::read(path)
+                        .with_context(|| format!("cannot read {}", path.display()))?,
+                ),
+                None => std::fs::read(&out)
+                    .ok()
+                    .filter(|b| TrustList::load(b, &root.public_key(), None).is_ok()),
+            };
+            if let Some(bytes) = replaced {
+                issuer::list::check_sequence_increases(
+                    &bytes,
+                    &root.public_key(),
+                    source.sequence,
+                )?;
+            }
             let base = input.parent().unwrap_or(Path::new("."));
             let mut spec = source.spec(base)?;
             for file in &retired {

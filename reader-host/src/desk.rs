@@ -224,8 +224,19 @@ impl Desk {
             },
             policy: &self.policy,
         };
-        let verdict = stay_core::verify(record, loaded.list(), &check);
-        let mut json = crate::report::to_json(&verdict, &role, source, at, loaded.list());
+        // Without a usable list (the newest damaged, no good copy) nothing is valid; an
+        // older list would bring back what the newest revoked.
+        let verdict = match &loaded {
+            Some(loaded) => stay_core::verify(record, loaded.list(), &check),
+            None => stay_core::verify_without_list(record, &check),
+        };
+        let mut json = crate::report::to_json(
+            &verdict,
+            &role,
+            source,
+            at,
+            loaded.as_ref().map(|l| l.list()),
+        );
         // A rehearsal's frozen clock is never mistaken for today: every verdict says so.
         if let Some(fixed) = &self.config.fixed_time {
             json["fixed_time"] = Value::String(fixed.clone());

@@ -509,7 +509,10 @@ fn verify(
     };
     let verdict = stay_core::verify(&bytes, list, &check);
     if json {
-        println!("{}", report::to_json(&verdict, &role, &source, now, list));
+        println!(
+            "{}",
+            report::to_json(&verdict, &role, &source, now, Some(list))
+        );
     } else {
         print!("{}", report::to_text(&verdict, &role, &source));
     }

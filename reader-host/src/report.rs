@@ -11,8 +11,16 @@ pub fn to_json(
     role: &Role<'_>,
     source: &str,
     at: UnixTime,
-    list: &TrustList<'_>,
+    list: Option<&TrustList<'_>>,
 ) -> Value {
+    // No list in force: the verdict says so (trust-list-unavailable), and so does this.
+    let trust_list = list.map_or(Value::Null, |list| {
+        json!({
+            "sequence": list.sequence,
+            "issued_at": issuer::list::format_rfc3339(list.issued_at),
+            "next_update": issuer::list::format_rfc3339(list.next_update),
+        })
+    });
     json!({
         "status": verdict.status.name(),
         "reason": verdict.status.reason_code(),
@@ -25,11 +33,7 @@ pub fn to_json(
         "fields": verdict.shown,
         "source": source,
         "checked_at": issuer::list::format_rfc3339(at),
-        "trust_list": {
-            "sequence": list.sequence,
-            "issued_at": issuer::list::format_rfc3339(list.issued_at),
-            "next_update": issuer::list::format_rfc3339(list.next_update),
-        },
+        "trust_list": trust_list,
     })
 }
 

@@ -13,6 +13,7 @@ pub mod apdu;
 pub mod audit;
 pub mod chip_proof;
 pub mod date;
+pub mod high_water;
 pub mod policy;
 pub mod record;
 pub mod signature;
@@ -24,6 +25,7 @@ mod verify;
 
 pub use chip_proof::{chip_proof_message, ChipProof, CHALLENGE_LEN};
 pub use date::{Date, UnixTime};
+pub use high_water::HighWater;
 pub use policy::{Policy, Role};
 pub use record::{DocumentType, Purpose, RecordError, RecordFields, Sex, StayRecord};
 pub use signature::{KeyId, PublicKey, SignatureError};
@@ -31,4 +33,4 @@ pub use trust_list::{ListError, SignerEntry, TrustList, TrustListContent};
 pub use verdict::{
     Decision, IndeterminateReason, InvalidReason, NotEmployable, ShownFields, Status, Verdict,
 };
-pub use verify::{verify, Check, Presentation};
+pub use verify::{verify, verify_without_list, Check, Presentation};

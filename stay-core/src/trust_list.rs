@@ -22,6 +22,7 @@ use core::fmt;
 use core::ops::Deref;
 
 use crate::date::{Date, UnixTime, DATE_LEN};
+use crate::high_water::{self, HighWater};
 use crate::record::{is_document_number, DocumentType, MAX_DOCUMENT_NUMBER_LEN};
 use crate::signature::{KeyId, PublicKey, SignatureError, KEY_ID_LEN, PUBLIC_KEY_LEN};
 use crate::tlv::{self, BufferTooSmall, Reader, TlvError, Writer};
@@ -72,6 +73,10 @@ pub enum ListError {
         trusted: u64,
         offered: u64,
     },
+    /// Another list with the sequence already trusted: a sequence names one list only.
+    SequenceReused {
+        sequence: u64,
+    },
 }
 
 impl From<TlvError> for ListError {
@@ -96,6 +101,10 @@ impl fmt::Display for ListError {
             ListError::Rollback { trusted, offered } => write!(
                 f,
                 "sequence {offered} is lower than the trusted list's {trusted} (rollback)"
+            ),
+            ListError::SequenceReused { sequence } => write!(
+                f,
+                "another list with the trusted sequence {sequence} (a sequence is issued once)"
             ),
         }
     }
@@ -404,6 +413,19 @@ impl<'a> TrustList<'a> {
             }
         }
         Ok(TrustList(content))
+    }
+
+    /// Parses `bytes`, checks the root's signature, and admits the list only against the
+    /// terminal's high-water mark ([`high_water::admit`]): not lower than the highest
+    /// sequence ever accepted, and not another list with that same sequence.
+    pub fn load_against(
+        bytes: &'a [u8],
+        root: &PublicKey,
+        high_water: Option<&HighWater>,
+    ) -> Result<TrustList<'a>, ListError> {
+        let list = TrustList::load(bytes, root, None)?;
+        high_water::admit(high_water, list.sequence, &high_water::list_digest(bytes))?;
+        Ok(list)
     }
 }
 

@@ -57,6 +57,9 @@ pub enum IndeterminateReason {
     /// Genuine data of a chip card, presented without its chip (a printed or re-encoded
     /// copy): only the chip proves the card is present.
     ChipNotRead,
+    /// The terminal holds no usable trust list: its newest was damaged and no good copy of
+    /// it is left, and an older one would bring back what the newest revoked.
+    TrustListUnavailable,
 }
 
 impl InvalidReason {
@@ -119,6 +122,7 @@ impl IndeterminateReason {
             IndeterminateReason::ClockBeforeTrustList => "clock-before-trust-list",
             IndeterminateReason::TrustListStale => "trust-list-stale",
             IndeterminateReason::ChipNotRead => "chip-not-read",
+            IndeterminateReason::TrustListUnavailable => "trust-list-unavailable",
         }
     }
 
@@ -135,6 +139,9 @@ impl IndeterminateReason {
             }
             IndeterminateReason::ChipNotRead => {
                 "a printed copy of a chip card: the data is genuine, but only the chip proves the card"
+            }
+            IndeterminateReason::TrustListUnavailable => {
+                "this terminal has no usable trust list (damaged); install the newest list"
             }
         }
     }

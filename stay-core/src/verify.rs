@@ -212,3 +212,20 @@ pub fn verify<'r>(record_bytes: &'r [u8], list: &TrustList<'_>, check: &Check<'_
         shown,
     }
 }
+
+/// The verdict of a terminal that holds no usable trust list: nothing but a malformed
+/// record can be decided, and never `Valid` (an older list would bring back revoked
+/// documents). The record's data is not shown: no list, no signer key, no authenticity.
+pub fn verify_without_list<'r>(record_bytes: &'r [u8], check: &Check<'_>) -> Verdict<'r> {
+    let status = match StayRecord::parse(record_bytes) {
+        Err(e) => Status::Invalid(InvalidReason::Malformed(e)),
+        Ok(_) => Status::Indeterminate(IndeterminateReason::TrustListUnavailable),
+    };
+    Verdict {
+        decision: decide(&check.role, &status, None, check.policy, false),
+        status,
+        authentic: false,
+        chip_authenticated: false,
+        shown: ShownFields::default(),
+    }
+}

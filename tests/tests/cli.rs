@@ -543,6 +543,28 @@ fn a_new_list_revokes_a_card_and_an_old_one_is_refused_as_rollback() {
     let out = a.verify(&["--record", rc]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("INVALID: document-revoked"));
+    // Signing again without raising the sequence is refused, over the list at --out or
+    // against a --previous list, and the published list stays as it was.
+    let published = std::fs::read(a.path("auth/trust.list")).unwrap();
+    let again = sign_list("auth/root.key.pem", "auth/trust.list");
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("sequence 2 does not increase"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(std::fs::read(a.path("auth/trust.list")).unwrap(), published);
+    let against_previous = run(Command::new(&a.issuer)
+        .args(["sign-list", "--key"])
+        .arg(a.path("auth/root.key.pem"))
+        .arg("--in")
+        .arg(a.path("auth/list.toml"))
+        .arg("--out")
+        .arg(a.path("elsewhere.list"))
+        .arg("--previous")
+        .arg(a.path("auth/trust.list")));
+    assert!(!against_previous.status.success());
+    assert!(!a.path("elsewhere.list").exists());
     // A list signed by any other key is refused by the verifier.
     let forged = sign_list("auth/resident-card.key.pem", "forged.list");
     assert!(forged.status.success());

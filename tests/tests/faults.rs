@@ -5,7 +5,8 @@
 //! always stays in force.
 
 use reader_host::card::{CardError, Session};
-use reader_host::trust_cache::{previous_path, TrustCache};
+use reader_host::trust_cache::{copy_path, high_water_path, previous_path, TrustCache};
+use stay_core::HighWater;
 use stay_core::{Check, Policy, Presentation, Role, Status, UnixTime};
 use stay_tests::card::{InProcessCard, LeavingCard};
 use stay_tests::Fixture;
@@ -91,7 +92,7 @@ fn every_damaged_list_offered_to_the_host_is_refused_and_the_last_good_one_stays
     let next = list_with_sequence(&fixture, 8);
     for (damage, bytes) in damaged(&next) {
         assert!(cache.offer(bytes).is_err(), "{damage}: accepted");
-        assert_eq!(cache.current().list().sequence, 7, "{damage}");
+        assert_eq!(cache.current().unwrap().list().sequence, 7, "{damage}");
         assert_eq!(
             std::fs::read(&path).unwrap(),
             good,
@@ -104,8 +105,11 @@ fn every_damaged_list_offered_to_the_host_is_refused_and_the_last_good_one_stays
     assert_eq!(std::fs::read(previous_path(&path)).unwrap(), good);
 }
 
+/// The cached list damaged on disk at every length and every byte: its second copy (the same
+/// list) is put back in force, never the older list beside it or the seed. Both copies
+/// damaged: no list at all (every verdict indeterminate), not the older one.
 #[test]
-fn a_host_list_damaged_on_disk_falls_back_to_the_previous_good_one() {
+fn a_host_list_damaged_on_disk_restarts_on_its_copy_never_an_older_one() {
     let fixture = Fixture::new();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trust.list");
@@ -121,22 +125,51 @@ fn a_host_list_damaged_on_disk_falls_back_to_the_previous_good_one() {
         std::fs::write(&path, &bytes).unwrap();
         let cache = TrustCache::open(root, path.clone(), Some(&seed), None)
             .unwrap_or_else(|e| panic!("{damage}: {e:#}"));
-        assert_eq!(cache.current().list().sequence, 7, "{damage}");
+        assert_eq!(cache.current().unwrap().list().sequence, 8, "{damage}");
         let status = cache.status(fixture.now, &Policy::DEFAULT);
         let refresh = status.last_refresh.expect("the recovery is reported");
         assert_eq!(refresh.result, "recovered", "{damage}");
-        assert!(refresh.detail.contains("sequence 7"), "{}", refresh.detail);
-        // The cache file holds a good list again.
-        assert_eq!(
-            std::fs::read(&path).unwrap(),
-            std::fs::read(previous_path(&path)).unwrap()
-        );
+        assert!(refresh.detail.contains("sequence 8"), "{}", refresh.detail);
+        // The cache file holds the newest list again.
+        assert_eq!(std::fs::read(&path).unwrap(), newest, "{damage}");
     }
-    // Both copies damaged: the daemon refuses to start rather than run without a list.
+    // Both copies damaged: the older list (7, good and fresh) and the seed stay unused.
     std::fs::write(&path, &newest[..10]).unwrap();
-    std::fs::write(previous_path(&path), &newest[..20]).unwrap();
-    let refused = TrustCache::open(root, path.clone(), Some(&seed), None);
-    assert!(refused.is_err());
+    std::fs::write(copy_path(&path), &newest[..20]).unwrap();
+    let cache = TrustCache::open(root, path.clone(), Some(&seed), None).unwrap();
+    assert!(cache.current().is_none());
+    let status = cache.status(fixture.now, &Policy::DEFAULT);
+    assert_eq!(status.state, "unavailable");
+    assert_eq!(status.high_water, Some(8));
+}
+
+/// A desk whose only good lists are older than its mark gives no verdict but
+/// "indeterminate: trust-list-unavailable", even for a document the older list calls valid.
+#[test]
+fn a_desk_without_an_admissible_list_says_trust_list_unavailable() {
+    let fixture = Fixture::new();
+    let dir = tempfile::tempdir().unwrap();
+    let record = fixture.record(&issuer::golden::unified_window("UW0000001"));
+    // The fixture's list (sequence 7) is the seed; the mark says 8 was accepted.
+    let desk = stay_tests::in_process_desk(dir.path(), Some(fixture.now));
+    assert_eq!(
+        desk.verify(&record, None, "api").verdict.as_ref().unwrap()["status"],
+        "valid"
+    );
+    drop(desk);
+    let newer = list_with_sequence(&fixture, 8);
+    std::fs::write(
+        high_water_path(&dir.path().join("trust.list")),
+        HighWater::for_list(8, &newer).encode(),
+    )
+    .unwrap();
+    let desk = stay_tests::in_process_desk(dir.path(), Some(fixture.now));
+    let event = desk.verify(&record, None, "api");
+    let verdict = event.verdict.as_ref().unwrap();
+    assert_eq!(verdict["status"], "indeterminate", "{verdict}");
+    assert_eq!(verdict["reason"], "trust-list-unavailable");
+    assert_eq!(verdict["decision"], "refer");
+    assert!(verdict["trust_list"].is_null());
 }
 
 #[test]
@@ -171,10 +204,10 @@ fn a_clock_before_the_list_or_past_its_grace_gives_no_valid() {
     }
 }
 
-/// Power lost while the host writes a new list: the new bytes go to a temporary file, synced,
-/// then renamed over the cache, so a cut leaves either the old file whole (with a partial
-/// temporary beside it, at any length) or the new one. Every such state starts with a good
-/// list, and the next update goes through.
+/// Power lost at each point of a host list update (7 to 8), with the real files the cache
+/// keeps: the copy torn at any length, the copy whole but the mark not yet raised, the mark
+/// raised but `trust.list` not yet replaced, and `trust.list` cut at any length. Every state
+/// starts with a good list and never below the mark; the next update goes through.
 #[test]
 fn power_lost_while_the_host_writes_a_list_keeps_a_good_one() {
     let fixture = Fixture::new();
@@ -183,21 +216,52 @@ fn power_lost_while_the_host_writes_a_list_keeps_a_good_one() {
     let old = list_with_sequence(&fixture, 7);
     let new = list_with_sequence(&fixture, 8);
     let root = fixture.root.public_key();
-    for written in 0..=new.len() {
-        std::fs::write(&path, &old).unwrap();
-        // What a writer killed mid-write leaves: its temporary file, cut short.
-        let torn = dir.path().join(".trust.list.tmp4242");
-        std::fs::write(&torn, &new[..written]).unwrap();
-        let cache = TrustCache::open(root, path.clone(), None, None).unwrap();
-        assert_eq!(
-            cache.current().list().sequence,
-            7,
-            "{written} bytes written"
+    let seed = dir.path().join("seed.list");
+    std::fs::write(&seed, &old).unwrap();
+    // The files before the update, as the cache wrote them.
+    drop(TrustCache::open(root, path.clone(), Some(&seed), None).unwrap());
+    let files = [path.clone(), copy_path(&path), high_water_path(&path)];
+    let before: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    let restore = || {
+        for (file, bytes) in files.iter().zip(&before) {
+            std::fs::write(file, bytes).unwrap();
+        }
+    };
+    let mark_8 = HighWater::for_list(8, &new).encode();
+    let start = |expected: u64, state: &str| {
+        let cache = TrustCache::open(root, path.clone(), Some(&seed), None)
+            .unwrap_or_else(|e| panic!("{state}: {e:#}"));
+        let in_force = cache.current().map(|l| l.list().sequence);
+        assert_eq!(in_force, Some(expected), "{state}");
+        let mark = cache.high_water().unwrap().sequence;
+        assert!(
+            mark <= expected,
+            "{state}: list {expected} below mark {mark}"
         );
-        assert_eq!(cache.offer(new.clone()).unwrap(), 8);
+        assert_eq!(cache.offer(new.clone()).unwrap(), 8, "{state}");
+        assert_eq!(cache.current().unwrap().list().sequence, 8, "{state}");
+    };
+    for written in 0..=new.len() {
+        // Cut while writing the copy: its temporary file, cut short, beside the old files.
+        restore();
+        let torn = dir.path().join(".trust.list.copy.tmp4242");
+        std::fs::write(&torn, &new[..written]).unwrap();
+        start(7, &format!("copy cut at {written} bytes"));
         std::fs::remove_file(&torn).unwrap();
+        // Cut while writing `trust.list`, after the copy and the mark.
+        restore();
+        std::fs::write(copy_path(&path), &new).unwrap();
+        std::fs::write(high_water_path(&path), mark_8).unwrap();
+        std::fs::write(&path, &new[..written]).unwrap();
+        start(8, &format!("trust.list cut at {written} bytes"));
     }
-    // Cut after the rename: the new list is the cache.
-    let cache = TrustCache::open(root, path, None, None).unwrap();
-    assert_eq!(cache.current().list().sequence, 8);
+    // The copy whole, the mark not yet raised: the copy is the higher admissible list.
+    restore();
+    std::fs::write(copy_path(&path), &new).unwrap();
+    start(8, "copy written, mark not raised");
+    // The mark raised, `trust.list` still the old one: never the old one.
+    restore();
+    std::fs::write(copy_path(&path), &new).unwrap();
+    std::fs::write(high_water_path(&path), mark_8).unwrap();
+    start(8, "mark raised, trust.list old");
 }

@@ -2,8 +2,8 @@
 //! valid in Bishkek, list grace, rollback, and revocation lookups in a million-entry list.
 
 use stay_core::{
-    verify, Check, IndeterminateReason, InvalidReason, ListError, Policy, Presentation, Role,
-    Status, TrustList, UnixTime,
+    verify, verify_without_list, Check, Decision, HighWater, IndeterminateReason, InvalidReason,
+    ListError, Policy, Presentation, Role, ShownFields, Status, TrustList, UnixTime,
 };
 use stay_tests::Fixture;
 
@@ -98,6 +98,79 @@ fn a_lower_sequence_is_a_rollback() {
         TrustList::load(&forged, &root, None),
         Err(ListError::BadSignature(_))
     ));
+}
+
+#[test]
+fn a_list_is_admitted_only_against_the_high_water_mark() {
+    let f = Fixture::new();
+    let bytes = f.list();
+    let root = f.root.public_key();
+    let sequence = TrustList::load(&bytes, &root, None).unwrap().sequence;
+    let mark = HighWater::for_list(sequence, &bytes);
+    assert!(
+        TrustList::load_against(&bytes, &root, None).is_ok(),
+        "first list"
+    );
+    assert!(
+        TrustList::load_against(&bytes, &root, Some(&mark)).is_ok(),
+        "same list"
+    );
+    // The same sequence, other bytes (one more revocation), signed by the root: refused.
+    let reissued = f.list_spec(vec!["RC0000042".into()]).seal(&f.root).unwrap();
+    assert_eq!(
+        TrustList::load_against(&reissued, &root, Some(&mark)).unwrap_err(),
+        ListError::SequenceReused { sequence }
+    );
+    let newer = HighWater::for_list(sequence + 1, b"the next list");
+    assert_eq!(
+        TrustList::load_against(&bytes, &root, Some(&newer)).unwrap_err(),
+        ListError::Rollback {
+            trusted: sequence + 1,
+            offered: sequence
+        }
+    );
+}
+
+#[test]
+fn without_a_trust_list_nothing_is_valid() {
+    let f = Fixture::new();
+    let record = f.record(&issuer::golden::unified_window("UW0000001"));
+    for role in [
+        Role::Border,
+        Role::Employer {
+            tin: "01234567890123",
+        },
+        Role::Station,
+    ] {
+        let check = Check {
+            now: f.now,
+            role,
+            presentation: Presentation::Printed,
+            policy: &Policy::DEFAULT,
+        };
+        let verdict = verify_without_list(&record, &check);
+        assert_eq!(
+            verdict.status,
+            Status::Indeterminate(IndeterminateReason::TrustListUnavailable)
+        );
+        assert_eq!(verdict.status.reason_code(), Some("trust-list-unavailable"));
+        let expected = match role {
+            Role::Station => Decision::CardRejected,
+            _ => Decision::Refer,
+        };
+        assert_eq!(verdict.decision, expected);
+        assert!(!verdict.authentic);
+        assert_eq!(
+            verdict.shown,
+            ShownFields::default(),
+            "nothing shown unchecked"
+        );
+        // Bytes that are no record are invalid with or without a list.
+        assert!(matches!(
+            verify_without_list(b"not a record", &check).status,
+            Status::Invalid(InvalidReason::Malformed(_))
+        ));
+    }
 }
 
 #[test]
