@@ -443,7 +443,9 @@ mod tests {
     #[test]
     fn a_stalled_disk_drops_and_counts_rows_but_never_blocks_a_verdict() {
         const QUEUE: usize = 8;
-        const SENT: u64 = 40;
+        // More than a queue and a batch: the writer, draining while rows come, takes at most
+        // one batch before it is stuck in its first write, so some rows must be dropped.
+        const SENT: u64 = 2 * BATCH as u64;
         let dir = tempfile::tempdir().unwrap();
         let keys = tempfile::tempdir().unwrap();
         let log = AuditLog::with_queue(dir.path(), &keys.path().join("audit.key"), QUEUE).unwrap();
@@ -456,9 +458,9 @@ mod tests {
         }
         let dropped = log.counters.dropped.load(Ordering::Relaxed);
         // The queue holds QUEUE rows; the writer, stuck in its first write, holds what it
-        // had taken by then: none (it had not run yet) up to one more queueful.
+        // had taken by then: none (it had not run yet) up to one batch, plus the row in hand.
         let most = SENT - QUEUE as u64;
-        let least = SENT - 2 * QUEUE as u64 - 1;
+        let least = SENT - QUEUE as u64 - BATCH as u64 - 1;
         assert!((least..=most).contains(&dropped), "{dropped} dropped");
         holder.execute_batch("COMMIT").unwrap();
         settled(&log, SENT);
