@@ -116,7 +116,9 @@ pub struct Scanner<'l, N, U, C, D, E, G, R, B> {
     pub display: D,
     pub entropy: E,
     pub indicators: Indicators<G, R, B>,
-    list: &'l TrustList<'l>,
+    /// `None` when the store holds no usable list (blank flash, or the newest list damaged:
+    /// an older one is never used again): nothing is then valid.
+    list: Option<&'l TrustList<'l>>,
     employer_tin: Option<&'l str>,
     audit_key: AuditKey,
     policy: Policy,
@@ -147,7 +149,7 @@ where
         display: D,
         entropy: E,
         indicators: Indicators<G, R, B>,
-        list: &'l TrustList<'l>,
+        list: Option<&'l TrustList<'l>>,
         employer_tin: Option<&'l str>,
         audit_key: AuditKey,
     ) -> Self {
@@ -188,7 +190,14 @@ where
         let _ = self.indicators.red.set_low();
         let _ = self.indicators.buzzer.set_low();
         let mut list = String::<LINE_LEN>::new();
-        let _ = write!(list, "list {}", self.list.sequence);
+        match self.list {
+            Some(l) => {
+                let _ = write!(list, "list {}", l.sequence);
+            }
+            None => {
+                let _ = list.push_str("NO TRUST LIST");
+            }
+        }
         self.display
             .show(&["READY", "hold card or code", list.as_str()]);
     }
@@ -290,16 +299,16 @@ where
             },
             _ => Presentation::Printed,
         };
-        let verdict = stay_core::verify(
-            &self.payload,
-            self.list,
-            &Check {
-                now,
-                role: self.role(),
-                presentation,
-                policy: &self.policy,
-            },
-        );
+        let check = Check {
+            now,
+            role: self.role(),
+            presentation,
+            policy: &self.policy,
+        };
+        let verdict = match self.list {
+            Some(list) => stay_core::verify(&self.payload, list, &check),
+            None => stay_core::verify_without_list(&self.payload, &check),
+        };
         let status = verdict.status;
         let mut number = String::<16>::new();
         if let Some(n) = verdict.shown.document_number {

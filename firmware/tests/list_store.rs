@@ -1,6 +1,8 @@
-//! The trust list in two NOR flash slots: power lost at every program step of an update
-//! leaves the last good list in force; lists that do not verify or roll back are refused
-//! before a byte is written; a slot that decays falls back to the other.
+//! The trust list in two NOR flash slots and its high-water mark: power lost at every
+//! program step of an update leaves a good list in force (the old one, or the new one once
+//! its mark is written), never none and never a damaged one; lists that do not verify, roll
+//! back or reuse a sequence are refused before a byte is written; a newest slot that decays
+//! leaves no list in force, never the older one.
 
 mod sim;
 
@@ -127,27 +129,34 @@ fn power_lost_at_every_step_keeps_the_last_good_list() {
             matches!(install(&mut s, &fixture, &new), Err(StoreError::Flash(_))),
             "cut at {cut}"
         );
-        // Power comes back: the old list is in force, whole.
+        // Power comes back: the old list is in force, whole; or, once the new list's mark
+        // was written, the new one (its bytes vouched for by the mark), never none.
         let mut flash = s.into_flash();
         flash.power_on();
         let mut s = store(flash);
+        let after = in_force(&mut s, &fixture);
+        assert!(
+            after == Some((Slot::A, 7)) || after == Some((Slot::B, 8)),
+            "cut at {cut}: {after:?}"
+        );
+        let mark = s.high_water().unwrap().map(|m| m.sequence);
         assert_eq!(
-            in_force(&mut s, &fixture),
-            Some((Slot::A, 7)),
-            "cut at {cut}"
+            after.map(|(_, sequence)| sequence),
+            mark,
+            "cut at {cut}: the list in force is the mark's"
         );
         // And the update then goes through.
         assert_eq!(install(&mut s, &fixture, &new), Ok(8), "cut at {cut}");
         assert_eq!(
-            in_force(&mut s, &fixture),
-            Some((Slot::B, 8)),
+            in_force(&mut s, &fixture).map(|(_, sequence)| sequence),
+            Some(8),
             "cut at {cut}"
         );
     }
 }
 
 #[test]
-fn a_decayed_newer_slot_falls_back_to_the_other() {
+fn a_decayed_newer_slot_leaves_no_list_never_the_older() {
     let fixture = Fixture::new();
     let mut s = store(SimFlash::new(64 * 1024));
     install(&mut s, &fixture, &list(&fixture, 7, 10)).unwrap();
@@ -157,10 +166,22 @@ fn a_decayed_newer_slot_falls_back_to_the_other() {
     let at = (BASE + SLOT) as usize + 16 + 40;
     flash.mem[at] ^= 0x01;
     let mut s = store(flash);
-    assert_eq!(in_force(&mut s, &fixture), Some((Slot::A, 7)));
-    // The next update goes over the decayed slot.
+    // List 7 is whole, but 8 was accepted: what 8 revoked must stay revoked.
+    assert_eq!(in_force(&mut s, &fixture), None);
+    assert_eq!(s.high_water().unwrap().map(|m| m.sequence), Some(8));
+    // Offered again, list 7 is refused; a fresh list puts the scanner back in service.
+    assert_eq!(
+        install(&mut s, &fixture, &list(&fixture, 7, 10)),
+        Err(StoreError::Refused(ListError::Rollback {
+            trusted: 8,
+            offered: 7
+        }))
+    );
     assert_eq!(install(&mut s, &fixture, &list(&fixture, 9, 10)), Ok(9));
-    assert_eq!(in_force(&mut s, &fixture), Some((Slot::B, 9)));
+    assert_eq!(
+        in_force(&mut s, &fixture).map(|(_, sequence)| sequence),
+        Some(9)
+    );
 }
 
 #[test]
@@ -211,10 +232,11 @@ fn every_damaged_list_offered_is_refused_unwritten() {
     }
 }
 
-/// Every byte of the newer slot, header and list, with a bit flipped in flash: the older
-/// list is in force, never a damaged one, never none.
+/// Every byte of the newer slot, header and list, with a bit flipped in flash: never the
+/// older list, never a damaged one. A flipped header leaves the list the mark vouches for
+/// (its length and digest) in force; a flipped list byte leaves none.
 #[test]
-fn every_flipped_byte_of_the_newer_slot_falls_back_to_the_older() {
+fn every_flipped_byte_of_the_newer_slot_never_brings_back_the_older() {
     let fixture = Fixture::new();
     let mut s = store(SimFlash::new(64 * 1024));
     install(&mut s, &fixture, &list(&fixture, 7, 10)).unwrap();
@@ -227,11 +249,53 @@ fn every_flipped_byte_of_the_newer_slot_falls_back_to_the_older() {
         flash.mem = good.clone();
         flash.mem[at] ^= 1 << (at % 8);
         let mut s = store(flash);
+        let expected = if at - slot_b < 16 {
+            Some((Slot::B, 8))
+        } else {
+            None
+        };
         assert_eq!(
             in_force(&mut s, &fixture),
-            Some((Slot::A, 7)),
+            expected,
             "byte {} of slot B flipped",
             at - slot_b
         );
+    }
+}
+
+/// A sequence names one list: another list under the sequence in force is refused, the
+/// same list re-sent is not.
+#[test]
+fn another_list_under_the_same_sequence_is_refused() {
+    let fixture = Fixture::new();
+    let mut s = store(SimFlash::new(64 * 1024));
+    install(&mut s, &fixture, &list(&fixture, 8, 10)).unwrap();
+    assert_eq!(
+        install(&mut s, &fixture, &list(&fixture, 8, 12)),
+        Err(StoreError::Refused(ListError::SequenceReused {
+            sequence: 8
+        }))
+    );
+    assert_eq!(install(&mut s, &fixture, &list(&fixture, 8, 10)), Ok(8));
+}
+
+/// Every byte of the newest mark flipped: the older mark is the one kept, and the newest
+/// list, which it admits, stays in force.
+#[test]
+fn a_damaged_mark_falls_back_to_the_older_mark_and_keeps_the_newest_list() {
+    let fixture = Fixture::new();
+    let mut s = store(SimFlash::new(64 * 1024));
+    install(&mut s, &fixture, &list(&fixture, 7, 10)).unwrap();
+    install(&mut s, &fixture, &list(&fixture, 8, 10)).unwrap();
+    let good = s.into_flash().mem.clone();
+    // The second mark went to the second mark sector, after the slots.
+    let mark = (BASE + 2 * SLOT + 4096) as usize;
+    for at in mark..mark + firmware::list_store::MARK_LEN {
+        let mut flash = SimFlash::new(0);
+        flash.mem = good.clone();
+        flash.mem[at] ^= 1 << (at % 8);
+        let mut s = store(flash);
+        assert_eq!(s.high_water().unwrap().map(|m| m.sequence), Some(7));
+        assert_eq!(in_force(&mut s, &fixture), Some((Slot::B, 8)), "byte {at}");
     }
 }

@@ -120,7 +120,7 @@ impl Bench {
     fn scanner<'l>(
         &self,
         sim: SimPn532,
-        list: &'l TrustList<'l>,
+        list: Option<&'l TrustList<'l>>,
         employer: Option<&'l str>,
     ) -> TestScanner<'l> {
         let mut pn532 = Pn532::new(sim, NoDelay);
@@ -167,7 +167,7 @@ fn a_card_is_checked_once_and_its_verdict_shown_for_its_time() {
     let (bench, sim) = Bench::new(Some(fixture_card(&fixture)));
     let list_bytes = fixture.list();
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
-    let mut scanner = bench.scanner(sim, &list, None);
+    let mut scanner = bench.scanner(sim, Some(&list), None);
     assert_eq!(bench.screen.first(), "READY");
     assert_eq!(scanner.step(), Event::Nothing, "empty field");
 
@@ -210,7 +210,7 @@ fn the_card_is_read_again_only_after_it_left_the_field() {
     let (bench, sim) = Bench::new(Some(fixture_card(&fixture)));
     let list_bytes = fixture.list();
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
-    let mut scanner = bench.scanner(sim, &list, None);
+    let mut scanner = bench.scanner(sim, Some(&list), None);
     bench.in_field.set(true);
     assert!(matches!(scanner.step(), Event::Verdict { .. }));
     bench.later(SHOW_MS);
@@ -229,7 +229,7 @@ fn a_code_at_the_imager_gets_its_verdict_and_a_revoked_one_sounds() {
     let (bench, sim) = Bench::new(None);
     let list_bytes = fixture.list();
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
-    let mut scanner = bench.scanner(sim, &list, None);
+    let mut scanner = bench.scanner(sim, Some(&list), None);
     let revoked = fixture.record(&issuer::golden::resident("RC0000099", Some(&fixture.chip)));
     bench.show_code(&revoked);
     assert_eq!(
@@ -271,7 +271,7 @@ fn failed_reads_ask_to_try_again_and_give_no_verdict() {
     sim.card_leaves_after = Some(1);
     let list_bytes = fixture.list();
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
-    let mut scanner = bench.scanner(sim, &list, None);
+    let mut scanner = bench.scanner(sim, Some(&list), None);
     // The card leaves after SELECT.
     bench.in_field.set(true);
     assert_eq!(scanner.step(), Event::TryAgain(Source::Card));
@@ -321,7 +321,7 @@ fn an_employer_asks_about_its_own_tin() {
     let (bench, sim) = Bench::new(Some(fixture_card(&fixture)));
     let list_bytes = fixture.list();
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
-    let mut scanner = bench.scanner(sim, &list, Some(issuer::golden::EMPLOYER_TIN));
+    let mut scanner = bench.scanner(sim, Some(&list), Some(issuer::golden::EMPLOYER_TIN));
     bench.in_field.set(true);
     assert!(matches!(
         scanner.step(),
@@ -343,7 +343,7 @@ fn the_audit_ring_keeps_the_newest_checks() {
     let (bench, sim) = Bench::new(None);
     let list_bytes = fixture.list();
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
-    let mut scanner = bench.scanner(sim, &list, None);
+    let mut scanner = bench.scanner(sim, Some(&list), None);
     let total = AUDIT_LEN + 6;
     for i in 0..total {
         let number = format!("UW{:07}", 1000 + i);
@@ -371,7 +371,7 @@ fn the_payload_of_an_issued_qr_code_reads_at_the_imager() {
     let (bench, sim) = Bench::new(None);
     let list_bytes = fixture.list();
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
-    let mut scanner = bench.scanner(sim, &list, None);
+    let mut scanner = bench.scanner(sim, Some(&list), None);
     // `issuer qr`'s image, decoded as an imager decodes it, sent in its frame.
     let record = fixture.record(&issuer::golden::unified_window("UW0000777"));
     let image = issuer::qr::png(&record).unwrap();
@@ -402,7 +402,7 @@ fn a_printed_copy_of_a_chip_card_says_read_the_chip_and_is_never_green() {
     let record = fixture.record(&fixture.holder());
     for employer in [None, Some("01234567890123")] {
         let (bench, sim) = Bench::new(None);
-        let mut scanner = bench.scanner(sim, &list, employer);
+        let mut scanner = bench.scanner(sim, Some(&list), employer);
         bench.show_code(&record);
         assert_eq!(
             scanner.step(),
@@ -426,4 +426,34 @@ fn a_printed_copy_of_a_chip_card_says_read_the_chip_and_is_never_green() {
             ("indeterminate", Some("chip-not-read"), digest("RC0000001"))
         );
     }
+}
+
+/// A scanner whose store holds no usable list (the newest damaged: the older is never used
+/// again) says so when idle, and nothing it reads is ever green.
+#[test]
+fn without_a_trust_list_nothing_is_valid_and_the_screen_says_why() {
+    let fixture = Fixture::new();
+    let (bench, sim) = Bench::new(None);
+    let mut scanner = bench.scanner(sim, None, None);
+    assert!(
+        bench.screen.text().contains("NO TRUST LIST"),
+        "{}",
+        bench.screen.text()
+    );
+    let record = fixture.record(&issuer::golden::unified_window("UW0000001"));
+    bench.show_code(&record);
+    assert_eq!(
+        scanner.step(),
+        Event::Verdict {
+            source: Source::Code,
+            status: Status::Indeterminate(stay_core::IndeterminateReason::TrustListUnavailable),
+            chip_authenticated: false
+        }
+    );
+    assert!(!bench.green.0.get(), "never green without a list");
+    assert!(
+        bench.screen.text().contains("trust-list-unavailable"),
+        "{}",
+        bench.screen.text()
+    );
 }
