@@ -76,6 +76,15 @@ pub enum StoreError<E> {
     Layout,
 }
 
+/// A slot whose list verifies and that the mark admits.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    slot: Slot,
+    generation: u32,
+    length: usize,
+    sequence: u64,
+}
+
 /// The high-water mark as found in a mark sector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Mark {
@@ -262,7 +271,7 @@ impl<F: NorFlash> ListStore<F> {
         root: &PublicKey,
         mark: Option<&Mark>,
         buf: &mut [u8],
-    ) -> Result<Option<(u32, usize, u64)>, StoreError<F::Error>> {
+    ) -> Result<Option<Candidate>, StoreError<F::Error>> {
         let (generation, length, vouched) = match (self.header(slot)?, mark) {
             (Some(h), _) => (h.generation, h.length as usize, false),
             (None, Some(m)) if m.slot == slot && m.length as usize <= self.capacity() => {
@@ -286,7 +295,12 @@ impl<F: NorFlash> ListStore<F> {
         if admit(mark.map(|m| &m.high_water), list.sequence, &digest).is_err() {
             return Ok(None);
         }
-        Ok(Some((generation, length, list.sequence)))
+        Ok(Some(Candidate {
+            slot,
+            generation,
+            length,
+            sequence: list.sequence,
+        }))
     }
 
     /// The list in force: of the slots that verify and that the high-water mark admits,
@@ -299,18 +313,22 @@ impl<F: NorFlash> ListStore<F> {
         buf: &'b mut [u8],
     ) -> Result<Option<(InForce, TrustList<'b>)>, StoreError<F::Error>> {
         let mark = self.mark()?;
-        let mut best: Option<(Slot, u32, usize, u64)> = None;
+        let mut best: Option<Candidate> = None;
         for slot in [Slot::A, Slot::B] {
-            if let Some((generation, length, sequence)) =
-                self.candidate(slot, root, mark.as_ref(), buf)?
-            {
-                let newer = best.is_none_or(|(_, g, _, s)| (sequence, generation) > (s, g));
-                if newer {
-                    best = Some((slot, generation, length, sequence));
+            if let Some(found) = self.candidate(slot, root, mark.as_ref(), buf)? {
+                let key = |c: &Candidate| (c.sequence, c.generation);
+                if best.is_none_or(|b| key(&found) > key(&b)) {
+                    best = Some(found);
                 }
             }
         }
-        let Some((slot, generation, length, sequence)) = best else {
+        let Some(Candidate {
+            slot,
+            generation,
+            length,
+            sequence,
+        }) = best
+        else {
             return Ok(None);
         };
         // Read again so the list borrows `buf` for `'b` (the loop's borrows ended).
