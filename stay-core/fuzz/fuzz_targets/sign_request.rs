@@ -20,7 +20,12 @@ fn office() -> &'static Office {
         let fixture = Fixture::new();
         let dir = std::env::temp_dir().join(format!("sign-request-fuzz-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let tokens = Tokens::parse("0123456789abcdef0123456789abcdef station\n").unwrap();
+        // The service's file holds digests only.
+        let tokens = Tokens::parse(&issuer::service::token_line(
+            "0123456789abcdef0123456789abcdef",
+            "station",
+        ))
+        .unwrap();
         let service = Service::new(
             vec![fixture.signer.clone()],
             fixture.list(),
