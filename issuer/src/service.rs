@@ -8,9 +8,10 @@
 //! - a document number is signed once: the same application sent again (a retry after a
 //!   lost answer) gets the same record back; another application with that number is
 //!   refused;
-//! - every authenticated request, refused or not, is in the register with the station that
-//!   made it, before the answer leaves: a signature whose request cannot be noted is not
-//!   handed out (503).
+//! - every authenticated request for an application, refused or not, is in the register
+//!   with the station that made it, before the answer leaves: a signature whose request
+//!   cannot be noted is not handed out (503). A body that is no application at all (400)
+//!   names no document and is not noted.
 //!
 //! Requests without a good token do no work: they are counted in memory, never written to
 //! the register (a loop of them would otherwise stall genuine signing on the register's
