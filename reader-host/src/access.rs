@@ -88,7 +88,9 @@ impl DeskToken {
     }
 }
 
-fn is_shared(path: &Path) -> Result<bool> {
+/// Whether group or others may read or write `path`: a secret (the desk token, the audit
+/// key) in such a file is refused, not used.
+pub(crate) fn is_shared(path: &Path) -> Result<bool> {
     use std::os::unix::fs::PermissionsExt;
     Ok(std::fs::metadata(path)?.permissions().mode() & 0o077 != 0)
 }

@@ -57,9 +57,8 @@ pub struct DigestKey(stay_core::audit::AuditKey);
 
 impl DigestKey {
     pub fn open(path: &Path) -> Result<DigestKey> {
-        use std::os::unix::fs::PermissionsExt;
         match std::fs::read(path) {
-            Ok(_) if std::fs::metadata(path)?.permissions().mode() & 0o077 != 0 => {
+            Ok(_) if crate::access::is_shared(path)? => {
                 anyhow::bail!(
                     "{}: the audit key is readable by others (chmod 600 it)",
                     path.display()
