@@ -13,7 +13,7 @@ use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
 use rand_core::CryptoRngCore;
 use sha2::{Digest, Sha256};
-use stay_core::apdu::{self as iso, Command, StatusWord as Sw};
+use stay_core::apdu::{self as iso, Command, Status as Sw};
 use stay_core::record::MAX_RECORD_LEN;
 use stay_core::signature::PUBLIC_KEY_LEN;
 use stay_core::{chip_proof_message, tlv, StayRecord, CHALLENGE_LEN};
@@ -140,7 +140,7 @@ impl Answer {
     fn ok(data: Vec<u8>) -> Answer {
         Answer {
             data,
-            status: Sw::OK,
+            status: Sw::Success,
             persist: false,
         }
     }
@@ -164,7 +164,7 @@ fn refuse_data(cmd: &Command<'_>) -> Result<(), Sw> {
     if cmd.data.is_empty() {
         Ok(())
     } else {
-        Err(Sw::WRONG_LENGTH)
+        Err(Sw::WrongLength)
     }
 }
 
@@ -172,15 +172,15 @@ fn refuse_le(cmd: &Command<'_>) -> Result<(), Sw> {
     if cmd.ne.is_none() {
         Ok(())
     } else {
-        Err(Sw::WRONG_LENGTH)
+        Err(Sw::WrongLength)
     }
 }
 
 /// Le for a response of exactly `len` bytes: absent is 6700, too small is 6Cxx.
 fn require_ne(cmd: &Command<'_>, len: usize) -> Result<(), Sw> {
     match cmd.ne {
-        None => Err(Sw::WRONG_LENGTH),
-        Some(ne) if (ne as usize) < len => Err(Sw::wrong_le(len as u8)),
+        None => Err(Sw::WrongLength),
+        Some(ne) if (ne as usize) < len => Err(Sw::WrongLe(len as u8)),
         Some(_) => Ok(()),
     }
 }
@@ -189,7 +189,7 @@ fn p1p2_zero(cmd: &Command<'_>) -> Result<(), Sw> {
     if cmd.p1 == 0 && cmd.p2 == 0 {
         Ok(())
     } else {
-        Err(Sw::INCORRECT_P1P2)
+        Err(Sw::IncorrectP1P2)
     }
 }
 
@@ -197,22 +197,22 @@ fn p1p2_zero(cmd: &Command<'_>) -> Result<(), Sw> {
 /// messaging, in the first interindustry group (`0x`) or its proprietary twin (`8x`).
 fn check_class(cla: u8) -> Result<(), Sw> {
     if cla == 0xFF {
-        return Err(Sw::CLA_NOT_SUPPORTED);
+        return Err(Sw::ClassNotSupported);
     }
     match cla & 0xE0 {
         0x00 | 0x80 => {}
         // Further interindustry classes exist only for logical channels 4 to 19.
-        0x40 | 0x60 => return Err(Sw::LOGICAL_CHANNEL_NOT_SUPPORTED),
-        _ => return Err(Sw::CLA_NOT_SUPPORTED),
+        0x40 | 0x60 => return Err(Sw::LogicalChannelNotSupported),
+        _ => return Err(Sw::ClassNotSupported),
     }
     if cla & 0x10 != 0 {
-        return Err(Sw::CHAINING_NOT_SUPPORTED);
+        return Err(Sw::ChainingNotSupported);
     }
     if cla & 0x0C != 0 {
-        return Err(Sw::SECURE_MESSAGING_NOT_SUPPORTED);
+        return Err(Sw::SecureMessagingNotSupported);
     }
     if cla & 0x03 != 0 {
-        return Err(Sw::LOGICAL_CHANNEL_NOT_SUPPORTED);
+        return Err(Sw::LogicalChannelNotSupported);
     }
     Ok(())
 }
@@ -249,7 +249,7 @@ impl Applet {
     /// Processes one command APDU. Never panics, whatever the bytes.
     pub fn process(&mut self, apdu: &[u8], rng: &mut impl CryptoRngCore) -> Reply {
         let answer = Command::parse(apdu)
-            .map_err(|_| Sw::WRONG_LENGTH)
+            .map_err(|_| Sw::WrongLength)
             .and_then(|cmd| self.dispatch(&cmd, rng))
             .unwrap_or_else(|status| Answer {
                 data: Vec::new(),
@@ -274,19 +274,19 @@ impl Applet {
             | iso::INS_EXTERNAL_AUTHENTICATE
             | iso::INS_GENERATE_KEY_PAIR => iso::CLA_ISO,
             iso::INS_STORE_DATA | iso::INS_SET_STATUS => iso::CLA_PROPRIETARY,
-            _ => return Err(Sw::INS_NOT_SUPPORTED),
+            _ => return Err(Sw::InstructionNotSupported),
         };
         if cmd.cla & 0x80 != class {
-            return Err(Sw::CLA_NOT_SUPPORTED);
+            return Err(Sw::ClassNotSupported);
         }
         if cmd.ins == iso::INS_SELECT {
             return self.select(cmd);
         }
         if !self.session.selected {
-            return Err(Sw::CONDITIONS_NOT_SATISFIED);
+            return Err(Sw::ConditionsNotSatisfied);
         }
         if self.card.locked && is_personalization(cmd) {
-            return Err(Sw::CONDITIONS_NOT_SATISFIED);
+            return Err(Sw::ConditionsNotSatisfied);
         }
         match cmd.ins {
             iso::INS_READ_BINARY => self.read_binary(cmd),
@@ -300,34 +300,29 @@ impl Applet {
     }
 
     fn fci(&self) -> Vec<u8> {
-        let lcs = if self.card.locked {
-            iso::LCS_OPERATIONAL
-        } else {
-            iso::LCS_INITIALISATION
-        };
-        let mut fci = vec![0x6F, 0x19, 0x84, iso::AID.len() as u8];
-        fci.extend_from_slice(&iso::AID);
-        fci.extend_from_slice(&[0x8A, 0x01, lcs, 0xA5, 0x0A, 0xC1, 0x08]);
-        fci.extend_from_slice(&self.card.serial);
-        debug_assert_eq!(fci.len(), 2 + 0x19);
-        fci
+        iso::Fci {
+            serial: self.card.serial,
+            locked: self.card.locked,
+        }
+        .write()
+        .to_vec()
     }
 
     fn select(&mut self, cmd: &Command<'_>) -> Outcome {
         const RETURN_FCI: u8 = 0x00;
         const NO_RESPONSE_DATA: u8 = 0x0C;
         if cmd.p1 != 0x04 || !matches!(cmd.p2, RETURN_FCI | NO_RESPONSE_DATA) {
-            return Err(Sw::INCORRECT_P1P2);
+            return Err(Sw::IncorrectP1P2);
         }
         if !(iso::AID_MIN_PREFIX..=16).contains(&cmd.data.len()) {
-            return Err(Sw::WRONG_LENGTH);
+            return Err(Sw::WrongLength);
         }
         if cmd.p2 == NO_RESPONSE_DATA {
             refuse_le(cmd)?;
         }
         if !iso::AID.starts_with(cmd.data) {
             // A failed selection keeps the current one, as on a multi-application card.
-            return Err(Sw::FILE_NOT_FOUND);
+            return Err(Sw::NotFound);
         }
         let fci = self.fci();
         if cmd.ne.is_some() {
@@ -344,32 +339,32 @@ impl Applet {
         refuse_data(cmd)?;
         let (file, offset) = if cmd.p1 & 0x80 != 0 {
             if cmd.p1 & 0x60 != 0 {
-                return Err(Sw::INCORRECT_P1P2);
+                return Err(Sw::IncorrectP1P2);
             }
             let file = match cmd.p1 & 0x1F {
                 iso::SFI_RECORD => File::Record,
                 iso::SFI_PORTRAIT => File::Portrait,
-                _ => return Err(Sw::FILE_NOT_FOUND),
+                _ => return Err(Sw::NotFound),
             };
             (file, usize::from(cmd.p2))
         } else {
-            let file = self.session.current_file.ok_or(Sw::NO_CURRENT_EF)?;
+            let file = self.session.current_file.ok_or(Sw::NoCurrentEf)?;
             (file, usize::from(u16::from_be_bytes([cmd.p1, cmd.p2])))
         };
-        let ne = cmd.ne.ok_or(Sw::WRONG_LENGTH)? as usize;
+        let ne = cmd.ne.ok_or(Sw::WrongLength)? as usize;
         let content = match file {
             File::Record => self.card.record.as_deref(),
             File::Portrait => self.card.portrait.as_deref(),
         }
-        .ok_or(Sw::FILE_NOT_FOUND)?;
+        .ok_or(Sw::NotFound)?;
         self.session.current_file = Some(file);
         let rest = content.get(offset..).filter(|r| !r.is_empty());
-        let rest = rest.ok_or(Sw::WRONG_P1P2)?;
+        let rest = rest.ok_or(Sw::WrongParameters)?;
         let n = ne.min(rest.len());
         let status = if n < ne && !cmd.le_is_wildcard() {
-            Sw::END_OF_FILE
+            Sw::EndOfFile
         } else {
-            Sw::OK
+            Sw::Success
         };
         Ok(Answer {
             data: rest[..n].to_vec(),
@@ -385,19 +380,19 @@ impl Applet {
 
     fn internal_authenticate(&mut self, cmd: &Command<'_>) -> Outcome {
         p1p2_zero(cmd)?;
-        let challenge: &[u8; CHALLENGE_LEN] = cmd.data.try_into().map_err(|_| Sw::WRONG_LENGTH)?;
+        let challenge: &[u8; CHALLENGE_LEN] = cmd.data.try_into().map_err(|_| Sw::WrongLength)?;
         require_ne(cmd, 64)?;
-        let key = self.chip_key().ok_or(Sw::REFERENCED_DATA_NOT_FOUND)?;
+        let key = self.chip_key().ok_or(Sw::ReferencedDataNotFound)?;
         let record = self
             .card
             .record
             .as_deref()
-            .ok_or(Sw::CONDITIONS_NOT_SATISFIED)?;
+            .ok_or(Sw::ConditionsNotSatisfied)?;
         // A card proves its chip only once the station has locked it: a card pulled after
         // its last STORE DATA but before SET STATUS holds a genuine record, and the journal
         // calls it spoiled; it must not pass a border check as a working card.
         if !self.card.locked {
-            return Err(Sw::CONDITIONS_NOT_SATISFIED);
+            return Err(Sw::ConditionsNotSatisfied);
         }
         let signature: Signature = key.sign(&chip_proof_message(challenge, record));
         let signature = signature.normalize_s().unwrap_or(signature);
@@ -417,18 +412,18 @@ impl Applet {
     fn external_authenticate(&mut self, cmd: &Command<'_>) -> Outcome {
         p1p2_zero(cmd)?;
         if cmd.data.len() != 64 {
-            return Err(Sw::WRONG_LENGTH);
+            return Err(Sw::WrongLength);
         }
         refuse_le(cmd)?;
         if self.card.tries_left == 0 {
-            return Err(Sw::AUTHENTICATION_BLOCKED);
+            return Err(Sw::AuthenticationBlocked);
         }
         // A challenge answers one attempt, right or wrong.
         let challenge = self
             .session
             .challenge
             .take()
-            .ok_or(Sw::CONDITIONS_NOT_SATISFIED)?;
+            .ok_or(Sw::ConditionsNotSatisfied)?;
         let message = iso::personalization_message(&self.card.serial, &challenge);
         let genuine =
             stay_core::signature::verify(&self.card.personalization_key, &message, cmd.data)
@@ -444,7 +439,7 @@ impl Applet {
             self.card.tries_left -= 1;
             Ok(Answer {
                 data: Vec::new(),
-                status: Sw::tries_left(self.card.tries_left),
+                status: Sw::RemainingRetries(self.card.tries_left),
                 persist: true,
             })
         }
@@ -460,16 +455,16 @@ impl Applet {
 
     fn generate_key_pair(&mut self, cmd: &Command<'_>, rng: &mut impl CryptoRngCore) -> Outcome {
         if cmd.p2 != 0 || !matches!(cmd.p1, iso::KEY_GENERATE | iso::KEY_READ_PUBLIC) {
-            return Err(Sw::INCORRECT_P1P2);
+            return Err(Sw::IncorrectP1P2);
         }
         refuse_data(cmd)?;
         require_ne(cmd, PUBLIC_KEY_RESPONSE_LEN)?;
         if cmd.p1 == iso::KEY_READ_PUBLIC {
-            let key = self.chip_key().ok_or(Sw::REFERENCED_DATA_NOT_FOUND)?;
+            let key = self.chip_key().ok_or(Sw::ReferencedDataNotFound)?;
             return Ok(Answer::ok(Self::public_key_response(&key)));
         }
         if !self.session.station_authenticated {
-            return Err(Sw::SECURITY_STATUS_NOT_SATISFIED);
+            return Err(Sw::SecurityStatusNotSatisfied);
         }
         let key = SigningKey::random(rng);
         self.card.chip_private_key = Some(key.to_bytes().into());
@@ -483,16 +478,16 @@ impl Applet {
 
     fn store_data(&mut self, cmd: &Command<'_>) -> Outcome {
         if cmd.p1 & !iso::STORE_LAST_BLOCK != 0 {
-            return Err(Sw::INCORRECT_P1P2);
+            return Err(Sw::IncorrectP1P2);
         }
         if cmd.data.is_empty() || cmd.extended {
-            return Err(Sw::WRONG_LENGTH);
+            return Err(Sw::WrongLength);
         }
         refuse_le(cmd)?;
         if !self.session.station_authenticated {
-            return Err(Sw::SECURITY_STATUS_NOT_SATISFIED);
+            return Err(Sw::SecurityStatusNotSatisfied);
         }
-        let key = self.chip_key().ok_or(Sw::CONDITIONS_NOT_SATISFIED)?;
+        let key = self.chip_key().ok_or(Sw::ConditionsNotSatisfied)?;
         let block = cmd.p2;
         let mut chain = match self.session.chain.take() {
             _ if block == 0 => Chain {
@@ -501,14 +496,14 @@ impl Applet {
             },
             Some(chain) if chain.next_block == block => chain,
             // A block out of sequence aborts the chain: the station starts again at 0.
-            _ => return Err(Sw::INCORRECT_P1P2),
+            _ => return Err(Sw::IncorrectP1P2),
         };
         if chain.data.len() + cmd.data.len() > STORE_MAX {
-            return Err(Sw::NOT_ENOUGH_MEMORY);
+            return Err(Sw::NotEnoughMemory);
         }
         chain.data.extend_from_slice(cmd.data);
         if cmd.p1 & iso::STORE_LAST_BLOCK == 0 {
-            chain.next_block = block.checked_add(1).ok_or(Sw::NOT_ENOUGH_MEMORY)?;
+            chain.next_block = block.checked_add(1).ok_or(Sw::NotEnoughMemory)?;
             self.session.chain = Some(chain);
             return Ok(Answer::ok(Vec::new()));
         }
@@ -522,18 +517,18 @@ impl Applet {
 
     fn set_status(&mut self, cmd: &Command<'_>) -> Outcome {
         if cmd.p1 != iso::STATUS_APPLICATION || cmd.p2 != iso::STATUS_LOCKED {
-            return Err(Sw::INCORRECT_P1P2);
+            return Err(Sw::IncorrectP1P2);
         }
         refuse_data(cmd)?;
         refuse_le(cmd)?;
         if !self.session.station_authenticated {
-            return Err(Sw::SECURITY_STATUS_NOT_SATISFIED);
+            return Err(Sw::SecurityStatusNotSatisfied);
         }
         if self.card.chip_private_key.is_none()
             || self.card.record.is_none()
             || self.session.chain.is_some()
         {
-            return Err(Sw::CONDITIONS_NOT_SATISFIED);
+            return Err(Sw::ConditionsNotSatisfied);
         }
         self.card.locked = true;
         self.session.station_authenticated = false;
@@ -551,23 +546,23 @@ fn stored_objects<'a>(
     let mut reader = tlv::Reader::new(data);
     let record = reader
         .expect(stay_core::record::tag::RECORD)
-        .map_err(|_| Sw::WRONG_DATA)?;
+        .map_err(|_| Sw::IncorrectData)?;
     let portrait = reader
         .optional(iso::TAG_PORTRAIT)
-        .map_err(|_| Sw::WRONG_DATA)?;
-    reader.finish().map_err(|_| Sw::WRONG_DATA)?;
-    let parsed = StayRecord::parse(record.encoded).map_err(|_| Sw::WRONG_DATA)?;
+        .map_err(|_| Sw::IncorrectData)?;
+    reader.finish().map_err(|_| Sw::IncorrectData)?;
+    let parsed = StayRecord::parse(record.encoded).map_err(|_| Sw::IncorrectData)?;
     if parsed.fields.chip_public_key.map(|k| &k[..]) != Some(chip_public_key) {
-        return Err(Sw::WRONG_DATA);
+        return Err(Sw::IncorrectData);
     }
     let portrait = portrait.map(|p| p.value);
     if portrait.is_some_and(|p| p.len() > iso::PORTRAIT_MAX_LEN) {
-        return Err(Sw::NOT_ENOUGH_MEMORY);
+        return Err(Sw::NotEnoughMemory);
     }
     match (parsed.fields.portrait_digest, portrait) {
         (None, None) => {}
         (Some(digest), Some(p)) if Sha256::digest(p)[..] == digest[..] => {}
-        _ => return Err(Sw::WRONG_DATA),
+        _ => return Err(Sw::IncorrectData),
     }
     Ok((record.encoded, portrait))
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use stay_core::apdu::StatusWord;
+use stay_core::apdu::Status;
 
 use crate::applet::{Applet, Interface, Reply};
 use crate::image::CardImage;
@@ -32,7 +32,7 @@ pub const CTRL_GET_ATR: u8 = 0x04;
 pub const DEFAULT_PORT: u16 = 35_963;
 
 /// An answer of the bridge's own, before the applet sees the command.
-fn refusal(status: StatusWord) -> Reply {
+fn refusal(status: Status) -> Reply {
     Reply {
         response: status.to_bytes().to_vec(),
         persist: false,
@@ -40,7 +40,7 @@ fn refusal(status: StatusWord) -> Reply {
 }
 
 /// Memory failure (ISO/IEC 7816-4): the card could not save its image.
-const SW_MEMORY_FAILURE: [u8; 2] = [0x65, 0x81];
+const SW_MEMORY_FAILURE: [u8; 2] = Status::MemoryFailure.to_bytes();
 
 /// A card in a vpcd slot: the applet, where its image lives, how it meets the reader.
 pub struct Card {
@@ -159,10 +159,10 @@ impl Card {
                 apdu => {
                     let extended = stay_core::apdu::Command::parse(apdu).is_ok_and(|c| c.extended);
                     let reply = if self.short_only && extended {
-                        refusal(StatusWord::WRONG_LENGTH)
+                        refusal(Status::WrongLength)
                     } else if self.foreign {
                         // Another card's answer to anything of ours: no such application.
-                        refusal(StatusWord::FILE_NOT_FOUND)
+                        refusal(Status::NotFound)
                     } else {
                         self.applet.process(apdu, &mut rng)
                     };

@@ -61,6 +61,8 @@ pub enum Error<E> {
     Card(u8),
     /// The card's answer does not fit the buffer given.
     TooLong,
+    /// The command does not fit one PN532 frame.
+    CommandTooLong,
     /// The card in the field does not take APDUs (not ISO 14443-4).
     NotIso14443_4,
 }
@@ -173,7 +175,7 @@ impl<SPI: SpiDevice, D: DelayNs> Pn532<SPI, D> {
         response: &mut [u8],
     ) -> Result<usize, Error<SPI::Error>> {
         if apdu.len() > DATA_MAX - 1 {
-            return Err(Error::TooLong);
+            return Err(Error::CommandTooLong);
         }
         let mut len = 0;
         let mut outgoing = apdu;
@@ -241,7 +243,7 @@ impl<SPI: SpiDevice, D: DelayNs> Pn532<SPI, D> {
         data: &[u8],
     ) -> Result<core::ops::Range<usize>, Error<SPI::Error>> {
         let body_len = 2 + params.len() + data.len();
-        let len = u8::try_from(body_len).map_err(|_| Error::TooLong)?;
+        let len = u8::try_from(body_len).map_err(|_| Error::CommandTooLong)?;
         let mut out = [0u8; 8 + 2 + DATA_MAX + 2];
         let header = [DATA_WRITE, 0x00, 0x00, 0xFF, len, len.wrapping_neg()];
         out[..6].copy_from_slice(&header);
@@ -315,10 +317,19 @@ pub fn parse_frame<E>(frame: &[u8]) -> Result<core::ops::Range<usize>, Error<E>>
     Ok(body..body + len)
 }
 
+use stay_core::terminal::LinkError;
+
 impl<SPI: SpiDevice, D: DelayNs> stay_core::terminal::ApduLink for Pn532<SPI, D> {
     type Error = Error<SPI::Error>;
-    fn exchange(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, Self::Error> {
-        self.transceive(command, response)
+    fn exchange(
+        &mut self,
+        command: &[u8],
+        response: &mut [u8],
+    ) -> Result<usize, LinkError<Self::Error>> {
+        self.transceive(command, response).map_err(|e| match e {
+            Error::TooLong => LinkError::ResponseTooLong,
+            e => LinkError::Failed(e),
+        })
     }
 }
 

@@ -12,7 +12,7 @@ use embedded_hal::digital::OutputPin;
 use heapless::{Deque, String, Vec};
 use stay_core::audit::{AuditKey, DOCUMENT_DIGEST_LEN};
 use stay_core::terminal::{ApduLink, Session};
-use stay_core::{Check, Policy, Presentation, Role, Status, TrustList, UnixTime, CHALLENGE_LEN};
+use stay_core::{Check, Policy, Role, Status, TrustList, UnixTime, CHALLENGE_LEN};
 
 use crate::imager::{Imager, ImagerError};
 use crate::RECORD_MAX;
@@ -293,17 +293,11 @@ where
 
     fn verdict(&mut self, source: Source, chip: Option<stay_core::terminal::ChipReading>) -> Event {
         let now = self.clock.now();
-        let presentation = match (&source, &chip) {
-            (Source::Card, Some(reading)) => Presentation::Chip {
-                proof: reading.proof(),
-            },
-            _ => Presentation::Printed,
-        };
-        let check = Check {
-            now,
-            role: self.role(),
-            presentation,
-            policy: &self.policy,
+        let check = match (&source, &chip) {
+            (Source::Card, Some(reading)) => {
+                Check::chip(now, self.role(), reading.proof(), &self.policy)
+            }
+            _ => Check::printed(now, self.role(), &self.policy),
         };
         let verdict = match self.list {
             Some(list) => stay_core::verify(&self.payload, list, &check),

@@ -8,8 +8,9 @@ mod sim;
 use firmware::pn532::{Error, Pn532};
 use proptest::prelude::*;
 use sim::{applet_card, NoDelay, SimPn532};
+use stay_core::apdu::Status as Sw;
 use stay_core::terminal::{CardError, Session};
-use stay_core::{Check, Policy, Presentation, Role, Status, TrustList};
+use stay_core::{Check, Policy, Role, Status, TrustList};
 use stay_tests::card::InProcessCard;
 use stay_tests::Fixture;
 
@@ -36,12 +37,7 @@ fn border_status(
     stay_core::verify(
         record,
         &list,
-        &Check {
-            now: fixture.now,
-            role: Role::Border,
-            presentation: Presentation::Chip { proof },
-            policy: &Policy::DEFAULT,
-        },
+        &Check::chip(fixture.now, Role::Border, proof, &Policy::DEFAULT),
     )
     .status
 }
@@ -53,7 +49,7 @@ fn the_border_check_through_the_pn532_matches_the_host() {
 
     // The host's reader-host session on the same card, same challenge.
     let mut host_card = InProcessCard::new(image.clone());
-    let mut host = reader_host::card::Session::new(&mut host_card);
+    let mut host = Session::new(&mut host_card);
     let host_reading = host.read_for_border_check(CHALLENGE).unwrap();
     let host_apdus = host_card.log.len();
 
@@ -64,9 +60,9 @@ fn the_border_check_through_the_pn532_matches_the_host() {
     assert_eq!(target.uid.len(), 4);
     let mut session = Session::new(&mut pn532);
     let reading = session.read_for_border_check(CHALLENGE).unwrap();
-    let apdus = session.apdus;
+    let apdus = session.transcript.apdus;
 
-    assert_eq!(reading.record(), &host_reading.record[..]);
+    assert_eq!(reading.record(), host_reading.record());
     assert_eq!(reading.signature, host_reading.signature);
     assert_eq!(apdus as usize, host_apdus, "no more APDUs than the host");
     assert_eq!(apdus, 3);
@@ -115,7 +111,7 @@ fn an_empty_field_and_a_card_without_apdus_are_told_apart() {
     pn532.init().unwrap();
     assert_eq!(pn532.detect().unwrap(), None);
 
-    let mut sim = SimPn532::new(Some(Box::new(|_: &[u8]| vec![0x90, 0x00])));
+    let mut sim = SimPn532::new(Some(Box::new(|_: &[u8]| Sw::Success.to_bytes().to_vec())));
     sim.sel_res = 0x08; // MIFARE Classic: no ISO 14443-4.
     let mut pn532 = front_end(sim);
     pn532.init().unwrap();

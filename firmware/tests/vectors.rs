@@ -8,9 +8,9 @@ use firmware::imager::{encode_frame, Imager};
 use firmware::pn532::Pn532;
 use issuer::golden::{Case, Outcome, Vectors};
 use sim::{NoDelay, SimPn532, SimUart};
-use stay_core::apdu::{INS_INTERNAL_AUTHENTICATE, INS_READ_BINARY, INS_SELECT};
+use stay_core::apdu::{Fci, Status as Sw, INS_INTERNAL_AUTHENTICATE, INS_READ_BINARY, INS_SELECT};
 use stay_core::terminal::Session;
-use stay_core::{Check, Policy, Presentation, Role, TrustList, UnixTime};
+use stay_core::{Check, Policy, Role, TrustList, UnixTime};
 use stay_tests::testdata;
 
 fn hex_array<const N: usize>(text: Option<&str>) -> Option<[u8; N]> {
@@ -23,28 +23,13 @@ fn outcome(
     case: &Case,
     proof: Option<stay_core::ChipProof<'_>>,
 ) -> Outcome {
-    let role = match case.role.as_str() {
-        "border" => Role::Border,
-        "station" => Role::Station,
-        "employer" => Role::Employer {
-            tin: case.employer_tin.as_deref().unwrap(),
-        },
-        other => panic!("role {other}"),
+    let role = Role::from_str(&case.role, case.employer_tin.as_deref()).unwrap();
+    let now = UnixTime(case.now);
+    let check = match case.presentation.as_str() {
+        "printed" => Check::printed(now, role, &Policy::DEFAULT),
+        _ => Check::chip(now, role, proof, &Policy::DEFAULT),
     };
-    let presentation = match case.presentation.as_str() {
-        "printed" => Presentation::Printed,
-        _ => Presentation::Chip { proof },
-    };
-    let v = stay_core::verify(
-        record,
-        list,
-        &Check {
-            now: UnixTime(case.now),
-            role,
-            presentation,
-            policy: &Policy::DEFAULT,
-        },
-    );
+    let v = stay_core::verify(record, list, &check);
     Outcome {
         status: v.status.name().into(),
         reason: v.status.reason_code().map(Into::into),
@@ -68,17 +53,22 @@ fn through_the_imager(record: &[u8]) -> Vec<u8> {
 
 /// A card that answers the border check with the vector's record and proof.
 fn scripted_card(record: Vec<u8>, proof: Option<[u8; 64]>) -> sim::CardFn {
+    let fci = Fci {
+        serial: [0; 8],
+        locked: true,
+    }
+    .write();
     Box::new(move |apdu: &[u8]| {
-        let mut answer = match apdu.get(1).copied() {
-            Some(INS_SELECT) => vec![],
-            Some(INS_READ_BINARY) => record.clone(),
+        let (mut answer, status) = match apdu.get(1).copied() {
+            Some(INS_SELECT) => (fci.to_vec(), Sw::Success),
+            Some(INS_READ_BINARY) => (record.clone(), Sw::Success),
             Some(INS_INTERNAL_AUTHENTICATE) => match proof {
-                Some(proof) => proof.to_vec(),
-                None => return vec![0x69, 0x85],
+                Some(proof) => (proof.to_vec(), Sw::Success),
+                None => (vec![], Sw::ConditionsNotSatisfied),
             },
-            _ => return vec![0x6D, 0x00],
+            _ => (vec![], Sw::InstructionNotSupported),
         };
-        answer.extend([0x90, 0x00]);
+        answer.extend(status.to_bytes());
         answer
     })
 }
@@ -111,7 +101,7 @@ fn every_golden_case_gives_the_hosts_verdict_on_the_scanner() {
             let mut session = Session::new(&mut pn532);
             match session.read_for_border_check(challenge) {
                 Ok(reading) => {
-                    assert_eq!(session.apdus, 3, "{}", case.name);
+                    assert_eq!(session.transcript.apdus, 3, "{}", case.name);
                     outcome(reading.record(), &list, case, reading.proof())
                 }
                 Err(e) => panic!("{}: {e:?}", case.name),

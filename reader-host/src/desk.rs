@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::Value;
-use stay_core::{Check, Policy, Presentation, Status, StayRecord};
+use stay_core::terminal::ChipReading;
+use stay_core::{Check, Policy, Status, StayRecord};
 use tokio::sync::broadcast;
 
 use crate::audit::{AuditLog, Entry};
-use crate::card::ChipReading;
 use crate::config::Config;
 use crate::trust_cache::{now, TrustCache};
 
@@ -213,16 +213,9 @@ impl Desk {
         let at = self.config.now();
         let loaded = self.trust.current();
         let role = self.config.role();
-        let check = Check {
-            now: at,
-            role,
-            presentation: match chip {
-                Some(reading) => Presentation::Chip {
-                    proof: reading.proof(),
-                },
-                None => Presentation::Printed,
-            },
-            policy: &self.policy,
+        let check = match chip {
+            Some(reading) => Check::chip(at, role, reading.proof(), &self.policy),
+            None => Check::printed(at, role, &self.policy),
         };
         // Without a usable list (the newest damaged, no good copy) nothing is valid; an
         // older list would bring back what the newest revoked.

@@ -7,7 +7,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use reader_host::trust_cache::LoadedList;
 use reader_host::{card, pcsc_reader, qr, report};
-use stay_core::{Check, Decision, Policy, Presentation, Role, Status, UnixTime};
+use stay_core::terminal::Session;
+use stay_core::{Check, Decision, Policy, Role, Status, UnixTime};
 
 mod cli_station;
 
@@ -468,11 +469,11 @@ fn verify(
     let mut reading = None;
     let (bytes, source) = match source {
         Source::Card { reader, wait } => {
-            let (reader, mut connection) = connect_card(reader.as_deref(), wait)?;
-            let chip = card::Session::new(&mut connection)
+            let (reader, connection) = connect_card(reader.as_deref(), wait)?;
+            let chip = Session::new(card::PcscLink::new(connection))
                 .read_for_border_check(card::fresh_challenge())
-                .map_err(|e| Failure(exit::DATA, e.into()))?;
-            let bytes = chip.record.clone();
+                .map_err(|e| Failure(exit::DATA, anyhow::anyhow!("{e}")))?;
+            let bytes = chip.record().to_vec();
             reading = Some(chip);
             (bytes, format!("card:{reader}"))
         }
@@ -496,16 +497,9 @@ fn verify(
             tin: employer_tin.as_deref().unwrap_or_default(),
         },
     };
-    let check = Check {
-        now,
-        role,
-        presentation: match &reading {
-            Some(chip) => Presentation::Chip {
-                proof: chip.proof(),
-            },
-            None => Presentation::Printed,
-        },
-        policy: &Policy::DEFAULT,
+    let check = match &reading {
+        Some(chip) => Check::chip(now, role, chip.proof(), &Policy::DEFAULT),
+        None => Check::printed(now, role, &Policy::DEFAULT),
     };
     let verdict = stay_core::verify(&bytes, list, &check);
     if json {

@@ -10,30 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context as _, Result};
 use pcsc::{Context, Protocols, ReaderState, Scope, ShareMode, State, PNP_NOTIFICATION};
 
-use crate::card::{CardError, Transport};
-
-impl Transport for pcsc::Card {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
-        let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
-        let len = pcsc::Card::transmit(self, command, &mut buf)
-            .map_err(card_error)?
-            .len();
-        buf.truncate(len);
-        Ok(buf)
-    }
-}
-
-/// A PC/SC failure during a card session, telling a card that left from anything else.
-pub fn card_error(e: pcsc::Error) -> CardError {
-    match e {
-        pcsc::Error::RemovedCard
-        | pcsc::Error::ResetCard
-        | pcsc::Error::NoSmartcard
-        | pcsc::Error::UnpoweredCard
-        | pcsc::Error::UnresponsiveCard => CardError::Removed,
-        other => CardError::Transport(other.to_string()),
-    }
-}
+use crate::card::PcscLink;
 
 /// Whether pcscd itself went away (stopped, restarted): the context must be established
 /// again.
@@ -190,9 +167,9 @@ impl StationReader {
 }
 
 impl crate::station::CardSupply for StationReader {
-    type Card = pcsc::Card;
+    type Card = PcscLink;
 
-    fn next_card(&mut self, _prompt: &str) -> Result<Option<pcsc::Card>> {
+    fn next_card(&mut self, _prompt: &str) -> Result<Option<PcscLink>> {
         let deadline = Instant::now() + self.wait;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -211,7 +188,7 @@ impl crate::station::CardSupply for StationReader {
             {
                 Ok(card) => {
                     self.last_reader = Some(presence.reader);
-                    return Ok(Some(card));
+                    return Ok(Some(PcscLink::new(card)));
                 }
                 // Out again before it could be used (a card slid past the contacts):
                 // wait for the next one.
@@ -236,9 +213,9 @@ impl crate::station::CardSupply for StationReader {
         }
     }
 
-    fn hand_back(&mut self, card: pcsc::Card, _message: &str) -> Result<()> {
+    fn hand_back(&mut self, card: PcscLink, _message: &str) -> Result<()> {
         // LeaveCard: a reset sent to a card already pulled would confuse some readers.
-        let _ = card.disconnect(pcsc::Disposition::LeaveCard);
+        let _ = card.into_card().disconnect(pcsc::Disposition::LeaveCard);
         Ok(())
     }
 }

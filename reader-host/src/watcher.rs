@@ -14,9 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pcsc::{Context, Disposition, ReaderState, Scope, State, PNP_NOTIFICATION};
-use stay_core::apdu::StatusWord;
+use stay_core::terminal::Session;
 
-use crate::card::{fresh_challenge, CardError, Session};
+use crate::card::{fresh_challenge, CardError, LinkFailure, PcscLink};
 use crate::desk::{Desk, Kind};
 use crate::pcsc_reader::{self, service_gone};
 
@@ -134,12 +134,12 @@ fn source(reader: &CStr) -> String {
 /// One border check of the card just presented in `reader`.
 fn check_card(ctx: &Context, desk: &Desk, reader: &CStr) {
     let source = source(reader);
-    let mut card = match pcsc_reader::connect(ctx, reader) {
+    let card = match pcsc_reader::connect(ctx, reader) {
         Ok(card) => card,
         Err(e) => {
             let removed = e
                 .downcast_ref::<pcsc::Error>()
-                .is_some_and(|e| matches!(pcsc_reader::card_error(*e), CardError::Removed));
+                .is_some_and(|e| matches!(LinkFailure::from(*e), LinkFailure::Removed));
             if removed {
                 desk.announce(
                     Kind::CardRemoved,
@@ -152,30 +152,27 @@ fn check_card(ctx: &Context, desk: &Desk, reader: &CStr) {
             return;
         }
     };
-    let reading = Session::new(&mut card).read_for_border_check(fresh_challenge());
+    let mut session = Session::new(PcscLink::new(card));
+    let reading = session.read_for_border_check(fresh_challenge());
     // Leave the card as it is: a reset sent to a card that just left confuses some
     // readers (vpcd reports the slot empty while holding the next card), and a border
     // check leaves nothing on the card to clear.
-    let _ = card.disconnect(Disposition::LeaveCard);
+    let _ = session
+        .into_link()
+        .into_card()
+        .disconnect(Disposition::LeaveCard);
     match reading {
         Ok(chip) => {
-            desk.verify(&chip.record, Some(&chip), &source);
+            desk.verify(chip.record(), Some(&chip), &source);
         }
-        Err(CardError::Removed) => {
+        Err(CardError::Link(LinkFailure::Removed)) => {
             desk.announce(
                 Kind::CardRemoved,
                 &source,
                 "card removed during the check; present it again",
             );
         }
-        Err(CardError::Status {
-            command: "SELECT",
-            status:
-                StatusWord::FILE_NOT_FOUND
-                | StatusWord::INS_NOT_SUPPORTED
-                | StatusWord::CLA_NOT_SUPPORTED
-                | StatusWord::INCORRECT_P1P2,
-        }) => {
+        Err(CardError::NotResidentCard(_)) => {
             desk.announce(
                 Kind::NotAResidentCard,
                 &source,
@@ -185,7 +182,7 @@ fn check_card(ctx: &Context, desk: &Desk, reader: &CStr) {
         // A card pulled out mid-command often surfaces as a failed transmission
         // (SCARD_E_NOT_TRANSACTED), or as an empty answer from the reader's driver, before
         // pcscd notices the slot is empty: ask the reader.
-        Err(e @ (CardError::Transport(_) | CardError::Malformed { .. }))
+        Err(e @ (CardError::Link(LinkFailure::Reader(_)) | CardError::Malformed { .. }))
             if card_left(ctx, reader) =>
         {
             tracing::debug!(error = %e, "transmission failed as the card left");

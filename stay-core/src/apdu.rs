@@ -78,92 +78,256 @@ pub fn personalization_message(
     message
 }
 
-/// A status word: `SW1 SW2`.
+/// A status word (`SW1 SW2`, ISO/IEC 7816-4 §5.6), closed: every value the card or the
+/// terminal names is a variant, and anything else is [`Status::Other`]. This is the one place
+/// a status word's number is written.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct StatusWord(pub u16);
-
-impl StatusWord {
-    pub const OK: StatusWord = StatusWord(0x9000);
-    /// End of file reached before reading Ne bytes.
-    pub const END_OF_FILE: StatusWord = StatusWord(0x6282);
-    pub const WRONG_LENGTH: StatusWord = StatusWord(0x6700);
-    pub const LOGICAL_CHANNEL_NOT_SUPPORTED: StatusWord = StatusWord(0x6881);
-    pub const SECURE_MESSAGING_NOT_SUPPORTED: StatusWord = StatusWord(0x6882);
-    pub const CHAINING_NOT_SUPPORTED: StatusWord = StatusWord(0x6884);
-    pub const SECURITY_STATUS_NOT_SATISFIED: StatusWord = StatusWord(0x6982);
-    pub const AUTHENTICATION_BLOCKED: StatusWord = StatusWord(0x6983);
-    pub const CONDITIONS_NOT_SATISFIED: StatusWord = StatusWord(0x6985);
-    pub const NO_CURRENT_EF: StatusWord = StatusWord(0x6986);
-    pub const WRONG_DATA: StatusWord = StatusWord(0x6A80);
-    pub const FILE_NOT_FOUND: StatusWord = StatusWord(0x6A82);
-    pub const NOT_ENOUGH_MEMORY: StatusWord = StatusWord(0x6A84);
-    pub const INCORRECT_P1P2: StatusWord = StatusWord(0x6A86);
-    pub const REFERENCED_DATA_NOT_FOUND: StatusWord = StatusWord(0x6A88);
-    pub const WRONG_P1P2: StatusWord = StatusWord(0x6B00);
-    pub const INS_NOT_SUPPORTED: StatusWord = StatusWord(0x6D00);
-    pub const CLA_NOT_SUPPORTED: StatusWord = StatusWord(0x6E00);
-
-    /// `6Cxx`: wrong Le; `xx` is the exact length available.
-    pub const fn wrong_le(exact: u8) -> StatusWord {
-        StatusWord(0x6C00 | exact as u16)
-    }
-
+pub enum Status {
+    /// `9000`.
+    Success,
+    /// `61xx`: `xx` more bytes available (GET RESPONSE); a T=0 transport condition.
+    MoreAvailable(u8),
+    /// `6282`: end of file reached before Ne bytes.
+    EndOfFile,
     /// `63Cx`: verification failed, `x` tries left.
-    pub const fn tries_left(tries: u8) -> StatusWord {
-        StatusWord(0x63C0 | (tries & 0x0F) as u16)
+    RemainingRetries(u8),
+    /// `6581`.
+    MemoryFailure,
+    /// `6700`: wrong length (Lc or Le).
+    WrongLength,
+    /// `6881`.
+    LogicalChannelNotSupported,
+    /// `6882`.
+    SecureMessagingNotSupported,
+    /// `6884`.
+    ChainingNotSupported,
+    /// `6982`.
+    SecurityStatusNotSatisfied,
+    /// `6983`: authentication method blocked.
+    AuthenticationBlocked,
+    /// `6985`: conditions of use not satisfied.
+    ConditionsNotSatisfied,
+    /// `6986`: command not allowed (no current EF).
+    NoCurrentEf,
+    /// `6A80`: incorrect data in the command.
+    IncorrectData,
+    /// `6A82`: file or application not found.
+    NotFound,
+    /// `6A84`.
+    NotEnoughMemory,
+    /// `6A86`.
+    IncorrectP1P2,
+    /// `6A88`.
+    ReferencedDataNotFound,
+    /// `6B00`: wrong parameters (an offset outside the file).
+    WrongParameters,
+    /// `6Cxx`: wrong Le; `xx` is the exact length available.
+    WrongLe(u8),
+    /// `6D00`.
+    InstructionNotSupported,
+    /// `6E00`.
+    ClassNotSupported,
+    /// Any other value, kept as it came.
+    Other(u16),
+}
+
+impl Status {
+    /// The status word a value names; never a non-canonical [`Status::Other`].
+    pub const fn from_u16(sw: u16) -> Status {
+        let [sw1, sw2] = sw.to_be_bytes();
+        match sw {
+            0x9000 => Status::Success,
+            0x6282 => Status::EndOfFile,
+            0x6581 => Status::MemoryFailure,
+            0x6700 => Status::WrongLength,
+            0x6881 => Status::LogicalChannelNotSupported,
+            0x6882 => Status::SecureMessagingNotSupported,
+            0x6884 => Status::ChainingNotSupported,
+            0x6982 => Status::SecurityStatusNotSatisfied,
+            0x6983 => Status::AuthenticationBlocked,
+            0x6985 => Status::ConditionsNotSatisfied,
+            0x6986 => Status::NoCurrentEf,
+            0x6A80 => Status::IncorrectData,
+            0x6A82 => Status::NotFound,
+            0x6A84 => Status::NotEnoughMemory,
+            0x6A86 => Status::IncorrectP1P2,
+            0x6A88 => Status::ReferencedDataNotFound,
+            0x6B00 => Status::WrongParameters,
+            0x6D00 => Status::InstructionNotSupported,
+            0x6E00 => Status::ClassNotSupported,
+            _ if sw1 == 0x61 => Status::MoreAvailable(sw2),
+            _ if sw & 0xFFF0 == 0x63C0 => Status::RemainingRetries(sw2 & 0x0F),
+            _ if sw1 == 0x6C => Status::WrongLe(sw2),
+            _ => Status::Other(sw),
+        }
     }
 
-    pub fn from_bytes(sw1: u8, sw2: u8) -> StatusWord {
-        StatusWord(u16::from_be_bytes([sw1, sw2]))
+    pub const fn to_u16(self) -> u16 {
+        match self {
+            Status::Success => 0x9000,
+            Status::MoreAvailable(n) => 0x6100 | n as u16,
+            Status::EndOfFile => 0x6282,
+            Status::RemainingRetries(n) => 0x63C0 | (n & 0x0F) as u16,
+            Status::MemoryFailure => 0x6581,
+            Status::WrongLength => 0x6700,
+            Status::LogicalChannelNotSupported => 0x6881,
+            Status::SecureMessagingNotSupported => 0x6882,
+            Status::ChainingNotSupported => 0x6884,
+            Status::SecurityStatusNotSatisfied => 0x6982,
+            Status::AuthenticationBlocked => 0x6983,
+            Status::ConditionsNotSatisfied => 0x6985,
+            Status::NoCurrentEf => 0x6986,
+            Status::IncorrectData => 0x6A80,
+            Status::NotFound => 0x6A82,
+            Status::NotEnoughMemory => 0x6A84,
+            Status::IncorrectP1P2 => 0x6A86,
+            Status::ReferencedDataNotFound => 0x6A88,
+            Status::WrongParameters => 0x6B00,
+            Status::WrongLe(n) => 0x6C00 | n as u16,
+            Status::InstructionNotSupported => 0x6D00,
+            Status::ClassNotSupported => 0x6E00,
+            Status::Other(sw) => sw,
+        }
     }
 
-    pub fn to_bytes(self) -> [u8; 2] {
-        self.0.to_be_bytes()
+    pub const fn from_bytes(sw1: u8, sw2: u8) -> Status {
+        Status::from_u16(u16::from_be_bytes([sw1, sw2]))
     }
 
-    /// `9000`, or a warning (`62xx`, `63xx` other than `63Cx`) that still returns data.
+    pub const fn to_bytes(self) -> [u8; 2] {
+        self.to_u16().to_be_bytes()
+    }
+
+    /// `9000`, or the `6282` warning that still returns data.
     pub fn is_success(self) -> bool {
-        self == StatusWord::OK || self == StatusWord::END_OF_FILE
+        matches!(self, Status::Success | Status::EndOfFile)
     }
 
     /// What the status word means, in the words of docs/apdu.md.
     pub fn meaning(self) -> &'static str {
-        match self.0 {
-            0x9000 => "success",
-            0x6282 => "end of file reached before Le bytes",
-            0x6700 => "wrong length (Lc or Le)",
-            0x6881 => "logical channel not supported",
-            0x6882 => "secure messaging not supported",
-            0x6884 => "command chaining not supported",
-            0x6982 => "security status not satisfied",
-            0x6983 => "authentication method blocked",
-            0x6985 => "conditions of use not satisfied",
-            0x6986 => "command not allowed (no current EF)",
-            0x6A80 => "incorrect data",
-            0x6A82 => "file or application not found",
-            0x6A84 => "not enough memory space",
-            0x6A86 => "incorrect P1-P2",
-            0x6A88 => "referenced data not found",
-            0x6B00 => "wrong parameters (offset outside the file)",
-            0x6D00 => "instruction not supported",
-            0x6E00 => "class not supported",
-            0x6581 => "memory failure",
-            w if w & 0xFFF0 == 0x63C0 => "verification failed (63Cx: x tries left)",
-            w if w & 0xFF00 == 0x6C00 => "wrong Le (6Cxx: xx bytes available)",
-            _ => "unknown status word",
+        match self {
+            Status::Success => "success",
+            Status::MoreAvailable(_) => "more bytes available (61xx)",
+            Status::EndOfFile => "end of file reached before Le bytes",
+            Status::RemainingRetries(_) => "verification failed (63Cx: x tries left)",
+            Status::MemoryFailure => "memory failure",
+            Status::WrongLength => "wrong length (Lc or Le)",
+            Status::LogicalChannelNotSupported => "logical channel not supported",
+            Status::SecureMessagingNotSupported => "secure messaging not supported",
+            Status::ChainingNotSupported => "command chaining not supported",
+            Status::SecurityStatusNotSatisfied => "security status not satisfied",
+            Status::AuthenticationBlocked => "authentication method blocked",
+            Status::ConditionsNotSatisfied => "conditions of use not satisfied",
+            Status::NoCurrentEf => "command not allowed (no current EF)",
+            Status::IncorrectData => "incorrect data",
+            Status::NotFound => "file or application not found",
+            Status::NotEnoughMemory => "not enough memory space",
+            Status::IncorrectP1P2 => "incorrect P1-P2",
+            Status::ReferencedDataNotFound => "referenced data not found",
+            Status::WrongParameters => "wrong parameters (offset outside the file)",
+            Status::WrongLe(_) => "wrong Le (6Cxx: xx bytes available)",
+            Status::InstructionNotSupported => "instruction not supported",
+            Status::ClassNotSupported => "class not supported",
+            Status::Other(_) => "unknown status word",
         }
     }
 }
 
-impl fmt::Debug for StatusWord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04X}", self.0)
+impl From<u16> for Status {
+    fn from(sw: u16) -> Status {
+        Status::from_u16(sw)
     }
 }
 
-impl fmt::Display for StatusWord {
+impl From<Status> for u16 {
+    fn from(status: Status) -> u16 {
+        status.to_u16()
+    }
+}
+
+impl fmt::Debug for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04X} ({})", self.0, self.meaning())
+        write!(f, "{:04X}", self.to_u16())
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04X} ({})", self.to_u16(), self.meaning())
+    }
+}
+
+/// What SELECT's FCI says about the card: `6F{84 AID, 8A life cycle, A5{C1 serial}}`.
+/// The card writes it and the terminal parses it with this one type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fci {
+    pub serial: [u8; SERIAL_LEN],
+    /// Life cycle "operational": personalization is over.
+    pub locked: bool,
+}
+
+/// Length of the encoded [`Fci`].
+pub const FCI_LEN: usize = 27;
+
+/// Why an FCI is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FciError {
+    /// Not the template above.
+    Malformed,
+    /// A well-formed FCI of another application: a card that answers our SELECT for
+    /// someone else's AID (a default application, a prefix match) is not a resident card.
+    ForeignApplication,
+}
+
+impl Fci {
+    pub fn write(&self) -> [u8; FCI_LEN] {
+        let lcs = if self.locked {
+            LCS_OPERATIONAL
+        } else {
+            LCS_INITIALISATION
+        };
+        let mut fci = [0u8; FCI_LEN];
+        fci[..4].copy_from_slice(&[TAG_FCI as u8, FCI_LEN as u8 - 2, TAG_DF_NAME as u8, 8]);
+        fci[4..12].copy_from_slice(&AID);
+        fci[12..19].copy_from_slice(&[
+            TAG_LIFE_CYCLE as u8,
+            1,
+            lcs,
+            TAG_PROPRIETARY as u8,
+            2 + SERIAL_LEN as u8,
+            TAG_SERIAL as u8,
+            SERIAL_LEN as u8,
+        ]);
+        fci[19..].copy_from_slice(&self.serial);
+        fci
+    }
+
+    pub fn parse(fci: &[u8]) -> Result<Fci, FciError> {
+        use crate::tlv::Reader;
+        let malformed = |_| FciError::Malformed;
+        let mut outer = Reader::new(fci);
+        let template = outer.expect(TAG_FCI).map_err(malformed)?;
+        outer.finish().map_err(malformed)?;
+        let mut r = Reader::new(template.value);
+        let name = r.expect(TAG_DF_NAME).map_err(malformed)?;
+        if name.value != AID {
+            return Err(FciError::ForeignApplication);
+        }
+        let lcs = r.expect(TAG_LIFE_CYCLE).map_err(malformed)?;
+        let proprietary = r.expect(TAG_PROPRIETARY).map_err(malformed)?;
+        r.finish().map_err(malformed)?;
+        let mut p = Reader::new(proprietary.value);
+        let serial = p.expect(TAG_SERIAL).map_err(malformed)?;
+        p.finish().map_err(malformed)?;
+        let locked = match lcs.value {
+            [LCS_OPERATIONAL] => true,
+            [LCS_INITIALISATION] => false,
+            _ => return Err(FciError::Malformed),
+        };
+        Ok(Fci {
+            serial: serial.value.try_into().map_err(|_| FciError::Malformed)?,
+            locked,
+        })
     }
 }
 
@@ -292,7 +456,9 @@ impl<'a> Command<'a> {
         Ok(command)
     }
 
-    fn needs_extended(&self) -> bool {
+    /// Whether the command only fits the extended form (more than 255 data bytes, or
+    /// Ne above 256).
+    pub fn needs_extended(&self) -> bool {
         self.data.len() > 255 || self.ne.is_some_and(|n| n > NE_MAX_SHORT)
     }
 
@@ -357,9 +523,9 @@ impl<'a> Command<'a> {
 }
 
 /// Splits a response APDU into its data and status word.
-pub fn split_response(response: &[u8]) -> Option<(&[u8], StatusWord)> {
+pub fn split_response(response: &[u8]) -> Option<(&[u8], Status)> {
     let (data, sw) = response.split_last_chunk::<2>()?;
-    Some((data, StatusWord::from_bytes(sw[0], sw[1])))
+    Some((data, Status::from_bytes(sw[0], sw[1])))
 }
 
 #[cfg(test)]
@@ -416,6 +582,43 @@ mod tests {
         ] {
             assert!(Command::parse(bad).is_err(), "{bad:02X?}");
         }
+    }
+
+    #[test]
+    fn every_status_word_roundtrips_and_is_named_once() {
+        for sw in 0..=u16::MAX {
+            let status = Status::from_u16(sw);
+            assert_eq!(status.to_u16(), sw, "{sw:04X}");
+            if let Status::Other(other) = status {
+                assert_eq!(other, sw);
+                assert_eq!(status.meaning(), "unknown status word");
+            } else {
+                assert_ne!(status.meaning(), "unknown status word", "{sw:04X}");
+            }
+        }
+        assert_eq!(Status::from_bytes(0x90, 0x00), Status::Success);
+        assert_eq!(Status::from_bytes(0x63, 0xC3), Status::RemainingRetries(3));
+        assert_eq!(Status::from_bytes(0x6C, 0x1B), Status::WrongLe(0x1B));
+        assert_eq!(Status::NotFound.to_bytes(), [0x6A, 0x82]);
+    }
+
+    #[test]
+    fn fci_roundtrips_and_names_its_application() {
+        for locked in [false, true] {
+            let fci = Fci {
+                serial: *b"KG000042",
+                locked,
+            };
+            assert_eq!(Fci::parse(&fci.write()), Ok(fci));
+        }
+        let mut foreign = Fci {
+            serial: [0; SERIAL_LEN],
+            locked: true,
+        }
+        .write();
+        foreign[11] ^= 1;
+        assert_eq!(Fci::parse(&foreign), Err(FciError::ForeignApplication));
+        assert_eq!(Fci::parse(&foreign[..20]), Err(FciError::Malformed));
     }
 
     #[test]

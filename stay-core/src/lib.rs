@@ -26,7 +26,7 @@ mod verify;
 pub use chip_proof::{chip_proof_message, ChipProof, CHALLENGE_LEN};
 pub use date::{Date, UnixTime};
 pub use high_water::HighWater;
-pub use policy::{Policy, Role};
+pub use policy::{Policy, Role, RoleError};
 pub use record::{DocumentType, Purpose, RecordError, RecordFields, Sex, StayRecord};
 pub use signature::{KeyId, PublicKey, SignatureError};
 pub use trust_list::{ListError, SignerEntry, TrustList, TrustListContent};

@@ -14,12 +14,52 @@ pub enum Role<'a> {
     Station,
 }
 
-impl Role<'_> {
+/// Why a role name is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleError {
+    /// Not `border`, `employer` or `station`.
+    Unknown,
+    /// `employer` needs the employer's taxpayer number.
+    EmployerWithoutTin,
+    /// A taxpayer number that is not 14 digits.
+    MalformedTin,
+    /// A taxpayer number given for a role that has none.
+    TinWithoutEmployer,
+}
+
+impl core::fmt::Display for RoleError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            RoleError::Unknown => "the role is border, employer or station",
+            RoleError::EmployerWithoutTin => "the employer role needs the employer's TIN",
+            RoleError::MalformedTin => "an employer's TIN is 14 digits",
+            RoleError::TinWithoutEmployer => "a TIN belongs to the employer role only",
+        })
+    }
+}
+
+impl<'a> Role<'a> {
     pub const fn name(&self) -> &'static str {
         match self {
             Role::Border => "border",
             Role::Employer { .. } => "employer",
             Role::Station => "station",
+        }
+    }
+
+    /// The role named `name` ([`Role::name`]), with the employer's taxpayer number for
+    /// `employer`. Every configuration, command line and test vector names roles this way.
+    pub fn from_str(name: &str, employer_tin: Option<&'a str>) -> Result<Role<'a>, RoleError> {
+        match (name, employer_tin) {
+            ("employer", Some(tin)) if crate::record::is_digits(tin, crate::record::TIN_LEN) => {
+                Ok(Role::Employer { tin })
+            }
+            ("employer", Some(_)) => Err(RoleError::MalformedTin),
+            ("employer", None) => Err(RoleError::EmployerWithoutTin),
+            ("border" | "station", Some(_)) => Err(RoleError::TinWithoutEmployer),
+            ("border", None) => Ok(Role::Border),
+            ("station", None) => Ok(Role::Station),
+            _ => Err(RoleError::Unknown),
         }
     }
 }
@@ -68,5 +108,32 @@ impl Policy {
 impl Default for Policy {
     fn default() -> Self {
         Policy::DEFAULT
+    }
+}
+
+#[cfg(test)]
+mod role_names {
+    use super::*;
+
+    #[test]
+    fn every_role_reads_back_from_its_name_and_nothing_else_does() {
+        let tin = "01234567890123";
+        for role in [Role::Border, Role::Employer { tin }, Role::Station] {
+            let tin = matches!(role, Role::Employer { .. }).then_some(tin);
+            assert_eq!(Role::from_str(role.name(), tin), Ok(role));
+        }
+        assert_eq!(Role::from_str("Border", None), Err(RoleError::Unknown));
+        assert_eq!(
+            Role::from_str("employer", None),
+            Err(RoleError::EmployerWithoutTin)
+        );
+        assert_eq!(
+            Role::from_str("employer", Some("0123456789012")),
+            Err(RoleError::MalformedTin)
+        );
+        assert_eq!(
+            Role::from_str("border", Some(tin)),
+            Err(RoleError::TinWithoutEmployer)
+        );
     }
 }

@@ -1,30 +1,168 @@
-//! The terminal's side of the border check, without a heap, over any APDU link: SELECT,
-//! one extended READ BINARY of the record (short reads of 256 bytes when the card or the
-//! link refuse extended length), INTERNAL AUTHENTICATE with the terminal's fresh challenge.
-//! The host (`reader-host`, over PC/SC) and the scanner firmware (over its PN532) both run
-//! exactly this.
+//! The one terminal: every conversation with the card, without a heap, over any APDU link.
+//! The desk (`reader-host`, over PC/SC), the scanner firmware (over its PN532) and the
+//! personalization station (`station`) all run exactly this.
+//!
+//! The border check: SELECT of the resident-card AID (its FCI must name that AID), one
+//! extended READ BINARY of the record (short reads of 256 bytes when the card or the link
+//! refuse extended length), INTERNAL AUTHENTICATE with the terminal's fresh challenge.
+//! Personalization: SELECT of a blank card, GET CHALLENGE and EXTERNAL AUTHENTICATE
+//! (station authentication), GENERATE ASYMMETRIC KEY PAIR, STORE DATA, SET STATUS.
+//!
+//! Every exchange is kept in the session's [`Transcript`] (command, parameters, bytes, status
+//! word), so a reading shows what was asked and answered, not only its result. The terminal
+//! never sends a command to any other application: it selects the stay AID exactly and
+//! never relies on a default application.
 
-use crate::apdu::{self as iso, Command, StatusWord, AID, NE_MAX_EXTENDED, NE_MAX_SHORT};
+use core::fmt;
+
+use crate::apdu::{
+    self as iso, Command, Fci, FciError, Status, AID, CARD_CHALLENGE_LEN, NE_MAX_EXTENDED,
+    NE_MAX_SHORT, STORE_BLOCK_MAX,
+};
 use crate::chip_proof::{ChipProof, CHALLENGE_LEN};
 use crate::record::MAX_RECORD_LEN;
-use crate::signature::SIGNATURE_LEN;
+use crate::signature::{PUBLIC_KEY_LEN, SIGNATURE_LEN};
+use crate::tlv;
 
-/// The longest command APDU the border check sends (INTERNAL AUTHENTICATE with its
-/// challenge and Le).
-pub const COMMAND_MAX: usize = 32;
+/// The longest command APDU the terminal sends: a full STORE DATA block (header, Lc, 255
+/// bytes) with room for Le.
+pub const COMMAND_MAX: usize = 5 + STORE_BLOCK_MAX + 1;
 
-/// Why a response is refused when it does not fit the room the command left for it.
-const LONGER_THAN_ASKED: &str = "response longer than asked for";
+/// How a link fails an exchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkError<E> {
+    /// The link itself failed (card left the field or the reader, front end error).
+    Failed(E),
+    /// The response did not fit the room the terminal gave it.
+    ResponseTooLong,
+    /// The link cannot carry an extended-length APDU; short ones may still work.
+    ExtendedLengthUnsupported,
+}
 
 /// Carries one command APDU to the card and its response back (status word included).
 pub trait ApduLink {
-    type Error: core::fmt::Debug;
+    type Error: fmt::Debug;
     /// Sends `command`; writes the response to `response` and returns its length.
-    fn exchange(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, Self::Error>;
-    /// Whether `error`, on an extended-length command, means only that the link cannot
-    /// carry extended length (short commands may still work).
-    fn is_length_limit(_error: &Self::Error) -> bool {
-        false
+    fn exchange(
+        &mut self,
+        command: &[u8],
+        response: &mut [u8],
+    ) -> Result<usize, LinkError<Self::Error>>;
+}
+
+impl<L: ApduLink + ?Sized> ApduLink for &mut L {
+    type Error = L::Error;
+    fn exchange(
+        &mut self,
+        command: &[u8],
+        response: &mut [u8],
+    ) -> Result<usize, LinkError<L::Error>> {
+        (**self).exchange(command, response)
+    }
+}
+
+/// The commands the terminal sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Instruction {
+    Select,
+    ReadBinary,
+    InternalAuthenticate,
+    GetChallenge,
+    ExternalAuthenticate,
+    GenerateKeyPair,
+    StoreData,
+    SetStatus,
+}
+
+impl Instruction {
+    pub const ALL: [Instruction; 8] = [
+        Instruction::Select,
+        Instruction::ReadBinary,
+        Instruction::InternalAuthenticate,
+        Instruction::GetChallenge,
+        Instruction::ExternalAuthenticate,
+        Instruction::GenerateKeyPair,
+        Instruction::StoreData,
+        Instruction::SetStatus,
+    ];
+
+    /// Its name in ISO/IEC 7816-4 and docs/apdu.md.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Instruction::Select => "SELECT",
+            Instruction::ReadBinary => "READ BINARY",
+            Instruction::InternalAuthenticate => "INTERNAL AUTHENTICATE",
+            Instruction::GetChallenge => "GET CHALLENGE",
+            Instruction::ExternalAuthenticate => "EXTERNAL AUTHENTICATE",
+            Instruction::GenerateKeyPair => "GENERATE ASYMMETRIC KEY PAIR",
+            Instruction::StoreData => "STORE DATA",
+            Instruction::SetStatus => "SET STATUS",
+        }
+    }
+
+    pub const fn ins(self) -> u8 {
+        match self {
+            Instruction::Select => iso::INS_SELECT,
+            Instruction::ReadBinary => iso::INS_READ_BINARY,
+            Instruction::InternalAuthenticate => iso::INS_INTERNAL_AUTHENTICATE,
+            Instruction::GetChallenge => iso::INS_GET_CHALLENGE,
+            Instruction::ExternalAuthenticate => iso::INS_EXTERNAL_AUTHENTICATE,
+            Instruction::GenerateKeyPair => iso::INS_GENERATE_KEY_PAIR,
+            Instruction::StoreData => iso::INS_STORE_DATA,
+            Instruction::SetStatus => iso::INS_SET_STATUS,
+        }
+    }
+
+    const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Instruction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What was wrong with an answer the protocol does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Malformation {
+    /// The command did not fit [`COMMAND_MAX`] (a terminal bug, never the card's).
+    CommandTooLong,
+    /// Fewer than two bytes: no status word.
+    NoStatusWord,
+    /// More bytes than the command asked for.
+    ResponseTooLong,
+    /// A file longer than the format allows.
+    FileTooLong,
+    /// SELECT's FCI is not `6F{84 AID, 8A LCS, A5{C1 serial}}`.
+    Fci,
+    /// INTERNAL AUTHENTICATE's signature is not 64 bytes.
+    SignatureLength,
+    /// GET CHALLENGE's challenge is not 16 bytes.
+    ChallengeLength,
+    /// GENERATE's answer is not `7F49{86 uncompressed point}` on the curve.
+    PublicKey,
+    /// STORE DATA of more than 256 blocks (the block number is one byte).
+    TooManyBlocks,
+    /// Data returned by a command that returns none.
+    UnexpectedData,
+}
+
+impl Malformation {
+    pub const fn description(self) -> &'static str {
+        match self {
+            Malformation::CommandTooLong => "command too long",
+            Malformation::NoStatusWord => "no status word",
+            Malformation::ResponseTooLong => "response longer than asked for",
+            Malformation::FileTooLong => "file longer than the format allows",
+            Malformation::Fci => "FCI is not 6F{84 AID, 8A LCS, A5{C1 serial}}",
+            Malformation::SignatureLength => "signature is not 64 bytes",
+            Malformation::ChallengeLength => "challenge is not 16 bytes",
+            Malformation::PublicKey => "not 7F49{86 uncompressed point}",
+            Malformation::TooManyBlocks => "payload needs more than 256 blocks",
+            Malformation::UnexpectedData => "data returned where none belongs",
+        }
     }
 }
 
@@ -32,16 +170,114 @@ pub trait ApduLink {
 pub enum CardError<E> {
     /// The link failed (card left the field or the reader, front end error).
     Link(E),
-    /// The card answered a status other than 9000.
+    /// The card has no resident-card application: SELECT of the stay AID was refused with
+    /// this status word, or answered with another application's FCI (then `Success`).
+    NotResidentCard(Status),
+    /// The card answered a status that ends this step.
     Status {
-        command: &'static str,
-        status: StatusWord,
+        command: Instruction,
+        status: Status,
     },
     /// The card answered something the protocol does not allow.
     Malformed {
-        command: &'static str,
-        why: &'static str,
+        command: Instruction,
+        why: Malformation,
     },
+    /// Personalization asked of a card that is locked: already personalized (or spoiled).
+    Locked,
+}
+
+impl<E: fmt::Display> fmt::Display for CardError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CardError::Link(e) => write!(f, "{e}"),
+            CardError::NotResidentCard(Status::Success) => {
+                f.write_str("not a resident card: the card selected another application")
+            }
+            CardError::NotResidentCard(status) => {
+                write!(f, "not a resident card: SELECT answered {status}")
+            }
+            CardError::Status { command, status } => {
+                write!(f, "{command}: the card answered {status}")
+            }
+            CardError::Malformed { command, why } => {
+                write!(f, "{command}: malformed answer: {}", why.description())
+            }
+            CardError::Locked => f.write_str("the card is locked; personalization is over"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> core::error::Error for CardError<E> {}
+
+/// One exchange as the transcript keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exchange {
+    pub command: Instruction,
+    pub p1: u8,
+    pub p2: u8,
+    /// Bytes of the command APDU.
+    pub sent: u16,
+    /// Bytes of the response APDU, status word included.
+    pub received: u16,
+    /// `None` when the link failed or the answer had no status word.
+    pub status: Option<Status>,
+}
+
+/// Exchanges a transcript keeps one by one; a personalization with a large portrait sends
+/// more STORE DATA blocks, which are counted but not kept.
+pub const TRANSCRIPT_KEPT: usize = 24;
+
+/// What a session said to the card and heard back: the first [`TRANSCRIPT_KEPT`]
+/// exchanges, and the totals of all of them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Transcript {
+    kept: [Option<Exchange>; TRANSCRIPT_KEPT],
+    counts: [u32; Instruction::ALL.len()],
+    /// Round trips.
+    pub apdus: u32,
+    pub bytes_sent: usize,
+    pub bytes_received: usize,
+}
+
+impl Default for Transcript {
+    fn default() -> Self {
+        Transcript {
+            kept: [None; TRANSCRIPT_KEPT],
+            counts: [0; Instruction::ALL.len()],
+            apdus: 0,
+            bytes_sent: 0,
+            bytes_received: 0,
+        }
+    }
+}
+
+impl fmt::Debug for Transcript {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.exchanges()).finish()
+    }
+}
+
+impl Transcript {
+    /// The kept exchanges, in order.
+    pub fn exchanges(&self) -> impl Iterator<Item = &Exchange> + '_ {
+        self.kept.iter().map_while(Option::as_ref)
+    }
+
+    /// How many times `command` was sent (kept or not).
+    pub fn count(&self, command: Instruction) -> u32 {
+        self.counts[command.index()]
+    }
+
+    fn note(&mut self, exchange: Exchange) {
+        self.apdus += 1;
+        self.bytes_sent += usize::from(exchange.sent);
+        self.bytes_received += usize::from(exchange.received);
+        self.counts[exchange.command.index()] += 1;
+        if let Some(slot) = self.kept.iter_mut().find(|slot| slot.is_none()) {
+            *slot = Some(exchange);
+        }
+    }
 }
 
 /// What the card gave the border check.
@@ -49,17 +285,22 @@ pub enum CardError<E> {
 pub struct ChipReading {
     record: [u8; MAX_RECORD_LEN],
     record_len: usize,
+    /// The serial number the FCI reported.
+    pub serial: [u8; iso::SERIAL_LEN],
     pub challenge: [u8; CHALLENGE_LEN],
     /// `None` when the card refused INTERNAL AUTHENTICATE or answered nonsense, which the
     /// verification turns into `Invalid(chip-proof-missing)`.
     pub signature: Option<[u8; SIGNATURE_LEN]>,
+    /// Every exchange of the check, in order.
+    pub transcript: Transcript,
 }
 
-impl core::fmt::Debug for ChipReading {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+impl fmt::Debug for ChipReading {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChipReading")
             .field("record_len", &self.record_len)
             .field("signature", &self.signature.is_some())
+            .field("transcript", &self.transcript)
             .finish()
     }
 }
@@ -77,77 +318,139 @@ impl ChipReading {
     }
 }
 
-/// A session with the card on `link`; counts the APDUs it sends.
-pub struct Session<'l, L: ApduLink + ?Sized> {
-    link: &'l mut L,
-    pub apdus: u32,
+/// An answer: its data length (at the start of the response buffer) and status word.
+enum Answer {
+    Response(usize, Status),
+    /// The link cannot carry this extended-length command.
+    ExtendedRefused,
+}
+
+/// A session with the card on `link`.
+pub struct Session<L: ApduLink> {
+    link: L,
+    pub transcript: Transcript,
     /// Try one extended-length READ BINARY before falling back to short reads.
     pub extended_length: bool,
 }
 
-impl<'l, L: ApduLink + ?Sized> Session<'l, L> {
-    pub fn new(link: &'l mut L) -> Self {
+impl<L: ApduLink> Session<L> {
+    pub fn new(link: L) -> Self {
         Session {
             link,
-            apdus: 0,
+            transcript: Transcript::default(),
             extended_length: true,
         }
     }
 
-    /// Sends `command`; the response data is at the start of `response`. Returns its
-    /// length and the status word.
-    fn exchange(
-        &mut self,
-        name: &'static str,
-        command: &Command<'_>,
-        response: &mut [u8],
-    ) -> Result<(usize, StatusWord), CardError<L::Error>> {
-        let mut bytes = [0u8; COMMAND_MAX];
-        let n = command.write(&mut bytes).ok_or(CardError::Malformed {
-            command: name,
-            why: "command too long",
-        })?;
-        let len = self
-            .link
-            .exchange(&bytes[..n], response)
-            .map_err(CardError::Link)?;
-        self.apdus += 1;
-        if len > response.len() {
-            return Err(CardError::Malformed {
-                command: name,
-                why: LONGER_THAN_ASKED,
-            });
-        }
-        if len < 2 {
-            return Err(CardError::Malformed {
-                command: name,
-                why: "no status word",
-            });
-        }
-        let status = StatusWord::from_bytes(response[len - 2], response[len - 1]);
-        Ok((len - 2, status))
+    /// The link back, when the session is over.
+    pub fn into_link(self) -> L {
+        self.link
     }
 
-    /// SELECT the application without asking for its FCI (the border check's first step).
-    pub fn select(&mut self) -> Result<(), CardError<L::Error>> {
-        let mut response = [0u8; 2];
-        match self.exchange(
-            "SELECT",
-            &Command::new(0x00, iso::INS_SELECT, 0x04, 0x0C, &AID),
-            &mut response,
-        ) {
-            Ok((0, StatusWord::OK)) => Ok(()),
-            Ok((_, StatusWord::OK)) | Err(CardError::Malformed { .. }) => {
-                Err(CardError::Malformed {
-                    command: "SELECT",
-                    why: "data returned for P2=0C",
-                })
+    fn send(
+        &mut self,
+        command: Instruction,
+        apdu: &Command<'_>,
+        response: &mut [u8],
+    ) -> Result<Answer, CardError<L::Error>> {
+        let malformed = |why| CardError::Malformed { command, why };
+        let mut bytes = [0u8; COMMAND_MAX];
+        let n = apdu
+            .write(&mut bytes)
+            .ok_or(malformed(Malformation::CommandTooLong))?;
+        let mut exchange = Exchange {
+            command,
+            p1: apdu.p1,
+            p2: apdu.p2,
+            sent: n as u16,
+            received: 0,
+            status: None,
+        };
+        let result = self.link.exchange(&bytes[..n], response);
+        if let Ok(len) = result {
+            exchange.received = u16::try_from(len).unwrap_or(u16::MAX);
+            if let Some([sw1, sw2]) = len
+                .checked_sub(2)
+                .and_then(|at| response.get(at..len))
+                .and_then(|sw| <[u8; 2]>::try_from(sw).ok())
+            {
+                exchange.status = Some(Status::from_bytes(sw1, sw2));
             }
-            Ok((_, status)) => Err(CardError::Status {
-                command: "SELECT",
+        }
+        self.transcript.note(exchange);
+        match result {
+            Ok(len) if len > response.len() => Err(malformed(Malformation::ResponseTooLong)),
+            Ok(len) => match exchange.status {
+                Some(status) => Ok(Answer::Response(len - 2, status)),
+                None => Err(malformed(Malformation::NoStatusWord)),
+            },
+            Err(LinkError::Failed(e)) => Err(CardError::Link(e)),
+            Err(LinkError::ResponseTooLong) => Err(malformed(Malformation::ResponseTooLong)),
+            Err(LinkError::ExtendedLengthUnsupported) if apdu.needs_extended() => {
+                Ok(Answer::ExtendedRefused)
+            }
+            // A link that refuses a short command for its length has nothing to fall back
+            // to: the card never answered.
+            Err(LinkError::ExtendedLengthUnsupported) => Err(CardError::Status {
+                command,
+                status: Status::WrongLength,
+            }),
+        }
+    }
+
+    /// One round trip that must answer `9000`; returns the response data's length.
+    fn expect_success(
+        &mut self,
+        command: Instruction,
+        apdu: &Command<'_>,
+        response: &mut [u8],
+    ) -> Result<usize, CardError<L::Error>> {
+        match self.send(command, apdu, response)? {
+            Answer::Response(len, Status::Success) => Ok(len),
+            Answer::Response(_, status) => Err(CardError::Status { command, status }),
+            Answer::ExtendedRefused => Err(CardError::Status {
+                command,
+                status: Status::WrongLength,
+            }),
+        }
+    }
+
+    /// SELECT the resident-card application by its full AID and read its FCI. A card that
+    /// refuses the AID, or answers with another application's FCI, is not a resident card.
+    pub fn select(&mut self) -> Result<Fci, CardError<L::Error>> {
+        const COMMAND: Instruction = Instruction::Select;
+        let apdu =
+            Command::new(iso::CLA_ISO, iso::INS_SELECT, 0x04, 0x00, &AID).expect(NE_MAX_SHORT);
+        let mut response = [0u8; NE_MAX_SHORT as usize + 2];
+        match self.send(COMMAND, &apdu, &mut response)? {
+            Answer::Response(len, Status::Success) => match Fci::parse(&response[..len]) {
+                Ok(fci) => Ok(fci),
+                Err(FciError::ForeignApplication) => {
+                    Err(CardError::NotResidentCard(Status::Success))
+                }
+                Err(FciError::Malformed) => Err(CardError::Malformed {
+                    command: COMMAND,
+                    why: Malformation::Fci,
+                }),
+            },
+            // What a card without the application, or a chip that speaks no ISO 7816-4
+            // SELECT by name, answers.
+            Answer::Response(
+                _,
+                status @ (Status::NotFound
+                | Status::InstructionNotSupported
+                | Status::ClassNotSupported
+                | Status::IncorrectP1P2
+                | Status::WrongParameters),
+            ) => Err(CardError::NotResidentCard(status)),
+            Answer::Response(_, status) => Err(CardError::Status {
+                command: COMMAND,
                 status,
             }),
-            Err(e) => Err(e),
+            Answer::ExtendedRefused => Err(CardError::Status {
+                command: COMMAND,
+                status: Status::WrongLength,
+            }),
         }
     }
 
@@ -161,62 +464,56 @@ impl<'l, L: ApduLink + ?Sized> Session<'l, L> {
         sfi: u8,
         buf: &mut [u8],
     ) -> Result<Option<usize>, CardError<L::Error>> {
-        const NAME: &str = "READ BINARY";
+        const COMMAND: Instruction = Instruction::ReadBinary;
         let too_long = || CardError::Malformed {
-            command: NAME,
-            why: "file longer than the format allows",
+            command: COMMAND,
+            why: Malformation::FileTooLong,
+        };
+        let refused = |status| CardError::Status {
+            command: COMMAND,
+            status,
         };
         let max_len = buf.len().checked_sub(2).ok_or_else(too_long)?;
+        let first = Command::new(iso::CLA_ISO, iso::INS_READ_BINARY, 0x80 | sfi, 0, &[]);
         if self.extended_length {
-            let command = Command::new(0x00, iso::INS_READ_BINARY, 0x80 | sfi, 0, &[])
-                .expect(NE_MAX_EXTENDED);
-            match self.exchange(NAME, &command, buf) {
-                Ok((len, StatusWord::OK)) => return Ok(Some(len)),
-                Ok((_, StatusWord::FILE_NOT_FOUND)) => return Ok(None),
+            match self.send(COMMAND, &first.expect(NE_MAX_EXTENDED), buf) {
+                Ok(Answer::Response(len, Status::Success)) => return Ok(Some(len)),
+                Ok(Answer::Response(_, Status::NotFound)) => return Ok(None),
                 // Wrong length: the card cannot answer extended length.
-                Ok((_, StatusWord::WRONG_LENGTH)) => {}
-                Ok((_, status)) => {
-                    return Err(CardError::Status {
-                        command: NAME,
-                        status,
-                    })
-                }
+                Ok(Answer::Response(_, Status::WrongLength) | Answer::ExtendedRefused) => {}
+                Ok(Answer::Response(_, status)) => return Err(refused(status)),
                 Err(CardError::Malformed {
-                    why: LONGER_THAN_ASKED,
+                    why: Malformation::ResponseTooLong,
                     ..
                 }) => return Err(too_long()),
-                Err(CardError::Link(e)) if L::is_length_limit(&e) => {}
                 Err(e) => return Err(e),
             }
         }
         let mut offset = 0;
         loop {
-            let command = if offset == 0 {
-                Command::new(0x00, iso::INS_READ_BINARY, 0x80 | sfi, 0, &[])
+            let apdu = if offset == 0 {
+                first
             } else {
                 let [hi, lo] = u16::try_from(offset).unwrap_or(u16::MAX).to_be_bytes();
-                Command::new(0x00, iso::INS_READ_BINARY, hi & 0x7F, lo, &[])
+                Command::new(iso::CLA_ISO, iso::INS_READ_BINARY, hi & 0x7F, lo, &[])
             }
             .expect(NE_MAX_SHORT);
             let room = buf.get_mut(offset..).ok_or_else(too_long)?;
-            let (len, status) = match self.exchange(NAME, &command, room) {
+            let (len, status) = match self.send(COMMAND, &apdu, room) {
+                Ok(Answer::Response(len, status)) => (len, status),
+                Ok(Answer::ExtendedRefused) => return Err(refused(Status::WrongLength)),
                 Err(CardError::Malformed {
-                    why: LONGER_THAN_ASKED,
+                    why: Malformation::ResponseTooLong,
                     ..
                 }) => return Err(too_long()),
-                other => other?,
+                Err(e) => return Err(e),
             };
             match status {
-                StatusWord::OK => {}
-                StatusWord::FILE_NOT_FOUND if offset == 0 => return Ok(None),
+                Status::Success => {}
+                Status::NotFound if offset == 0 => return Ok(None),
                 // Offset just past the end: the file was a multiple of 256 bytes.
-                StatusWord::WRONG_P1P2 if offset > 0 => return Ok(Some(offset)),
-                status => {
-                    return Err(CardError::Status {
-                        command: NAME,
-                        status,
-                    })
-                }
+                Status::WrongParameters if offset > 0 => return Ok(Some(offset)),
+                status => return Err(refused(status)),
             }
             offset += len;
             if offset > max_len {
@@ -233,25 +530,27 @@ impl<'l, L: ApduLink + ?Sized> Session<'l, L> {
         &mut self,
         challenge: &[u8; CHALLENGE_LEN],
     ) -> Result<[u8; SIGNATURE_LEN], CardError<L::Error>> {
-        const NAME: &str = "INTERNAL AUTHENTICATE";
-        let command =
-            Command::new(0x00, iso::INS_INTERNAL_AUTHENTICATE, 0, 0, challenge).expect(256);
+        const COMMAND: Instruction = Instruction::InternalAuthenticate;
+        let apdu = Command::new(
+            iso::CLA_ISO,
+            iso::INS_INTERNAL_AUTHENTICATE,
+            0,
+            0,
+            challenge,
+        )
+        .expect(NE_MAX_SHORT);
         let mut response = [0u8; SIGNATURE_LEN + 2];
         let malformed = CardError::Malformed {
-            command: NAME,
-            why: "signature is not 64 bytes",
+            command: COMMAND,
+            why: Malformation::SignatureLength,
         };
-        match self.exchange(NAME, &command, &mut response) {
-            Ok((SIGNATURE_LEN, StatusWord::OK)) => {
+        match self.expect_success(COMMAND, &apdu, &mut response) {
+            Ok(SIGNATURE_LEN) => {
                 let mut signature = [0u8; SIGNATURE_LEN];
                 signature.copy_from_slice(&response[..SIGNATURE_LEN]);
                 Ok(signature)
             }
-            Ok((_, StatusWord::OK)) | Err(CardError::Malformed { .. }) => Err(malformed),
-            Ok((_, status)) => Err(CardError::Status {
-                command: NAME,
-                status,
-            }),
+            Ok(_) | Err(CardError::Malformed { .. }) => Err(malformed),
             Err(e) => Err(e),
         }
     }
@@ -262,13 +561,13 @@ impl<'l, L: ApduLink + ?Sized> Session<'l, L> {
         &mut self,
         challenge: [u8; CHALLENGE_LEN],
     ) -> Result<ChipReading, CardError<L::Error>> {
-        self.select()?;
+        let fci = self.select()?;
         let mut buf = [0u8; MAX_RECORD_LEN + 2];
         let record_len = self
             .read_file(iso::SFI_RECORD, &mut buf)?
             .ok_or(CardError::Status {
-                command: "READ BINARY",
-                status: StatusWord::FILE_NOT_FOUND,
+                command: Instruction::ReadBinary,
+                status: Status::NotFound,
             })?;
         let signature = match self.internal_authenticate(&challenge) {
             Ok(signature) => Some(signature),
@@ -280,8 +579,159 @@ impl<'l, L: ApduLink + ?Sized> Session<'l, L> {
         Ok(ChipReading {
             record,
             record_len,
+            serial: fci.serial,
             challenge,
             signature,
+            transcript: self.transcript,
         })
     }
+
+    /// Personalization's first step: SELECT, and refuse a card that is already locked.
+    pub fn select_blank(&mut self) -> Result<Fci, CardError<L::Error>> {
+        let fci = self.select()?;
+        if fci.locked {
+            return Err(CardError::Locked);
+        }
+        Ok(fci)
+    }
+
+    /// Station authentication: GET CHALLENGE, then EXTERNAL AUTHENTICATE with `sign`'s
+    /// signature (the personalization key's) over [`iso::personalization_message`].
+    pub fn authenticate_station(
+        &mut self,
+        fci: &Fci,
+        sign: impl FnOnce(&[u8; 40]) -> [u8; SIGNATURE_LEN],
+    ) -> Result<(), CardError<L::Error>> {
+        let apdu = Command::new(iso::CLA_ISO, iso::INS_GET_CHALLENGE, 0, 0, &[])
+            .expect(CARD_CHALLENGE_LEN as u32);
+        let mut response = [0u8; CARD_CHALLENGE_LEN + 2];
+        let len = self.expect_success(Instruction::GetChallenge, &apdu, &mut response)?;
+        let challenge: [u8; CARD_CHALLENGE_LEN] =
+            response[..len]
+                .try_into()
+                .map_err(|_| CardError::Malformed {
+                    command: Instruction::GetChallenge,
+                    why: Malformation::ChallengeLength,
+                })?;
+        let signature = sign(&iso::personalization_message(&fci.serial, &challenge));
+        let apdu = Command::new(
+            iso::CLA_ISO,
+            iso::INS_EXTERNAL_AUTHENTICATE,
+            0,
+            0,
+            &signature,
+        );
+        self.expect_no_data(Instruction::ExternalAuthenticate, &apdu)
+    }
+
+    fn expect_no_data(
+        &mut self,
+        command: Instruction,
+        apdu: &Command<'_>,
+    ) -> Result<(), CardError<L::Error>> {
+        let mut response = [0u8; 2];
+        match self.expect_success(command, apdu, &mut response) {
+            Ok(_) => Ok(()),
+            Err(CardError::Malformed {
+                why: Malformation::ResponseTooLong,
+                ..
+            }) => Err(CardError::Malformed {
+                command,
+                why: Malformation::UnexpectedData,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// GENERATE ASYMMETRIC KEY PAIR: the card makes its chip key and shows the public half.
+    pub fn generate_chip_key(&mut self) -> Result<[u8; PUBLIC_KEY_LEN], CardError<L::Error>> {
+        const COMMAND: Instruction = Instruction::GenerateKeyPair;
+        let apdu = Command::new(
+            iso::CLA_ISO,
+            iso::INS_GENERATE_KEY_PAIR,
+            iso::KEY_GENERATE,
+            0,
+            &[],
+        )
+        .expect(NE_MAX_SHORT);
+        let mut response = [0u8; NE_MAX_SHORT as usize + 2];
+        let len = self.expect_success(COMMAND, &apdu, &mut response)?;
+        parse_public_key(&response[..len]).ok_or(CardError::Malformed {
+            command: COMMAND,
+            why: Malformation::PublicKey,
+        })
+    }
+
+    /// STORE DATA: `payload` in blocks of at most `block_len` bytes, numbered from 0, the
+    /// last one flagged.
+    pub fn store(&mut self, payload: &[u8], block_len: usize) -> Result<(), CardError<L::Error>> {
+        let block_len = block_len.clamp(1, STORE_BLOCK_MAX);
+        let blocks = payload.len().div_ceil(block_len).max(1);
+        if blocks > 256 {
+            return Err(CardError::Malformed {
+                command: Instruction::StoreData,
+                why: Malformation::TooManyBlocks,
+            });
+        }
+        for (number, block) in payload.chunks(block_len).enumerate() {
+            let last = number + 1 == blocks;
+            let apdu = Command::new(
+                iso::CLA_PROPRIETARY,
+                iso::INS_STORE_DATA,
+                if last { iso::STORE_LAST_BLOCK } else { 0 },
+                number as u8,
+                block,
+            );
+            self.expect_no_data(Instruction::StoreData, &apdu)?;
+        }
+        Ok(())
+    }
+
+    /// SET STATUS to locked: irreversible.
+    pub fn lock(&mut self) -> Result<(), CardError<L::Error>> {
+        let apdu = Command::new(
+            iso::CLA_PROPRIETARY,
+            iso::INS_SET_STATUS,
+            iso::STATUS_APPLICATION,
+            iso::STATUS_LOCKED,
+            &[],
+        );
+        self.expect_no_data(Instruction::SetStatus, &apdu)
+    }
+}
+
+/// Bytes STORE DATA carries for a record of `record_len` bytes and an optional portrait.
+pub fn store_payload_len(record_len: usize, portrait_len: Option<usize>) -> usize {
+    record_len + portrait_len.map_or(0, |len| tlv::encoded_len(iso::TAG_PORTRAIT, len))
+}
+
+/// Writes what STORE DATA carries into `out`: the record object, then the portrait object
+/// (`5F40`). Returns the length, or `None` when `out` is too small.
+pub fn write_store_payload(
+    record: &[u8],
+    portrait: Option<&[u8]>,
+    out: &mut [u8],
+) -> Option<usize> {
+    let len = store_payload_len(record.len(), portrait.map(<[u8]>::len));
+    let out = out.get_mut(..len)?;
+    let (head, tail) = out.split_at_mut(record.len());
+    head.copy_from_slice(record);
+    if let Some(portrait) = portrait {
+        tlv::Writer::new(tail)
+            .field(iso::TAG_PORTRAIT, portrait)
+            .ok()?;
+    }
+    Some(len)
+}
+
+fn parse_public_key(data: &[u8]) -> Option<[u8; PUBLIC_KEY_LEN]> {
+    let mut outer = tlv::Reader::new(data);
+    let template = outer.expect(iso::TAG_PUBLIC_KEY_TEMPLATE).ok()?;
+    outer.finish().ok()?;
+    let mut r = tlv::Reader::new(template.value);
+    let point = r.expect(iso::TAG_EC_POINT).ok()?;
+    r.finish().ok()?;
+    let point: [u8; PUBLIC_KEY_LEN] = point.value.try_into().ok()?;
+    crate::PublicKey::from_sec1(&point).ok()?;
+    Some(point)
 }

@@ -50,6 +50,34 @@ pub struct Check<'a> {
     pub policy: &'a Policy,
 }
 
+impl<'a> Check<'a> {
+    /// A record read from the chip, with the chip's answer to the challenge (`None`: it
+    /// gave none).
+    pub const fn chip(
+        now: UnixTime,
+        role: Role<'a>,
+        proof: Option<ChipProof<'a>>,
+        policy: &'a Policy,
+    ) -> Check<'a> {
+        Check {
+            now,
+            role,
+            presentation: Presentation::Chip { proof },
+            policy,
+        }
+    }
+
+    /// A printed record: a QR code or a record file.
+    pub const fn printed(now: UnixTime, role: Role<'a>, policy: &'a Policy) -> Check<'a> {
+        Check {
+            now,
+            role,
+            presentation: Presentation::Printed,
+            policy,
+        }
+    }
+}
+
 struct Evidence {
     authentic: bool,
     chip_authenticated: bool,

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Result};
 use card_applet_sim::Interface;
-use reader_host::card::{fresh_challenge, Session};
-use stay_core::apdu::{Command as Apdu, AID};
-use stay_core::{Check, Policy, Presentation, Role, Status, TrustList};
+use reader_host::card::fresh_challenge;
+use stay_core::apdu::{Command as Apdu, Status as Sw, AID};
+use stay_core::terminal::Session;
+use stay_core::{Check, Policy, Role, Status, TrustList};
 use stay_tests::card::InProcessCard;
 use stay_tests::pcsc_world::{run_bench, World};
 
@@ -71,8 +72,8 @@ fn run(w: &World) -> Result<()> {
         let (apdus, checks) = if quickack { (2000, 300) } else { (40, 15) };
         let mut buf = vec![0u8; 258];
         let apdu = time(apdus, || {
-            let response = connection.transmit(&select, &mut buf)?;
-            ensure!(response == [0x90, 0x00]);
+            let response = connection.card().transmit(&select, &mut buf)?;
+            ensure!(response == Sw::Success.to_bytes());
             Ok(())
         })?;
         let card_part = time(checks, || {
@@ -82,16 +83,14 @@ fn run(w: &World) -> Result<()> {
         let full = time(checks, || {
             let reading = Session::new(&mut connection).read_for_border_check(fresh_challenge())?;
             let verdict = stay_core::verify(
-                &reading.record,
+                reading.record(),
                 &list,
-                &Check {
-                    now: w.fixture.now,
-                    role: Role::Border,
-                    presentation: Presentation::Chip {
-                        proof: reading.proof(),
-                    },
-                    policy: &Policy::DEFAULT,
-                },
+                &Check::chip(
+                    w.fixture.now,
+                    Role::Border,
+                    reading.proof(),
+                    &Policy::DEFAULT,
+                ),
             );
             ensure!(verdict.status == Status::Valid);
             Ok(())

@@ -19,7 +19,7 @@ def main():
     connection = reader.createConnection()
     connection.connect()
     commands = [
-        "00A4040C08" + AID,
+        "00A4040008" + AID + "00",
         "00B08100000000",
         "0088000010" + challenge + "00",
     ]

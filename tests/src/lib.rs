@@ -124,14 +124,15 @@ pub mod signing {
     }
 }
 
-/// The card in-process: the applet behind the host's [`Transport`], with a seeded generator
+/// The card in-process: the applet behind an [`ApduLink`](stay_core::terminal::ApduLink), with a seeded generator
 /// so challenges and chip keys, and so whole transcripts, repeat exactly.
 pub mod card {
     use card_applet_sim::{Applet, CardImage};
     use rand_chacha::rand_core::SeedableRng;
     use rand_chacha::ChaCha20Rng;
-    use reader_host::card::{CardError, Transport};
+    use reader_host::card::LinkFailure;
     use sha2::{Digest, Sha256};
+    use stay_core::terminal::{ApduLink, CardError, LinkError, Session};
 
     use super::Fixture;
 
@@ -190,11 +191,21 @@ pub mod card {
         }
     }
 
-    impl Transport for InProcessCard {
-        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
-            let response = self.applet.process(command, &mut self.rng).response;
-            self.log.push((command.to_vec(), response.clone()));
-            Ok(response)
+    impl ApduLink for InProcessCard {
+        type Error = LinkFailure;
+
+        fn exchange(
+            &mut self,
+            command: &[u8],
+            response: &mut [u8],
+        ) -> Result<usize, LinkError<LinkFailure>> {
+            let answer = self.applet.process(command, &mut self.rng).response;
+            self.log.push((command.to_vec(), answer.clone()));
+            let room = response
+                .get_mut(..answer.len())
+                .ok_or(LinkError::ResponseTooLong)?;
+            room.copy_from_slice(&answer);
+            Ok(answer.len())
         }
     }
 
@@ -204,15 +215,21 @@ pub mod card {
         pub left: Option<usize>,
     }
 
-    impl Transport for LeavingCard {
-        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, CardError> {
+    impl ApduLink for LeavingCard {
+        type Error = LinkFailure;
+
+        fn exchange(
+            &mut self,
+            command: &[u8],
+            response: &mut [u8],
+        ) -> Result<usize, LinkError<LinkFailure>> {
             match &mut self.left {
-                Some(0) => Err(CardError::Removed),
+                Some(0) => Err(LinkError::Failed(LinkFailure::Removed)),
                 Some(n) => {
                     *n -= 1;
-                    self.inner.transmit(command)
+                    self.inner.exchange(command, response)
                 }
-                None => self.inner.transmit(command),
+                None => self.inner.exchange(command, response),
             }
         }
     }
@@ -230,23 +247,48 @@ pub mod card {
         fixture.record(&holder)
     }
 
-    /// The station's whole personalization of `card`, through the host's code.
-    pub fn personalize<T: Transport>(card: &mut T, fixture: &Fixture) -> anyhow::Result<Vec<u8>> {
+    /// The station's personalization steps on `card`, through the one terminal, without
+    /// the journal: select a blank card, authenticate, generate the chip key, store the
+    /// fixture's record and portrait, lock. Returns the record.
+    pub fn personalize<L: ApduLink>(
+        card: L,
+        fixture: &Fixture,
+    ) -> Result<Vec<u8>, CardError<L::Error>> {
         personalize_holder(card, fixture, &fixture.holder())
     }
 
     /// The same for another holder.
-    pub fn personalize_holder<T: Transport>(
-        card: &mut T,
+    pub fn personalize_holder<L: ApduLink>(
+        card: L,
         fixture: &Fixture,
         holder: &issuer::Holder,
-    ) -> anyhow::Result<Vec<u8>> {
+    ) -> Result<Vec<u8>, CardError<L::Error>> {
         let portrait = portrait();
-        let (_, record) = reader_host::card::Session::new(card).personalize(
-            &personalization_key(),
-            |chip| Ok(record_for_chip(fixture, holder, chip, &portrait)),
+        personalize_with(
+            card,
+            |chip| record_for_chip(fixture, holder, chip, &portrait),
             Some(&portrait),
+        )
+    }
+
+    /// The station's steps with whatever record `record_for` makes for the chip key (a
+    /// test's forgery included). Returns the record stored.
+    pub fn personalize_with<L: ApduLink>(
+        card: L,
+        record_for: impl FnOnce(&[u8; 65]) -> Vec<u8>,
+        portrait: Option<&[u8]>,
+    ) -> Result<Vec<u8>, CardError<L::Error>> {
+        let key = personalization_key();
+        let mut session = Session::new(card);
+        let fci = session.select_blank()?;
+        session.authenticate_station(&fci, |message| key.sign(message))?;
+        let chip = session.generate_chip_key()?;
+        let record = record_for(&chip);
+        session.store(
+            &reader_host::station::store_payload(&record, portrait),
+            stay_core::apdu::STORE_BLOCK_MAX,
         )?;
+        session.lock()?;
         Ok(record)
     }
 }
@@ -290,12 +332,13 @@ pub mod transcript {
 
     pub fn border_check(fixture: &Fixture) -> String {
         let mut card = InProcessCard::personalized(fixture);
-        reader_host::card::Session::new(&mut card)
+        stay_core::terminal::Session::new(&mut card)
             .read_for_border_check(CHALLENGE)
             .expect("the fixture card answers");
         render(
             "A border check in three round trips (generated by `cargo xtask vectors`):\n\
-             SELECT (no FCI), READ BINARY of the record (extended Le), INTERNAL AUTHENTICATE.",
+             SELECT (FCI naming the AID), READ BINARY of the record (extended Le), INTERNAL\n\
+             AUTHENTICATE.",
             "card personalized",
             &card.log,
         )
@@ -667,8 +710,9 @@ pub mod pcsc_world {
             Ok(())
         }
 
-        pub fn connect(&self, card: &InsertedCard) -> Result<pcsc::Card> {
-            pcsc_reader::connect(&self.ctx, &card.reader)
+        /// The PC/SC link to `card`, as the desk and the station use it.
+        pub fn connect(&self, card: &InsertedCard) -> Result<reader_host::card::PcscLink> {
+            pcsc_reader::connect(&self.ctx, &card.reader).map(reader_host::card::PcscLink::new)
         }
     }
     /// A running `reader-host serve`, with its event stream read into a channel.

@@ -4,10 +4,11 @@
 //! list and past its grace. Nothing here may give a false VALID, and the last good list
 //! always stays in force.
 
-use reader_host::card::{CardError, Session};
+use reader_host::card::{CardError, LinkFailure};
 use reader_host::trust_cache::{copy_path, high_water_path, previous_path, TrustCache};
+use stay_core::terminal::{ChipReading, Session};
 use stay_core::HighWater;
-use stay_core::{Check, Policy, Presentation, Role, Status, UnixTime};
+use stay_core::{Check, Policy, Role, Status, UnixTime};
 use stay_tests::card::{InProcessCard, LeavingCard};
 use stay_tests::Fixture;
 
@@ -34,18 +35,11 @@ fn a_card_pulled_at_every_apdu_of_the_border_check_gives_no_verdict() {
     let fixture = Fixture::new();
     let list = fixture.list();
     let list = stay_core::TrustList::load(&list, &fixture.root.public_key(), None).unwrap();
-    let check = |reading: &reader_host::card::ChipReading| {
+    let check = |reading: &ChipReading| {
         stay_core::verify(
-            &reading.record,
+            reading.record(),
             &list,
-            &Check {
-                now: fixture.now,
-                role: Role::Border,
-                presentation: Presentation::Chip {
-                    proof: reading.proof(),
-                },
-                policy: &Policy::DEFAULT,
-            },
+            &Check::chip(fixture.now, Role::Border, reading.proof(), &Policy::DEFAULT),
         )
         .status
     };
@@ -68,7 +62,7 @@ fn a_card_pulled_at_every_apdu_of_the_border_check_gives_no_verdict() {
         };
         let outcome = Session::new(&mut card).read_for_border_check([7; 16]);
         assert!(
-            matches!(outcome, Err(CardError::Removed)),
+            matches!(outcome, Err(CardError::Link(LinkFailure::Removed))),
             "pulled at APDU {pulled_at}: {outcome:?}"
         );
         // Put back, the same card reads and verifies: nothing on it changed.

@@ -13,10 +13,9 @@ use std::time::Duration;
 use anyhow::{bail, ensure, Context, Result};
 use card_applet_sim::{CardImage, Interface};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
-use reader_host::card::{ChipReading, Session, Traffic};
-use stay_core::{
-    Check, ChipProof, InvalidReason, Policy, Presentation, Role, Status, TrustList, Verdict,
-};
+use stay_core::apdu::{Status as Sw, PORTRAIT_MAX_LEN, SFI_PORTRAIT};
+use stay_core::terminal::{CardError, ChipReading, Instruction, Session, Transcript};
+use stay_core::{Check, ChipProof, InvalidReason, Policy, Role, Status, TrustList, Verdict};
 use stay_tests::card::{personalization_key, InProcessCard};
 use stay_tests::pcsc_world::{run_checks, SandboxCheck, World};
 use stay_tests::{transcript, Fixture};
@@ -38,14 +37,9 @@ impl FixtureWorld for World {
         let root = self.fixture.root.public_key();
         let list = TrustList::load(&list, &root, None).unwrap();
         stay_core::verify(
-            &reading.record,
+            reading.record(),
             &list,
-            &Check {
-                now: self.fixture.now,
-                role: Role::Border,
-                presentation: Presentation::Chip { proof },
-                policy: &Policy::DEFAULT,
-            },
+            &Check::chip(self.fixture.now, Role::Border, proof, &Policy::DEFAULT),
         )
     }
 }
@@ -65,12 +59,12 @@ fn border_check(w: &mut World) -> Result<()> {
     let mut session = Session::new(&mut connection);
     let reading = session.read_for_border_check(challenge(1))?;
     // docs/performance.md quotes these.
-    let wire = |apdus, bytes_sent, bytes_received| Traffic {
-        apdus,
-        bytes_sent,
-        bytes_received,
-    };
-    ensure!(session.traffic == wire(3, 42, 395), "{:?}", session.traffic);
+    let wire = |t: &Transcript| (t.apdus, t.bytes_sent, t.bytes_received);
+    ensure!(
+        wire(&session.transcript) == (3, 43, 422),
+        "{:?}",
+        session.transcript
+    );
     let verdict = w.verify(&reading, reading.proof());
     ensure!(
         verdict.status == Status::Valid && verdict.chip_authenticated,
@@ -80,14 +74,19 @@ fn border_check(w: &mut World) -> Result<()> {
     short.extended_length = false;
     let again = short.read_for_border_check(challenge(2))?;
     ensure!(
-        again.record == reading.record,
+        again.record() == reading.record(),
         "short reads give another record"
     );
-    ensure!(short.traffic == wire(4, 45, 397), "{:?}", short.traffic);
-    ensure!(w.verify(&again, again.proof()).status == Status::Valid);
-    let portrait = Session::new(&mut connection).read_portrait()?;
     ensure!(
-        portrait == Some(stay_tests::card::portrait()),
+        wire(&short.transcript) == (4, 46, 424),
+        "{:?}",
+        short.transcript
+    );
+    ensure!(w.verify(&again, again.proof()).status == Status::Valid);
+    let mut portrait = vec![0u8; PORTRAIT_MAX_LEN + 2];
+    let len = Session::new(&mut connection).read_file(SFI_PORTRAIT, &mut portrait)?;
+    ensure!(
+        len.map(|len| &portrait[..len]) == Some(&stay_tests::card::portrait()[..]),
         "portrait differs"
     );
     Ok(())
@@ -104,7 +103,7 @@ fn personalization(w: &mut World) -> Result<()> {
         let card = w.insert_card(1, &image, Interface::Contact)?;
         let mut connection = w.connect(&card)?;
         stay_tests::card::personalize(&mut connection, &w.fixture)?;
-        let info = Session::new(&mut connection).select_info()?;
+        let info = Session::new(&mut connection).select()?;
         ensure!(info.locked && &info.serial == b"PERSO-01", "{info:?}");
     }
     let stored = CardImage::read(&image)?;
@@ -308,7 +307,7 @@ fn apdu_storm(w: &mut World) -> Result<()> {
     let (mut answered, mut refused_by_pcscd) = (0, 0);
     let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
     for apdu in &apdus {
-        match connection.transmit(apdu, &mut buf) {
+        match connection.card().transmit(apdu, &mut buf) {
             Ok(response) => {
                 ensure!(response.len() >= 2, "{}: no status word", hex::encode(apdu));
                 ensure!(
@@ -387,10 +386,17 @@ fn clone_and_replay(w: &mut World) -> Result<()> {
     let card = w.insert_card(1, &blank, Interface::Contact)?;
     let mut connection = w.connect(&card)?;
     let copied = genuine.applet.card().record.clone().unwrap();
-    let result =
-        Session::new(&mut connection).personalize(&personalization_key(), |_| Ok(copied), None);
-    let message = format!("{:#}", result.err().context("a foreign record was stored")?);
-    ensure!(message.contains("6A80"), "{message}");
+    let result = stay_tests::card::personalize_with(&mut connection, |_| copied, None);
+    ensure!(
+        matches!(
+            result,
+            Err(CardError::Status {
+                command: Instruction::StoreData,
+                status: Sw::IncorrectData
+            })
+        ),
+        "a foreign record was stored: {result:?}"
+    );
     ensure!(CardImage::read(&blank)?.record.is_none());
     Ok(())
 }
@@ -404,7 +410,7 @@ fn several_slots(w: &mut World) -> Result<()> {
     let card_b = w.insert_card(1, &b, Interface::Contactless)?;
     for (card, serial) in [(&card_a, b"SLOT-AAA"), (&card_b, b"SLOT-BBB")] {
         let mut connection = w.connect(card)?;
-        let info = Session::new(&mut connection).select_info()?;
+        let info = Session::new(&mut connection).select()?;
         ensure!(&info.serial == serial && !info.locked, "{info:?}");
     }
     Ok(())
@@ -560,7 +566,9 @@ fn crash_during_personalization(w: &mut World) -> Result<()> {
                 let mut connection = connection;
                 let done = stay_tests::card::personalize(&mut connection, fixture).is_ok();
                 // No reset for a card that may be gone (see InsertedCard).
-                let _ = connection.disconnect(pcsc::Disposition::LeaveCard);
+                let _ = connection
+                    .into_card()
+                    .disconnect(pcsc::Disposition::LeaveCard);
                 done
             });
             // Somewhere before, inside or after the dozen APDUs of a personalization.
@@ -585,7 +593,7 @@ fn crash_during_personalization(w: &mut World) -> Result<()> {
         }
         let again = w.insert_card(0, &image, Interface::Contact)?;
         let mut connection = w.connect(&again)?;
-        let info = Session::new(&mut connection).select_info()?;
+        let info = Session::new(&mut connection).select()?;
         ensure!(info.locked == stored.locked, "round {round}: {info:?}");
     }
     eprintln!("    crash: {finished} personalizations finished before the kill, {interrupted} interrupted");

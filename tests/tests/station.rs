@@ -5,13 +5,13 @@ use std::collections::{HashSet, VecDeque};
 use std::path::Path;
 
 use card_applet_sim::CardImage;
-use reader_host::card::{CardError, Session};
 use reader_host::station::batch::Application;
 use reader_host::station::journal::{Journal, Step};
 use reader_host::station::{CardSupply, LocalSigner, Progress, RemoteSigner, Station};
 use reader_host::trust_cache::LoadedList;
-use stay_core::apdu::StatusWord;
-use stay_core::{Check, Policy, Presentation, Role, Status};
+use stay_core::apdu::Status as Sw;
+use stay_core::terminal::{CardError, Instruction, Session};
+use stay_core::{Check, Policy, Role, Status};
 use stay_tests::card::{personalization_key, InProcessCard};
 use stay_tests::signing;
 use stay_tests::Fixture;
@@ -135,16 +135,14 @@ impl Office {
             .read_for_border_check(reader_host::card::fresh_challenge())
             .unwrap();
         stay_core::verify(
-            &reading.record,
+            reading.record(),
             self.list.list(),
-            &Check {
-                now: self.fixture.now,
-                role: Role::Border,
-                presentation: Presentation::Chip {
-                    proof: reading.proof(),
-                },
-                policy: &Policy::DEFAULT,
-            },
+            &Check::chip(
+                self.fixture.now,
+                Role::Border,
+                reading.proof(),
+                &Policy::DEFAULT,
+            ),
         )
         .status
     }
@@ -242,18 +240,32 @@ fn a_locked_card_is_handed_back_untouched_and_refuses_personalization() {
     // The station's own commands on a locked card: 6985, and nothing changes.
     {
         let mut session = Session::new(&mut issued);
-        let info = session.select_info().unwrap();
+        let info = session.select().unwrap();
         assert!(info.locked);
+        assert!(matches!(session.select_blank(), Err(CardError::Locked)));
+        let key = personalization_key();
         let refused = session
-            .authenticate_station(&info, &personalization_key())
+            .authenticate_station(&info, |message| key.sign(message))
             .unwrap_err();
         assert!(
-            matches!(refused, CardError::Status { status, .. } if status == StatusWord::CONDITIONS_NOT_SATISFIED),
+            matches!(
+                refused,
+                CardError::Status {
+                    command: Instruction::GetChallenge,
+                    status: Sw::ConditionsNotSatisfied
+                }
+            ),
             "{refused:?}"
         );
         let refused = session.store(&[0x7F, 0x70, 0x00], 255).unwrap_err();
         assert!(
-            matches!(refused, CardError::Status { status, .. } if status == StatusWord::CONDITIONS_NOT_SATISFIED),
+            matches!(
+                refused,
+                CardError::Status {
+                    command: Instruction::StoreData,
+                    status: Sw::ConditionsNotSatisfied
+                }
+            ),
             "{refused:?}"
         );
     }
@@ -370,22 +382,19 @@ fn a_card_pulled_at_every_apdu_is_never_issued_twice() {
                 "pulled at {pulled_at}"
             );
             let mut session = Session::new(&mut unlocked);
-            session.select_info().unwrap();
-            let challenge = [7; stay_core::CHALLENGE_LEN];
-            let command = stay_core::apdu::Command::new(
-                0x00,
-                stay_core::apdu::INS_INTERNAL_AUTHENTICATE,
-                0,
-                0,
-                &challenge,
-            )
-            .expect(256);
-            let (proof, status) = session.exchange("INTERNAL AUTHENTICATE", &command).unwrap();
-            assert!(proof.is_empty(), "pulled at {pulled_at}");
-            assert_eq!(
-                status,
-                StatusWord::CONDITIONS_NOT_SATISFIED,
-                "pulled at {pulled_at}"
+            session.select().unwrap();
+            let refused = session
+                .internal_authenticate(&[7; stay_core::CHALLENGE_LEN])
+                .unwrap_err();
+            assert!(
+                matches!(
+                    refused,
+                    CardError::Status {
+                        command: Instruction::InternalAuthenticate,
+                        status: Sw::ConditionsNotSatisfied
+                    }
+                ),
+                "pulled at {pulled_at}: {refused:?}"
             );
         }
         assert_consistent(&station.journal, &office.dir.path().join("faces"));

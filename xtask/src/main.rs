@@ -45,18 +45,20 @@ const DEBIAN_PACKAGES: &[&str] = &[
 const FLASH_BUDGET: u64 = 128 * 1024;
 const STATIC_RAM_BUDGET: u64 = 32 * 1024;
 const EMBEDDED_TARGET: &str = "thumbv7em-none-eabihf";
-const FUZZ_TARGETS: &[&str] = &[
-    "record",
-    "trust_list",
-    "verify",
-    "apdu",
-    "applet",
-    "terminal",
-    "scanner_frames",
-    "host_card",
-    "qr_image",
-    "api_body",
-    "sign_request",
+/// The fuzz targets and the cargo-fuzz project each is in: `fuzz/` builds `stay-core`
+/// alone (the parsers and the terminal), `fuzz/hosts/` the programs around them.
+const FUZZ_TARGETS: &[(&str, &str)] = &[
+    ("record", "fuzz"),
+    ("trust_list", "fuzz"),
+    ("verify", "fuzz"),
+    ("apdu", "fuzz"),
+    ("terminal", "fuzz"),
+    ("personalization", "fuzz"),
+    ("applet", "fuzz/hosts"),
+    ("scanner_frames", "fuzz/hosts"),
+    ("qr_image", "fuzz/hosts"),
+    ("api_body", "fuzz/hosts"),
+    ("sign_request", "fuzz/hosts"),
 ];
 
 fn root() -> PathBuf {
@@ -174,23 +176,32 @@ fn fuzz(seconds: u64, only: &[String]) -> Result<()> {
         bail!("cargo fuzz needs the nightly toolchain (rustup toolchain install nightly)");
     }
     ensure_cargo_fuzz()?;
-    for target in FUZZ_TARGETS
+    for (target, project) in FUZZ_TARGETS
         .iter()
-        .filter(|t| only.is_empty() || only.iter().any(|o| o == *t))
+        .filter(|(t, _)| only.is_empty() || only.iter().any(|o| o == t))
     {
-        let corpus = root().join(format!("stay-core/fuzz/corpus/{target}"));
+        let corpus = root().join(format!("fuzz/corpus/{target}"));
         std::fs::create_dir_all(&corpus)?;
         run(
             &format!("fuzz {target} for {seconds} s"),
             // Through rustup: `$CARGO` is the stable toolchain's own cargo, which knows no `+nightly`.
             Command::new("rustup")
-                .current_dir(root().join("stay-core"))
+                .current_dir(root())
                 // The bundled SQLite amalgamation has two file-local arrays of one name,
                 // which ASan's one-definition-rule check takes for a clash.
                 .env("ASAN_OPTIONS", "detect_odr_violation=0")
-                .args(["run", "nightly", "cargo", "fuzz", "run", target])
+                .args([
+                    "run",
+                    "nightly",
+                    "cargo",
+                    "fuzz",
+                    "run",
+                    "--fuzz-dir",
+                    project,
+                ])
+                .arg(target)
                 .arg(&corpus)
-                .arg(root().join("stay-core/fuzz/seeds"))
+                .arg(root().join("fuzz/seeds"))
                 .args([
                     "--",
                     &format!("-max_total_time={seconds}"),

@@ -3,11 +3,9 @@
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
-use stay_core::apdu::{INS_INTERNAL_AUTHENTICATE, INS_READ_BINARY, INS_SELECT};
-use stay_core::terminal::{ApduLink, Session};
-use stay_core::{
-    Check, ChipProof, ListError, Policy, Presentation, PublicKey, Role, TrustList, UnixTime,
-};
+use stay_core::apdu::{Fci, Status, INS_INTERNAL_AUTHENTICATE, INS_READ_BINARY, INS_SELECT};
+use stay_core::terminal::{ApduLink, LinkError, Session};
+use stay_core::{Check, ListError, Policy, PublicKey, Role, TrustList, UnixTime};
 
 pub struct ListCase {
     pub name: &'static str,
@@ -123,25 +121,26 @@ struct VectorCard {
 
 impl ApduLink for VectorCard {
     type Error = ();
-    fn exchange(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, ()> {
-        let data: &[u8] = match command.get(1).copied() {
-            Some(INS_SELECT) => &[],
-            Some(INS_READ_BINARY) => self.record,
+    fn exchange(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, LinkError<()>> {
+        let fci = Fci {
+            serial: [0; 8],
+            locked: true,
+        }
+        .write();
+        let (data, status): (&[u8], Status) = match command.get(1).copied() {
+            Some(INS_SELECT) => (&fci, Status::Success),
+            Some(INS_READ_BINARY) => (self.record, Status::Success),
             Some(INS_INTERNAL_AUTHENTICATE) => match &self.proof {
-                Some(proof) => proof,
-                None => {
-                    response[..2].copy_from_slice(&[0x69, 0x85]);
-                    return Ok(2);
-                }
+                Some(proof) => (proof, Status::Success),
+                None => (&[], Status::ConditionsNotSatisfied),
             },
-            _ => {
-                response[..2].copy_from_slice(&[0x6D, 0x00]);
-                return Ok(2);
-            }
+            _ => (&[], Status::InstructionNotSupported),
         };
-        let out = response.get_mut(..data.len() + 2).ok_or(())?;
+        let out = response
+            .get_mut(..data.len() + 2)
+            .ok_or(LinkError::ResponseTooLong)?;
         out[..data.len()].copy_from_slice(data);
-        out[data.len()..].copy_from_slice(&[0x90, 0x00]);
+        out[data.len()..].copy_from_slice(&status.to_bytes());
         Ok(data.len() + 2)
     }
 }
@@ -215,22 +214,17 @@ fn golden() -> u32 {
             failures += 1;
             continue;
         };
-        let role = match (case.role, case.employer_tin) {
-            ("employer", Some(tin)) => Role::Employer { tin },
-            ("station", _) => Role::Station,
-            _ => Role::Border,
+        let Ok(role) = Role::from_str(case.role, case.employer_tin) else {
+            hprintln!("FAIL {}: no such role {}", case.name, case.role);
+            failures += 1;
+            continue;
         };
         let start = cortex_m::peripheral::SYST::get_current();
         let (status, reason, decision, chip) = if case.printed {
             let v = stay_core::verify(
                 FILES[case.record],
                 &list,
-                &Check {
-                    now: UnixTime(case.now),
-                    role,
-                    presentation: Presentation::Printed,
-                    policy: &Policy::DEFAULT,
-                },
+                &Check::printed(UnixTime(case.now), role, &Policy::DEFAULT),
             );
             (
                 v.status.name(),
@@ -249,19 +243,10 @@ fn golden() -> u32 {
                 failures += 1;
                 continue;
             };
-            let proof = reading.signature.as_ref().map(|signature| ChipProof {
-                challenge: &reading.challenge,
-                signature,
-            });
             let v = stay_core::verify(
                 reading.record(),
                 &list,
-                &Check {
-                    now: UnixTime(case.now),
-                    role,
-                    presentation: Presentation::Chip { proof },
-                    policy: &Policy::DEFAULT,
-                },
+                &Check::chip(UnixTime(case.now), role, reading.proof(), &Policy::DEFAULT),
             );
             (
                 v.status.name(),

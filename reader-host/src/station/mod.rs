@@ -23,9 +23,11 @@ pub mod journal;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use stay_core::{Check, Decision, Policy, Presentation, Role, UnixTime};
+use stay_core::{Check, Decision, Policy, Role, UnixTime};
 
-use crate::card::{fresh_challenge, store_payload, CardError, Session, Transport};
+use stay_core::terminal::{ApduLink, CardError, Session};
+
+use crate::card::fresh_challenge;
 use crate::trust_cache::LoadedList;
 use batch::Application;
 use journal::{Attempt, Journal, Step};
@@ -183,7 +185,7 @@ impl Signer for RemoteSigner<'_> {
 
 /// Where blank cards come from: a PC/SC reader, or cards in memory for tests.
 pub trait CardSupply {
-    type Card: Transport;
+    type Card: ApduLink<Error: std::fmt::Display>;
     /// Waits for the next card, telling the operator `prompt`. `None`: none came in time.
     fn next_card(&mut self, prompt: &str) -> Result<Option<Self::Card>>;
     /// Hands the card back, asking for it to be taken out (the next [`CardSupply::next_card`]
@@ -224,6 +226,15 @@ pub enum Progress {
         document_number: String,
         outcome: Step,
     },
+}
+
+/// What STORE DATA carries: the record object, then the portrait object (`5F40`).
+pub fn store_payload(record: &[u8], portrait: Option<&[u8]>) -> Vec<u8> {
+    let mut payload =
+        vec![0u8; stay_core::terminal::store_payload_len(record.len(), portrait.map(<[u8]>::len))];
+    stay_core::terminal::write_store_payload(record, portrait, &mut payload)
+        .expect("sized by store_payload_len");
+    payload
 }
 
 /// A fault-injection point for the crash tests: with `KG_STAY_STATION_PAUSE_AT=<step>` the
@@ -377,7 +388,7 @@ impl Station<'_> {
 
     /// One card for one application. `Err` only when the station itself cannot go on
     /// (journal, disk, signer unreachable).
-    fn issue<T: Transport>(
+    fn issue<T: ApduLink<Error: std::fmt::Display>>(
         &mut self,
         application: &Application,
         card: &mut T,
@@ -391,12 +402,9 @@ impl Station<'_> {
         let mut session = Session::new(card);
         // Before anything is journaled: a card that cannot start costs nothing.
         let (serial, chip_key) = match (|| {
-            let info = session.select_info()?;
-            if info.locked {
-                return Err(CardError::Locked);
-            }
-            session.authenticate_station(&info, &self.personalization_key)?;
-            Ok((info.serial, session.generate_chip_key()?))
+            let fci = session.select_blank()?;
+            session.authenticate_station(&fci, |message| self.personalization_key.sign(message))?;
+            Ok((fci.serial, session.generate_chip_key()?))
         })() {
             Ok(started) => started,
             Err(CardError::Locked) => {
@@ -443,14 +451,11 @@ impl Station<'_> {
             .advance(&mut attempt, Step::Signed, Some(&record))?;
         checkpoint(Step::Signed.name());
 
-        let steps = (|| {
-            session.store(
-                &store_payload(&record, portrait.as_deref()),
-                stay_core::apdu::STORE_BLOCK_MAX,
-            )?;
-            Ok::<_, CardError>(())
-        })();
-        if let Err(e) = steps {
+        let written = session.store(
+            &store_payload(&record, portrait.as_deref()),
+            stay_core::apdu::STORE_BLOCK_MAX,
+        );
+        if let Err(e) = written {
             self.journal
                 .spoil(&mut attempt, &format!("writing the card: {e}"))?;
             return Ok(CardOutcome::Spoiled(attempt));
@@ -476,21 +481,14 @@ impl Station<'_> {
             }
         };
         let verdict = stay_core::verify(
-            &reading.record,
+            reading.record(),
             self.list.list(),
-            &Check {
-                now: self.now,
-                // The station's decision (docs/policy.md): a card written before its
-                // validity starts (valid-from next month, the usual case) verifies.
-                role: Role::Station,
-                presentation: Presentation::Chip {
-                    proof: reading.proof(),
-                },
-                policy: &self.policy,
-            },
+            // The station's decision (docs/policy.md): a card written before its validity
+            // starts (valid-from next month, the usual case) verifies.
+            &Check::chip(self.now, Role::Station, reading.proof(), &self.policy),
         );
-        if reading.record != record || verdict.decision != Decision::CardVerifies {
-            let reason = if reading.record != record {
+        if reading.record() != record.as_slice() || verdict.decision != Decision::CardVerifies {
+            let reason = if reading.record() != record.as_slice() {
                 "the card read back another record".to_string()
             } else {
                 format!(

@@ -4,18 +4,18 @@
 //! a printed record that names a chip key is never valid.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use stay_core::{verify, Check, Policy, Presentation, PublicKey, Role, TrustList, UnixTime};
+use stay_core::{verify, Check, Policy, PublicKey, Role, TrustList, UnixTime};
 
-const LIST: &[u8] = include_bytes!("../../../testdata/lists/current.list");
+const LIST: &[u8] = include_bytes!("../../testdata/lists/current.list");
 /// The golden records that verify at this instant; every other input must not.
 /// (Printed, the resident cards among them answer `read-the-chip`, not valid.)
 const GENUINE: [&[u8]; 4] = [
-    include_bytes!("../../../testdata/records/resident-card-chip.bin"),
-    include_bytes!("../../../testdata/records/unified-window.bin"),
-    include_bytes!("../../../testdata/records/digital-nomad.bin"),
-    include_bytes!("../../../testdata/records/resident-card-study.bin"),
+    include_bytes!("../../testdata/records/resident-card-chip.bin"),
+    include_bytes!("../../testdata/records/unified-window.bin"),
+    include_bytes!("../../testdata/records/digital-nomad.bin"),
+    include_bytes!("../../testdata/records/resident-card-study.bin"),
 ];
-const ROOT_SEC1: &str = include_str!("../../../testdata/keys/root.sec1.hex");
+const ROOT_SEC1: &str = include_str!("../../testdata/keys/root.sec1.hex");
 
 fuzz_target!(|data: &[u8]| {
     let mut key = [0u8; 65];
@@ -24,12 +24,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let root = PublicKey::from_sec1(&key).unwrap();
     let list = TrustList::load(LIST, &root, None).unwrap();
-    let check = Check {
-        now: UnixTime(1_795_240_800),
-        role: Role::Border,
-        presentation: Presentation::Printed,
-        policy: &Policy::DEFAULT,
-    };
+    let check = Check::printed(UnixTime(1_795_240_800), Role::Border, &Policy::DEFAULT);
     let verdict = verify(data, &list, &check);
     if !GENUINE.contains(&data) {
         assert!(!verdict.status.is_valid(), "an altered record verified");
