@@ -163,7 +163,7 @@ impl CardImage {
 
     /// Writes the image atomically, readable by its owner only (it holds the chip key).
     pub fn write(&self, path: &Path) -> Result<()> {
-        issuer::files::write_private(path, self.to_json().as_bytes())
+        stay_std::files::write_private(path, self.to_json().as_bytes())
     }
 }
 
@@ -173,7 +173,11 @@ mod tests {
 
     #[test]
     fn images_roundtrip_and_damaged_ones_are_refused() {
-        let key = issuer::KeyPair::from_seed("image test").public_key();
+        let point = p256::ecdsa::SigningKey::from_slice(&[7; 32])
+            .unwrap()
+            .verifying_key()
+            .to_encoded_point(false);
+        let key = stay_core::PublicKey::from_sec1(point.as_bytes()).unwrap();
         let mut card = CardImage::blank(*b"\x01\x02\x03\x04\x05\x06\x07\x08", &key);
         card.record = Some(vec![1, 2, 3]);
         let text = card.to_json();

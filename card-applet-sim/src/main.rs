@@ -75,7 +75,7 @@ fn blank(key: &Path, serial: Option<&str>, force: bool, out: &Path) -> Result<()
             out.display()
         );
     }
-    let key = issuer::keys::read_public(key)?;
+    let key = stay_std::pem::read_public(key)?;
     let serial: [u8; SERIAL_LEN] = match serial {
         Some(text) => hex::decode(text)
             .ok()

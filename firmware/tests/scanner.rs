@@ -230,7 +230,10 @@ fn a_code_at_the_imager_gets_its_verdict_and_a_revoked_one_sounds() {
     let list_bytes = fixture.list();
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
     let mut scanner = bench.scanner(sim, Some(&list), None);
-    let revoked = fixture.record(&issuer::golden::resident("RC0000099", Some(&fixture.chip)));
+    let revoked = fixture.record(&stay_tests::golden::resident(
+        "RC0000099",
+        Some(&fixture.chip),
+    ));
     bench.show_code(&revoked);
     assert_eq!(
         scanner.step(),
@@ -283,7 +286,7 @@ fn failed_reads_ask_to_try_again_and_give_no_verdict() {
     assert_eq!(scanner.step(), Event::Nothing);
 
     // A damaged code.
-    let record = fixture.record(&issuer::golden::unified_window("UW0000001"));
+    let record = fixture.record(&stay_tests::golden::unified_window("UW0000001"));
     let mut frame = vec![0u8; record.len() + 5];
     let n = encode_frame(&record, &mut frame).unwrap();
     frame[10] ^= 0x01;
@@ -321,7 +324,7 @@ fn an_employer_asks_about_its_own_tin() {
     let (bench, sim) = Bench::new(Some(fixture_card(&fixture)));
     let list_bytes = fixture.list();
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
-    let mut scanner = bench.scanner(sim, Some(&list), Some(issuer::golden::EMPLOYER_TIN));
+    let mut scanner = bench.scanner(sim, Some(&list), Some(stay_tests::golden::EMPLOYER_TIN));
     bench.in_field.set(true);
     assert!(matches!(
         scanner.step(),
@@ -347,7 +350,7 @@ fn the_audit_ring_keeps_the_newest_checks() {
     let total = AUDIT_LEN + 6;
     for i in 0..total {
         let number = format!("UW{:07}", 1000 + i);
-        bench.show_code(&fixture.record(&issuer::golden::unified_window(&number)));
+        bench.show_code(&fixture.record(&stay_tests::golden::unified_window(&number)));
         assert!(matches!(scanner.step(), Event::Verdict { .. }), "check {i}");
         bench.later(SHOW_MS);
         assert_eq!(scanner.step(), Event::Idle);
@@ -373,7 +376,7 @@ fn the_payload_of_an_issued_qr_code_reads_at_the_imager() {
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
     let mut scanner = bench.scanner(sim, Some(&list), None);
     // `issuer qr`'s image, decoded as an imager decodes it, sent in its frame.
-    let record = fixture.record(&issuer::golden::unified_window("UW0000777"));
+    let record = fixture.record(&stay_tests::golden::unified_window("UW0000777"));
     let image = issuer::qr::png(&record).unwrap();
     let payload = reader_host::qr::single_record(reader_host::qr::decode(image)).unwrap();
     assert_eq!(payload, record);
@@ -440,7 +443,7 @@ fn without_a_trust_list_nothing_is_valid_and_the_screen_says_why() {
         "{}",
         bench.screen.text()
     );
-    let record = fixture.record(&issuer::golden::unified_window("UW0000001"));
+    let record = fixture.record(&stay_tests::golden::unified_window("UW0000001"));
     bench.show_code(&record);
     assert_eq!(
         scanner.step(),

@@ -6,11 +6,11 @@ mod sim;
 
 use firmware::imager::{encode_frame, Imager};
 use firmware::pn532::Pn532;
-use issuer::golden::{Case, Outcome, Vectors};
 use sim::{NoDelay, SimPn532, SimUart};
 use stay_core::apdu::{Fci, Status as Sw, INS_INTERNAL_AUTHENTICATE, INS_READ_BINARY, INS_SELECT};
 use stay_core::terminal::Session;
 use stay_core::{Check, Policy, Role, TrustList, UnixTime};
+use stay_tests::golden::{Case, Outcome, Vectors};
 use stay_tests::testdata;
 
 fn hex_array<const N: usize>(text: Option<&str>) -> Option<[u8; N]> {

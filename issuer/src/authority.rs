@@ -7,7 +7,8 @@ use stay_core::{Date, DocumentType, UnixTime};
 
 use crate::holder::Holder;
 use crate::keys::KeyPair;
-use crate::list::{format_rfc3339, ListSpec, SignerSpec};
+use crate::list::{ListSpec, SignerSpec};
+use stay_std::clock::format_rfc3339;
 
 pub const ISSUING_AUTHORITY: &str = "Migration Service KR";
 /// The employer the demo's work permits name.
@@ -164,7 +165,7 @@ pub fn init(dir: &Path, now: UnixTime) -> Result<Authority> {
         ));
         signers.push((t, key));
     }
-    crate::files::write_atomic(&dir.join("list.toml"), source.as_bytes())?;
+    stay_std::files::write_atomic(&dir.join("list.toml"), source.as_bytes())?;
     let spec = ListSpec {
         sequence: 1,
         issued_at: now,
@@ -181,10 +182,10 @@ pub fn init(dir: &Path, now: UnixTime) -> Result<Authority> {
         revoked_signers: vec![],
         revoked_documents: vec![DEMO_REVOKED_NUMBER.into()],
     };
-    crate::files::write_atomic(&dir.join("trust.list"), &spec.seal(&root)?)?;
+    stay_std::files::write_atomic(&dir.join("trust.list"), &spec.seal(&root)?)?;
     for (name, holder) in sample_holders(today) {
         let text = toml::to_string_pretty(&holder)?;
-        crate::files::write_atomic(
+        stay_std::files::write_atomic(
             &dir.join("holders").join(format!("{name}.toml")),
             text.as_bytes(),
         )?;

@@ -5,10 +5,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
-use p256::pkcs8::{
-    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
-};
+use p256::ecdsa::{Signature, SigningKey};
+use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use sha2::{Digest, Sha256};
 use stay_core::signature::PUBLIC_KEY_LEN;
 use stay_core::{KeyId, PublicKey};
@@ -70,7 +68,7 @@ impl KeyPair {
     }
 
     pub fn public_pem(&self) -> Result<String> {
-        public_pem(&self.public_sec1())
+        stay_std::pem::public_pem(&self.public_sec1())
     }
 
     pub fn read(path: &Path) -> Result<KeyPair> {
@@ -88,30 +86,10 @@ impl KeyPair {
     /// Writes `NAME.key.pem` (mode 0600) and `NAME.pub.pem` into `dir`.
     pub fn write(&self, dir: &Path, name: &str) -> Result<()> {
         let private = dir.join(format!("{name}.key.pem"));
-        crate::files::write_private(&private, self.private_pem()?.as_bytes())?;
-        crate::files::write_atomic(
+        stay_std::files::write_private(&private, self.private_pem()?.as_bytes())?;
+        stay_std::files::write_atomic(
             &dir.join(format!("{name}.pub.pem")),
             self.public_pem()?.as_bytes(),
         )
     }
-}
-
-/// SPKI PEM of an uncompressed SEC1 public key.
-pub fn public_pem(sec1: &[u8]) -> Result<String> {
-    let key = VerifyingKey::from_sec1_bytes(sec1).context("not a P-256 public key")?;
-    Ok(key.to_public_key_pem(LineEnding::LF)?)
-}
-
-/// Reads an SPKI PEM public key (`-----BEGIN PUBLIC KEY-----`).
-pub fn read_public(path: &Path) -> Result<PublicKey> {
-    let pem = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read public key {}", path.display()))?;
-    parse_public_pem(&pem)
-        .with_context(|| format!("{} is not a P-256 public key in SPKI PEM", path.display()))
-}
-
-pub fn parse_public_pem(pem: &str) -> Result<PublicKey> {
-    let key = VerifyingKey::from_public_key_pem(pem)?;
-    let point = key.to_encoded_point(false);
-    PublicKey::from_sec1(point.as_bytes()).map_err(|e| anyhow::anyhow!("{e:?}"))
 }

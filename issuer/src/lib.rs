@@ -1,9 +1,7 @@
 //! The issuing authority's tools: keys, holder files, signed stay records and trust lists,
-//! card-face QR codes, and the reproducible golden vectors in `testdata/`.
+//! card-face QR codes.
 
 pub mod authority;
-pub mod files;
-pub mod golden;
 pub mod holder;
 pub mod keys;
 pub mod list;

@@ -6,9 +6,7 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use stay_core::record::is_document_number;
 use stay_core::trust_list::{ListBody, SignerEntry};
-use stay_core::{Date, DocumentType, HighWater, KeyId, ListError, PublicKey, TrustList, UnixTime};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
+use stay_core::{Date, DocumentType, KeyId, ListError, PublicKey, TrustList, UnixTime};
 
 use crate::keys::KeyPair;
 
@@ -133,14 +131,6 @@ pub fn check_sequence_increases(
     Ok(())
 }
 
-/// The system clock, in the project's time type (0 for a clock before 1970).
-pub fn system_now() -> UnixTime {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    UnixTime(secs)
-}
-
 /// The list source file an authority edits (`issuer sign-list --in LIST.toml`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -171,22 +161,6 @@ pub struct SignerSource {
     pub document_types: Vec<String>,
 }
 
-pub fn parse_rfc3339(field: &str, text: &str) -> Result<UnixTime> {
-    let t = OffsetDateTime::parse(text, &Rfc3339)
-        .with_context(|| format!("{field}: {text:?} is not an RFC 3339 time"))?;
-    let secs =
-        u64::try_from(t.unix_timestamp()).with_context(|| format!("{field}: before 1970"))?;
-    Ok(UnixTime(secs))
-}
-
-pub fn format_rfc3339(t: UnixTime) -> String {
-    i64::try_from(t.0)
-        .ok()
-        .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| format!("@{}", t.0))
-}
-
 fn date(field: &str, text: &str) -> Result<Date> {
     Date::parse_iso(text).map_err(|_| anyhow::anyhow!("{field}: {text:?} is not a date YYYY-MM-DD"))
 }
@@ -203,7 +177,7 @@ impl ListSource {
     pub fn spec(&self, base: &Path) -> Result<ListSpec> {
         let mut signers = Vec::new();
         for s in &self.signers {
-            let key = crate::keys::read_public(&base.join(&s.public_key))?;
+            let key = stay_std::pem::read_public(&base.join(&s.public_key))?;
             let mut document_types = Vec::new();
             for name in &s.document_types {
                 document_types.push(DocumentType::from_name(name).with_context(|| {
@@ -227,7 +201,7 @@ impl ListSource {
                 .and_then(|b| <[u8; 8]>::try_from(b).ok())
             {
                 Some(id) => KeyId(id),
-                None => crate::keys::read_public(&base.join(entry))
+                None => stay_std::pem::read_public(&base.join(entry))
                     .with_context(|| {
                         format!("revoked signer {entry:?}: neither a key id nor a key file")
                     })?
@@ -241,8 +215,8 @@ impl ListSource {
         }
         Ok(ListSpec {
             sequence: self.sequence,
-            issued_at: parse_rfc3339("issued_at", &self.issued_at)?,
-            next_update: parse_rfc3339("next_update", &self.next_update)?,
+            issued_at: stay_std::clock::parse_rfc3339("issued_at", &self.issued_at)?,
+            next_update: stay_std::clock::parse_rfc3339("next_update", &self.next_update)?,
             signers,
             revoked_signers,
             revoked_documents,
@@ -261,45 +235,4 @@ pub fn read_numbers(path: &Path) -> Result<Vec<String>> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(str::to_owned)
         .collect())
-}
-
-self_cell::self_cell!(
-    /// A verified list and the bytes it borrows from.
-    pub struct LoadedList {
-        owner: Vec<u8>,
-        #[covariant]
-        dependent: TrustList,
-    }
-);
-
-impl LoadedList {
-    /// Takes `bytes` only if they are a list signed by `root`, not older than `trusted`.
-    pub fn verify(bytes: Vec<u8>, root: &PublicKey, trusted: Option<u64>) -> Result<LoadedList> {
-        LoadedList::try_new(bytes, |b| {
-            TrustList::load(b, root, trusted).map_err(|e| anyhow::anyhow!("{e}"))
-        })
-    }
-
-    /// Takes `bytes` only if they are a list signed by `root` that the terminal's
-    /// high-water mark admits (`TrustList::load_against`).
-    pub fn admit(
-        bytes: Vec<u8>,
-        root: &PublicKey,
-        high_water: Option<&HighWater>,
-    ) -> Result<LoadedList, ListError> {
-        LoadedList::try_new(bytes, |b| TrustList::load_against(b, root, high_water))
-    }
-
-    /// The high-water mark this list sets once accepted.
-    pub fn high_water(&self) -> HighWater {
-        HighWater::for_list(self.list().sequence, self.bytes())
-    }
-
-    pub fn list(&self) -> &TrustList<'_> {
-        self.borrow_dependent()
-    }
-
-    pub fn bytes(&self) -> &[u8] {
-        self.borrow_owner()
-    }
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use issuer::{keys, show, Holder, KeyPair, ListSource};
+use issuer::{show, Holder, KeyPair, ListSource};
 use stay_core::{Policy, TrustList};
 
 #[derive(Parser)]
@@ -144,14 +144,14 @@ fn new_token(label: &str, tokens: &Path, out: &Path) -> Result<()> {
     let token = issuer::service::new_token();
     text.push_str(&issuer::service::token_line(&token, label));
     issuer::service::Tokens::parse(&text)?;
-    issuer::files::write_private(out, format!("{token}\n").as_bytes())?;
-    issuer::files::write_private(tokens, text.as_bytes())
+    stay_std::files::write_private(out, format!("{token}\n").as_bytes())?;
+    stay_std::files::write_private(tokens, text.as_bytes())
 }
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init { dir } => {
-            let authority = issuer::authority::init(&dir, issuer::list::system_now())?;
+            let authority = issuer::authority::init(&dir, stay_std::clock::system_now())?;
             println!("Authority created in {}", dir.display());
             println!(
                 "  root key            {}  root.key.pem / root.pub.pem",
@@ -183,7 +183,7 @@ fn run(cli: Cli) -> Result<()> {
             let signer = KeyPair::read(&key)?;
             let list_path = trust_list.unwrap_or_else(|| beside(&key, "trust.list"));
             let root_path = root_key.unwrap_or_else(|| beside(&key, "root.pub.pem"));
-            let root = keys::read_public(&root_path)?;
+            let root = stay_std::pem::read_public(&root_path)?;
             let list_bytes = std::fs::read(&list_path).with_context(|| {
                 format!(
                     "cannot read trust list {} (pass --trust-list)",
@@ -198,7 +198,7 @@ fn run(cli: Cli) -> Result<()> {
                 .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
             let record = issuer::sign_record(&holder, &signer, &list, &Policy::DEFAULT)
                 .map_err(|e| anyhow::anyhow!("refused to sign {}: {e}", input.display()))?;
-            issuer::files::write_atomic(&out, &record)?;
+            stay_std::files::write_atomic(&out, &record)?;
             println!(
                 "{}: {} bytes, {} {}",
                 out.display(),
@@ -244,7 +244,7 @@ fn run(cli: Cli) -> Result<()> {
             let list = spec.seal(&root)?;
             TrustList::load(&list, &root.public_key(), None)
                 .map_err(|e| anyhow::anyhow!("the signed list does not load back: {e}"))?;
-            issuer::files::write_atomic(&out, &list)?;
+            stay_std::files::write_atomic(&out, &list)?;
             println!(
                 "{}: {} bytes, sequence {}",
                 out.display(),
@@ -265,8 +265,9 @@ fn run(cli: Cli) -> Result<()> {
             issuer::service::check_listen(listen, listen_anywhere)?;
             let first = &keys[0];
             let list_path = trust_list.unwrap_or_else(|| beside(first, "trust.list"));
-            let root =
-                keys::read_public(&root_key.unwrap_or_else(|| beside(first, "root.pub.pem")))?;
+            let root = stay_std::pem::read_public(
+                &root_key.unwrap_or_else(|| beside(first, "root.pub.pem")),
+            )?;
             let list_bytes = std::fs::read(&list_path)
                 .with_context(|| format!("cannot read trust list {}", list_path.display()))?;
             let tokens = issuer::service::Tokens::read(
@@ -284,7 +285,7 @@ fn run(cli: Cli) -> Result<()> {
                 &register.unwrap_or_else(|| beside(first, "signing.sqlite")),
             )?;
             if let Some(at) = at {
-                service = service.at(issuer::list::parse_rfc3339("--at", &at)?);
+                service = service.at(stay_std::clock::parse_rfc3339("--at", &at)?);
             }
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -344,7 +345,10 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let root = root_key.as_deref().map(keys::read_public).transpose()?;
+            let root = root_key
+                .as_deref()
+                .map(stay_std::pem::read_public)
+                .transpose()?;
             let shown = show::decode(&bytes, root.as_ref())
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             if json {

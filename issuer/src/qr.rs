@@ -42,5 +42,5 @@ pub fn write(record: &[u8], out: &Path) -> Result<()> {
         Some("svg") => svg(record)?.into_bytes(),
         _ => bail!("{}: the output must end in .png or .svg", out.display()),
     };
-    crate::files::write_atomic(out, &bytes)
+    stay_std::files::write_atomic(out, &bytes)
 }

@@ -43,7 +43,8 @@ use subtle::ConstantTimeEq;
 
 use crate::holder::{sign_record_by_any, Holder};
 use crate::keys::KeyPair;
-use crate::list::{format_rfc3339, LoadedList};
+use stay_std::clock::format_rfc3339;
+use stay_std::LoadedList;
 
 /// Where stations send applications (POST, JSON holder; answer: the record's bytes).
 pub const SIGN_PATH: &str = "/v1/sign";
@@ -294,7 +295,8 @@ impl Service {
                 bail!("signer key {} is not on the trust list", key.key_id());
             }
         }
-        let register = crate::files::open_durable(register, "signing register", REGISTER_SCHEMA)?;
+        let register =
+            stay_std::files::open_durable(register, "signing register", REGISTER_SCHEMA)?;
         Ok(Service {
             keys,
             list,
@@ -316,7 +318,7 @@ impl Service {
     }
 
     fn now(&self) -> UnixTime {
-        self.fixed_now.unwrap_or_else(crate::list::system_now)
+        self.fixed_now.unwrap_or_else(stay_std::clock::system_now)
     }
 
     /// A station dates its records; the service holds it to today (a day either side, for

@@ -6,7 +6,7 @@ use anyhow::{bail, Result};
 use serde_json::{json, Value};
 use stay_core::{PublicKey, StayRecord, TrustList, TrustListContent};
 
-use crate::list::format_rfc3339;
+use stay_std::clock::format_rfc3339;
 
 /// How many revoked document numbers `show` prints before summarizing.
 const REVOKED_SHOWN: usize = 50;

@@ -60,7 +60,7 @@ impl DeskToken {
                 let mut bytes = [0u8; TOKEN_BYTES];
                 rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut bytes);
                 let token = hex::encode(bytes);
-                issuer::files::write_private(&path, format!("{token}\n").as_bytes())?;
+                stay_std::files::write_private(&path, format!("{token}\n").as_bytes())?;
                 Ok(DeskToken(token))
             }
             Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),

@@ -72,7 +72,7 @@ impl DigestKey {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = [0u8; KEY_LEN];
                 rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut key);
-                issuer::files::write_private(path, &key)?;
+                stay_std::files::write_private(path, &key)?;
                 Ok(DigestKey(stay_core::audit::AuditKey(key)))
             }
             Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
@@ -102,7 +102,7 @@ CREATE INDEX IF NOT EXISTS verifications_at ON verifications (at_unix);
 CREATE INDEX IF NOT EXISTS verifications_document ON verifications (document_digest);
 ";
 
-pub use issuer::files::open_durable;
+use stay_std::files::open_durable;
 
 /// The database's file name in the data directory.
 pub const DATABASE: &str = "audit.sqlite";

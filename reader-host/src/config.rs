@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
+use stay_core::{Role, RoleError};
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -135,16 +136,16 @@ impl Config {
         if let Some(folder) = &mut config.qr.folder {
             rebase(folder);
         }
-        match (config.role, &config.employer_tin) {
-            (RoleName::Employer, None) => bail!("role = \"employer\" needs employer_tin"),
-            (_, Some(tin)) if !stay_core::record::is_digits(tin, stay_core::record::TIN_LEN) => {
-                bail!("employer_tin must be 14 digits")
-            }
-            (RoleName::Border, Some(_)) => bail!("employer_tin is for role = \"employer\""),
-            _ => {}
+        if let Err(e) = config.checked_role() {
+            bail!(match e {
+                RoleError::EmployerWithoutTin => "role = \"employer\" needs employer_tin",
+                RoleError::MalformedTin => "employer_tin must be 14 digits",
+                RoleError::TinWithoutEmployer => "employer_tin is for role = \"employer\"",
+                RoleError::Unknown => "role: border or employer",
+            });
         }
         if let Some(at) = &config.fixed_time {
-            issuer::list::parse_rfc3339("fixed_time", at)?;
+            stay_std::clock::parse_rfc3339("fixed_time", at)?;
         }
         if config.audit_key.starts_with(&config.data_dir) {
             bail!(
@@ -168,17 +169,23 @@ impl Config {
     pub fn now(&self) -> stay_core::UnixTime {
         self.fixed_time
             .as_deref()
-            .and_then(|t| issuer::list::parse_rfc3339("fixed_time", t).ok())
+            .and_then(|t| stay_std::clock::parse_rfc3339("fixed_time", t).ok())
             .unwrap_or_else(crate::trust_cache::now)
     }
 
-    pub fn role(&self) -> stay_core::Role<'_> {
-        match self.role {
-            RoleName::Border => stay_core::Role::Border,
-            RoleName::Employer => stay_core::Role::Employer {
-                tin: self.employer_tin.as_deref().unwrap_or_default(),
-            },
-        }
+    fn checked_role(&self) -> Result<Role<'_>, RoleError> {
+        let name = match self.role {
+            RoleName::Border => "border",
+            RoleName::Employer => "employer",
+        };
+        Role::from_str(name, self.employer_tin.as_deref())
+    }
+
+    /// The desk's role. [`Config::read`] refused a configuration whose role and TIN do not
+    /// make one.
+    pub fn role(&self) -> Role<'_> {
+        self.checked_role()
+            .expect("Config::read checked the role and the TIN")
     }
 }
 

@@ -158,7 +158,7 @@ impl Desk {
     ) -> Arc<Event> {
         let event = Arc::new(Event {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
-            at: issuer::list::format_rfc3339(now()),
+            at: stay_std::clock::format_rfc3339(now()),
             kind,
             source: source.into(),
             message,
@@ -238,7 +238,7 @@ impl Desk {
             .ok()
             .map(|r| r.fields.document_number.to_string());
         self.audit.record(Entry {
-            at: issuer::list::format_rfc3339(at),
+            at: stay_std::clock::format_rfc3339(at),
             at_unix: at.0,
             source: source.into(),
             status: verdict.status.name().into(),

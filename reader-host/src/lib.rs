@@ -13,7 +13,6 @@ pub mod http;
 pub mod pcsc_reader;
 pub mod qr;
 pub mod report;
-pub mod station;
 pub mod trust_cache;
 pub mod watcher;
 

@@ -5,24 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use reader_host::trust_cache::LoadedList;
 use reader_host::{card, pcsc_reader, qr, report};
 use stay_core::terminal::Session;
-use stay_core::{Check, Decision, Policy, Role, Status, UnixTime};
-
-mod cli_station;
-
-/// Exit statuses: the verdict, or what kept the check from running (sysexits.h).
-mod exit {
-    pub const VALID: u8 = 0;
-    pub const INVALID: u8 = 1;
-    pub const INDETERMINATE: u8 = 2;
-    /// A printed copy of a chip card: genuine data, no card proven.
-    pub const READ_THE_CHIP: u8 = 3;
-    pub const USAGE: u8 = 64;
-    pub const DATA: u8 = 65;
-    pub const NO_INPUT: u8 = 66;
-}
+use stay_core::{Check, Decision, Policy, Role, RoleError, Status};
+use stay_std::cli::{exit, fail, now_or, read, read_list, Failure};
 
 #[derive(Parser)]
 #[command(
@@ -121,22 +107,6 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The personalization station: turn applications (a batch, or one) into locked cards
-    /// that verify, journaled so a stop at any step loses nothing and issues nothing twice.
-    Station(cli_station::StationArgs),
-}
-
-/// A failure before any verdict, with its exit status.
-struct Failure(u8, anyhow::Error);
-
-fn fail(code: u8) -> impl FnOnce(anyhow::Error) -> Failure {
-    move |e| Failure(code, e)
-}
-
-fn read(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path)
-        .with_context(|| format!("cannot read {what} {}", path.display()))
-        .map_err(fail(exit::NO_INPUT))
 }
 
 fn run(command: Command) -> Result<u8, Failure> {
@@ -177,7 +147,7 @@ fn run(command: Command) -> Result<u8, Failure> {
                 reader_host::access::kiosk_url(config.listen, config.host_name.as_deref(), &token);
             match page {
                 Some(page) => {
-                    issuer::files::write_private(
+                    stay_std::files::write_private(
                         &page,
                         reader_host::access::kiosk_page(&url).as_bytes(),
                     )
@@ -195,7 +165,6 @@ fn run(command: Command) -> Result<u8, Failure> {
             limit,
             json,
         } => audit(&config, since.as_deref(), document, limit, json),
-        Command::Station(args) => cli_station::station(args),
     }
 }
 
@@ -222,7 +191,7 @@ fn serve(config_path: &Path) -> Result<u8, Failure> {
         })
         .with_context(|| format!("cannot create {}", config.data_dir.display()))
         .map_err(fail(exit::NO_INPUT))?;
-    let root = issuer::keys::read_public(&config.trust_list.root_key).map_err(fail(exit::DATA))?;
+    let root = stay_std::pem::read_public(&config.trust_list.root_key).map_err(fail(exit::DATA))?;
     let trust = Arc::new(
         TrustCache::open(
             root,
@@ -368,7 +337,7 @@ fn audit(
     json: bool,
 ) -> Result<u8, Failure> {
     let since_unix = since
-        .map(|s| issuer::list::parse_rfc3339("--since", s).map(|t| t.0))
+        .map(|s| stay_std::clock::parse_rfc3339("--since", s).map(|t| t.0))
         .transpose()
         .map_err(fail(exit::USAGE))?;
     let config = reader_host::config::Config::read(config).map_err(fail(exit::USAGE))?;
@@ -407,25 +376,6 @@ enum Source {
     Card { reader: Option<String>, wait: f32 },
 }
 
-fn now_or(at: Option<&str>) -> Result<UnixTime, Failure> {
-    Ok(match at {
-        Some(text) => issuer::list::parse_rfc3339("--at", text).map_err(fail(exit::USAGE))?,
-        None => reader_host::trust_cache::now(),
-    })
-}
-
-/// The trust list, once its root signature checks out.
-fn read_list(trust_list: &Path, root_key: &Path) -> Result<LoadedList, Failure> {
-    let root = issuer::keys::read_public(root_key).map_err(fail(exit::DATA))?;
-    let bytes = read(trust_list, "trust list")?;
-    LoadedList::verify(bytes, &root, None).map_err(|e| {
-        Failure(
-            exit::DATA,
-            anyhow::anyhow!("trust list {} refused: {e:#}", trust_list.display()),
-        )
-    })
-}
-
 fn connect_card(reader: Option<&str>, wait: f32) -> Result<(String, pcsc::Card), Failure> {
     let wait = std::time::Duration::try_from_secs_f32(wait)
         .map_err(|_| Failure(exit::USAGE, anyhow::anyhow!("--wait: seconds")))?;
@@ -455,14 +405,21 @@ fn verify(
     json: bool,
     source: Source,
 ) -> Result<u8, Failure> {
-    if let Some(tin) = &employer_tin {
-        if !stay_core::record::is_digits(tin, stay_core::record::TIN_LEN) {
-            return Err(Failure(
-                exit::USAGE,
-                anyhow::anyhow!("--employer-tin must be 14 digits"),
-            ));
-        }
-    }
+    let role_name = match role {
+        RoleArg::Border => "border",
+        RoleArg::Employer => "employer",
+    };
+    let role = Role::from_str(role_name, employer_tin.as_deref()).map_err(|e| {
+        Failure(
+            exit::USAGE,
+            anyhow::anyhow!(match e {
+                RoleError::MalformedTin => "--employer-tin must be 14 digits",
+                RoleError::EmployerWithoutTin => "--role employer needs --employer-tin",
+                RoleError::TinWithoutEmployer => "--employer-tin is for --role employer",
+                RoleError::Unknown => "--role: border or employer",
+            }),
+        )
+    })?;
     let now = now_or(at.as_deref())?;
     let loaded = read_list(trust_list, root_key)?;
     let list = loaded.list();
@@ -490,12 +447,6 @@ fn verify(
                 format!("qr:{}", path.display()),
             )
         }
-    };
-    let role = match role {
-        RoleArg::Border => Role::Border,
-        RoleArg::Employer => Role::Employer {
-            tin: employer_tin.as_deref().unwrap_or_default(),
-        },
     };
     let check = match &reading {
         Some(chip) => Check::chip(now, role, chip.proof(), &Policy::DEFAULT),
@@ -527,11 +478,5 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match run(cli.command) {
-        Ok(code) => ExitCode::from(code),
-        Err(Failure(code, e)) => {
-            eprintln!("reader-host: {e:#}");
-            ExitCode::from(code)
-        }
-    }
+    stay_std::cli::finish("reader-host", run(cli.command))
 }

@@ -17,8 +17,8 @@ pub fn to_json(
     let trust_list = list.map_or(Value::Null, |list| {
         json!({
             "sequence": list.sequence,
-            "issued_at": issuer::list::format_rfc3339(list.issued_at),
-            "next_update": issuer::list::format_rfc3339(list.next_update),
+            "issued_at": stay_std::clock::format_rfc3339(list.issued_at),
+            "next_update": stay_std::clock::format_rfc3339(list.next_update),
         })
     });
     json!({
@@ -32,7 +32,7 @@ pub fn to_json(
         "chip_authenticated": verdict.chip_authenticated,
         "fields": verdict.shown,
         "source": source,
-        "checked_at": issuer::list::format_rfc3339(at),
+        "checked_at": stay_std::clock::format_rfc3339(at),
         "trust_list": trust_list,
     })
 }

@@ -25,7 +25,7 @@ use anyhow::Result;
 use serde::Serialize;
 use stay_core::{HighWater, ListError, PublicKey, UnixTime};
 
-pub use issuer::list::LoadedList;
+pub use stay_std::LoadedList;
 
 /// The outcome of the last refresh attempt, as operators see it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -102,7 +102,7 @@ pub struct TrustCache {
 /// Largest list a refresh downloads (1,000,000 revocations are about 9 MB).
 pub const MAX_DOWNLOAD: u64 = 64 * 1024 * 1024;
 
-pub use issuer::list::system_now as now;
+pub use stay_std::clock::system_now as now;
 
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
@@ -240,12 +240,12 @@ impl TrustCache {
         // The mark first, then the files, so the list is never in force above its mark.
         let accepted = loaded.high_water();
         if mark != Some(accepted) {
-            issuer::files::write_atomic(&mark_path, &accepted.encode())?;
+            stay_std::files::write_atomic(&mark_path, &accepted.encode())?;
             mark = Some(accepted);
         }
         for file in [copy_path(&path), path.clone()] {
             if read_list(&file).as_deref() != Some(loaded.bytes()) {
-                issuer::files::write_atomic(&file, loaded.bytes())?;
+                stay_std::files::write_atomic(&file, loaded.bytes())?;
             }
         }
         let recovered = (from != "cache" || !notes.is_empty()).then(|| {
@@ -291,9 +291,9 @@ impl TrustCache {
             return Ok(sequence);
         }
         // The copy first: once the mark says this sequence, a good copy of it exists.
-        issuer::files::write_atomic(&copy_path(&self.path), loaded.bytes())
+        stay_std::files::write_atomic(&copy_path(&self.path), loaded.bytes())
             .and_then(|()| {
-                issuer::files::write_atomic(&high_water_path(&self.path), &accepted.encode())
+                stay_std::files::write_atomic(&high_water_path(&self.path), &accepted.encode())
             })
             .map_err(OfferError::Save)?;
         *mark = Some(accepted);
@@ -302,16 +302,16 @@ impl TrustCache {
         // In force from here: the mark and the copy are on disk. `trust.list` follows; if it
         // cannot be written, the next start finds the copy.
         if let Some(old) = current.filter(|old| old.list().sequence < sequence) {
-            issuer::files::write_atomic(&previous_path(&self.path), old.bytes())
+            stay_std::files::write_atomic(&previous_path(&self.path), old.bytes())
                 .map_err(OfferError::Save)?;
         }
-        issuer::files::write_atomic(&self.path, loaded.bytes()).map_err(OfferError::Save)?;
+        stay_std::files::write_atomic(&self.path, loaded.bytes()).map_err(OfferError::Save)?;
         Ok(sequence)
     }
 
     fn record(&self, result: &'static str, detail: String) -> Refresh {
         let refresh = Refresh {
-            at: issuer::list::format_rfc3339(now()),
+            at: stay_std::clock::format_rfc3339(now()),
             result,
             detail,
         };
@@ -424,8 +424,8 @@ impl TrustCache {
         CacheStatus {
             sequence: Some(list.sequence),
             high_water,
-            issued_at: Some(issuer::list::format_rfc3339(list.issued_at)),
-            next_update: Some(issuer::list::format_rfc3339(list.next_update)),
+            issued_at: Some(stay_std::clock::format_rfc3339(list.issued_at)),
+            next_update: Some(stay_std::clock::format_rfc3339(list.next_update)),
             age_seconds: Some(now.0.saturating_sub(list.issued_at.0)),
             state,
             revoked_documents: list.revoked_document_count(),

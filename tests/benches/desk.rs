@@ -22,7 +22,7 @@ fn run(w: &World) -> Result<()> {
     // The API's load: a QR-only document (printed, a chip card's record says read-the-chip).
     let record = w
         .fixture
-        .record(&issuer::golden::unified_window("UW0000001"));
+        .record(&stay_tests::golden::unified_window("UW0000001"));
 
     let rounds = 30;
     let mut latencies = Vec::with_capacity(rounds);

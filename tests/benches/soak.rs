@@ -41,7 +41,7 @@ fn run(w: &World) -> Result<()> {
     let daemon = Daemon::start(w, "soak-desk", "[cards]\nenabled = false\n")?;
     let record = w
         .fixture
-        .record(&issuer::golden::unified_window("UW0000001"));
+        .record(&stay_tests::golden::unified_window("UW0000001"));
     let url = format!("{}api/verify", daemon.url);
     let token = format!("Bearer {}", daemon.token);
     let stop = Arc::new(AtomicBool::new(false));

@@ -1,7 +1,7 @@
 //! Personalization throughput: cards per minute from a batch, each card generated, signed,
 //! written, locked and verified back.
 //! - in-process: the station code on the applet itself (no transport), the ceiling;
-//! - through pcscd + vpcd: `reader-host station` (release) with a card put in as soon as it
+//! - through pcscd + vpcd: `station` (release) with a card put in as soon as it
 //!   asks, signing with a local key, then through `issuer serve`;
 //! - beside it, the PC/SC floor: pyscard's SELECT round trip against the same pcscd, times
 //!   the APDUs one card takes.
@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 use card_applet_sim::{CardImage, Interface};
-use reader_host::station::journal::Journal;
-use reader_host::station::{batch, CardSupply, LocalSigner, Station};
 use reader_host::trust_cache::LoadedList;
+use station::journal::Journal;
+use station::{batch, CardSupply, LocalSigner, Station};
 use stay_core::Policy;
 use stay_tests::card::{personalization_key, InProcessCard};
 use stay_tests::pcsc_world::{blank, issuer, office, run_bench, IssuerServe, World};
@@ -68,6 +68,7 @@ fn in_process(w: &World, dir: &Path) -> Result<(f64, f64)> {
         policy,
         now: w.fixture.now,
         out_dir: dir.join("in-process-faces"),
+        checkpoint: &|_| {},
     };
     station.journal.add(&applications)?;
     let mut stack = Stack {
@@ -97,19 +98,19 @@ fn per_minute(cards: usize, elapsed: Duration) -> f64 {
     cards as f64 * 60.0 / elapsed.as_secs_f64()
 }
 
-/// `reader-host station` on the office's batch, a blank card put in each time it asks:
+/// `station` on the office's batch, a blank card put in each time it asks:
 /// cards per minute, and the median time from a card seen in the reader to it issued.
 fn through_pcscd(w: &World, dir: &Path, signer: &[&str]) -> Result<(f64, Duration)> {
-    let mut child = Command::new(&w.reader_bin)
+    let mut child = Command::new(&w.station_bin)
         .current_dir(dir)
-        .args(["station", "--batch", "batch.csv", "--journal"])
+        .args(["--batch", "batch.csv", "--journal"])
         .arg(format!("{}.sqlite", signer[0].trim_start_matches('-')))
         .args(["--number-prefix", "KG", "--out", "faces", "--json"])
         .args(signer)
         .args(["--personalization-key", "perso.key.pem"])
         .args(["--trust-list", "trust.list", "--root-key", "root.pub.pem"])
         .args(["--reader", &w.sandbox.reader_name(0), "--wait", "20"])
-        .args(["--at", &issuer::list::format_rfc3339(w.fixture.now)])
+        .args(["--at", &stay_std::clock::format_rfc3339(w.fixture.now)])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()?;

@@ -2,7 +2,7 @@
 //! Run: `cargo xtask bench` (prints `openssl speed ecdsap256` from the same run after).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use stay_core::{verify, Check, ChipProof, Policy, Presentation, Role, TrustList};
+use stay_core::{verify, Check, ChipProof, Policy, Role, TrustList};
 use stay_tests::Fixture;
 use std::time::Duration;
 
@@ -12,19 +12,14 @@ fn verification(c: &mut Criterion) {
     let list = TrustList::load(&list_bytes, &f.root.public_key(), None).unwrap();
     let record = f.record(&f.holder());
     // Printed, only a QR-only document is valid: a chip card's record says read the chip.
-    let printed_record = f.record(&issuer::golden::unified_window("UW0000001"));
+    let printed_record = f.record(&stay_tests::golden::unified_window("UW0000001"));
     let challenge = [9u8; 16];
     let proof = f
         .chip
         .sign(&stay_core::chip_proof_message(&challenge, &record));
     let mut group = c.benchmark_group("verify");
     group.throughput(Throughput::Elements(1));
-    let printed = Check {
-        now: f.now,
-        role: Role::Border,
-        presentation: Presentation::Printed,
-        policy: &Policy::DEFAULT,
-    };
+    let printed = Check::printed(f.now, Role::Border, &Policy::DEFAULT);
     group.bench_function("record (QR: issuer signature)", |b| {
         b.iter(|| {
             assert!(verify(black_box(&printed_record), &list, &printed)
@@ -32,15 +27,15 @@ fn verification(c: &mut Criterion) {
                 .is_valid())
         })
     });
-    let chip = Check {
-        presentation: Presentation::Chip {
-            proof: Some(ChipProof {
-                challenge: &challenge,
-                signature: &proof,
-            }),
-        },
-        ..printed
-    };
+    let chip = Check::chip(
+        f.now,
+        Role::Border,
+        Some(ChipProof {
+            challenge: &challenge,
+            signature: &proof,
+        }),
+        &Policy::DEFAULT,
+    );
     group.bench_function("record + chip proof (two signatures)", |b| {
         b.iter(|| assert!(verify(black_box(&record), &list, &chip).status.is_valid()))
     });

@@ -24,12 +24,12 @@ impl Fixture {
             root: KeyPair::from_seed("fixture root"),
             signer: KeyPair::from_seed("fixture signer"),
             chip: KeyPair::from_seed("fixture chip"),
-            now: issuer::golden::NOW,
+            now: crate::golden::NOW,
         }
     }
 
     pub fn holder(&self) -> Holder {
-        issuer::golden::resident("RC0000001", Some(&self.chip))
+        crate::golden::resident("RC0000001", Some(&self.chip))
     }
 
     /// A list trusting the fixture signer for every type, revoking `revoked` documents.
@@ -69,6 +69,8 @@ impl Default for Fixture {
 }
 
 /// The signing service (`issuer serve`'s router) in-process, on a loopback port.
+pub mod golden;
+
 pub mod signing {
     use std::path::{Path, PathBuf};
     use std::sync::Arc;
@@ -285,7 +287,7 @@ pub mod card {
         let chip = session.generate_chip_key()?;
         let record = record_for(&chip);
         session.store(
-            &reader_host::station::store_payload(&record, portrait),
+            &station::store_payload(&record, portrait),
             stay_core::apdu::STORE_BLOCK_MAX,
         )?;
         session.lock()?;
@@ -384,10 +386,16 @@ pub mod pcsc_world {
     const CARD_BIN_ENV: &str = "STAY_TESTS_CARD_BIN";
     const READER_BIN_ENV: &str = "STAY_TESTS_READER_BIN";
     const ISSUER_BIN_ENV: &str = "STAY_TESTS_ISSUER_BIN";
+    const STATION_BIN_ENV: &str = "STAY_TESTS_STATION_BIN";
+    const PAUSED_STATION_BIN_ENV: &str = "STAY_TESTS_PAUSED_STATION_BIN";
 
     fn build(name: &str, release: bool) -> Result<PathBuf> {
+        build_bin(name, name, release)
+    }
+
+    fn build_bin(package: &str, name: &str, release: bool) -> Result<PathBuf> {
         let mut cmd = Command::new(env!("CARGO"));
-        cmd.args(["build", "--quiet", "-p", name, "--bin", name])
+        cmd.args(["build", "--quiet", "-p", package, "--bin", name])
             .current_dir(env!("CARGO_MANIFEST_DIR"));
         if release {
             cmd.arg("--release");
@@ -470,7 +478,7 @@ pub mod pcsc_world {
             batch.push_str(&format!(
                 "APP-{i:03},resident-card,215031990{i:05},215031990{i:05},WORKER,Number {i},UZB,\
                  1990-01-01,M,work,{},2026-11-01,2027-10-31,Migration Service KR,\n",
-                issuer::golden::EMPLOYER_TIN
+                crate::golden::EMPLOYER_TIN
             ));
             if bad_row && i == 3 {
                 batch.push_str(
@@ -516,7 +524,7 @@ pub mod pcsc_world {
                 ])
                 .args(["--trust-list", "trust.list", "--root-key", "root.pub.pem"])
                 .args(["--register", "signing.sqlite", "--listen", "127.0.0.1:0"])
-                .args(["--at", &issuer::list::format_rfc3339(w.fixture.now)])
+                .args(["--at", &stay_std::clock::format_rfc3339(w.fixture.now)])
                 .stdout(Stdio::piped())
                 .spawn()
                 .context("cannot start issuer serve")?;
@@ -604,6 +612,10 @@ pub mod pcsc_world {
         pub reader_bin: PathBuf,
         /// The authority's program (`issuer serve` for the station checks).
         pub issuer_bin: PathBuf,
+        /// The office's personalization station.
+        pub station_bin: PathBuf,
+        /// The station with a pause after a given step (`tests/src/bin/paused-station.rs`).
+        pub paused_station_bin: PathBuf,
         pub fixture: Fixture,
         pub ctx: pcsc::Context,
     }
@@ -624,6 +636,10 @@ pub mod pcsc_world {
                 std::env::set_var(READER_BIN_ENV, reader_bin);
                 let issuer_bin = build("issuer", release).map_err(fail)?;
                 std::env::set_var(ISSUER_BIN_ENV, issuer_bin);
+                let station_bin = build("station", release).map_err(fail)?;
+                std::env::set_var(STATION_BIN_ENV, station_bin);
+                let paused = build_bin("stay-tests", "paused-station", release).map_err(fail)?;
+                std::env::set_var(PAUSED_STATION_BIN_ENV, paused);
             }
             if let Some(status) = sandbox::reexec_isolated().map_err(fail)? {
                 return Err(ExitCode::from(status.code().unwrap_or(1) as u8));
@@ -639,6 +655,12 @@ pub mod pcsc_world {
                         .into(),
                     issuer_bin: std::env::var_os(ISSUER_BIN_ENV)
                         .context(ISSUER_BIN_ENV)?
+                        .into(),
+                    station_bin: std::env::var_os(STATION_BIN_ENV)
+                        .context(STATION_BIN_ENV)?
+                        .into(),
+                    paused_station_bin: std::env::var_os(PAUSED_STATION_BIN_ENV)
+                        .context(PAUSED_STATION_BIN_ENV)?
                         .into(),
                     fixture: Fixture::new(),
                     ctx: pcsc_reader::establish()?,
@@ -747,7 +769,7 @@ pub mod pcsc_world {
                 "role = \"border\"\ndata_dir = \"data\"\nlisten = \"127.0.0.1:0\"\n\
                  fixed_time = \"{}\"\n{extra}\n\
                  [trust_list]\nroot_key = \"root.pub.pem\"\nseed = \"seed.list\"\n",
-                issuer::list::format_rfc3339(w.fixture.now)
+                stay_std::clock::format_rfc3339(w.fixture.now)
             );
             std::fs::write(dir.join("reader-host.toml"), config)?;
             Daemon::run(w, &dir)
@@ -944,7 +966,7 @@ pub fn in_process_desk(
     let seed = dir.join("seed.list");
     std::fs::write(&seed, fixture.list()).unwrap();
     let fixed_time = fixed_time
-        .map(|t| format!("fixed_time = {:?}\n", issuer::list::format_rfc3339(t)))
+        .map(|t| format!("fixed_time = {:?}\n", stay_std::clock::format_rfc3339(t)))
         .unwrap_or_default();
     let config: reader_host::config::Config = toml::from_str(&format!(
         "role = \"border\"\ndata_dir = {:?}\n{fixed_time}[trust_list]\nroot_key = \"unused.pem\"\n",

@@ -286,6 +286,10 @@ fn exit_statuses_for_every_outcome() {
             .code(),
         Some(64)
     );
+    // A border guard's check that names an employer: a mistake, not a silent employer check.
+    let out = a.verify(&["--record", rc, "--employer-tin", "01234567890123"]);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--employer-tin is for --role employer"));
     // A picture with no QR code in it.
     let blank = a.path("blank.png");
     image_blank(&blank);
@@ -505,7 +509,7 @@ fn sign_list_revokes_the_numbers_a_station_retired() {
         String::from_utf8_lossy(&out.stderr)
     );
     let list = std::fs::read(a.path("auth/trust.list")).unwrap();
-    let root = issuer::keys::read_public(&a.path("auth/root.pub.pem")).unwrap();
+    let root = stay_std::pem::read_public(&a.path("auth/root.pub.pem")).unwrap();
     let list = stay_core::TrustList::load(&list, &root, None).unwrap();
     for number in ["ST0000004", "UW0000001", "RC0000099"] {
         assert!(list.is_document_revoked(number), "{number}");

@@ -758,7 +758,7 @@ fn audit_disk_full(w: &mut World) -> Result<()> {
         let daemon = Daemon::start(w, "full-desk", "[cards]\nenabled = false\n")?;
         let record = w
             .fixture
-            .record(&issuer::golden::unified_window("UW0000001"));
+            .record(&stay_tests::golden::unified_window("UW0000001"));
         ensure!(post_record(&daemon, &record)? == "valid");
         // Fill the disk to the last byte.
         let filler = dir.join("data/filler");
@@ -818,7 +818,7 @@ fn audit_killed_mid_write(w: &mut World) -> Result<()> {
     let mut daemon = Daemon::start(w, "killed-desk", "[cards]\nenabled = false\n")?;
     let record = w
         .fixture
-        .record(&issuer::golden::unified_window("UW0000001"));
+        .record(&stay_tests::golden::unified_window("UW0000001"));
     let (url, token) = (daemon.url.clone(), daemon.token.clone());
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let posters: Vec<_> = (0..2)

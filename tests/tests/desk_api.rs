@@ -71,7 +71,7 @@ fn send(addr: SocketAddr, head: &str, body: &[u8]) -> (u16, String) {
 
 fn record() -> Vec<u8> {
     let fixture = stay_tests::Fixture::new();
-    fixture.record(&issuer::golden::unified_window("UW0000001"))
+    fixture.record(&stay_tests::golden::unified_window("UW0000001"))
 }
 
 #[test]

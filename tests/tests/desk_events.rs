@@ -124,7 +124,7 @@ fn a_failing_camera_is_reported_once_and_again_when_it_is_back() {
     let dir = tempfile::tempdir().unwrap();
     let desk = desk(dir.path());
     let fixture = Fixture::new();
-    let record = fixture.record(&issuer::golden::unified_window("UW0000001"));
+    let record = fixture.record(&stay_tests::golden::unified_window("UW0000001"));
     let code = issuer::qr::png(&record).unwrap();
     let mut camera = FlakyCamera {
         failures: 2,
@@ -154,11 +154,11 @@ fn a_failing_camera_is_reported_once_and_again_when_it_is_back() {
 #[test]
 fn a_frozen_clock_is_said_on_every_verdict() {
     let fixture = Fixture::new();
-    let record = fixture.record(&issuer::golden::unified_window("UW0000001"));
+    let record = fixture.record(&stay_tests::golden::unified_window("UW0000001"));
     let dir = tempfile::tempdir().unwrap();
     let frozen = stay_tests::in_process_desk(dir.path(), Some(fixture.now));
     let event = frozen.verify(&record, None, "test");
-    let at = issuer::list::format_rfc3339(fixture.now);
+    let at = stay_std::clock::format_rfc3339(fixture.now);
     let verdict = event.verdict.as_ref().unwrap();
     assert_eq!(verdict["fixed_time"], at.as_str(), "{verdict}");
     assert!(

@@ -143,7 +143,7 @@ fn a_host_list_damaged_on_disk_restarts_on_its_copy_never_an_older_one() {
 fn a_desk_without_an_admissible_list_says_trust_list_unavailable() {
     let fixture = Fixture::new();
     let dir = tempfile::tempdir().unwrap();
-    let record = fixture.record(&issuer::golden::unified_window("UW0000001"));
+    let record = fixture.record(&stay_tests::golden::unified_window("UW0000001"));
     // The fixture's list (sequence 7) is the seed; the mark says 8 was accepted.
     let desk = stay_tests::in_process_desk(dir.path(), Some(fixture.now));
     assert_eq!(
@@ -170,7 +170,7 @@ fn a_desk_without_an_admissible_list_says_trust_list_unavailable() {
 fn a_clock_before_the_list_or_past_its_grace_gives_no_valid() {
     let fixture = Fixture::new();
     // A QR-only document: printed, it is valid when the clock and the list allow.
-    let record = fixture.record(&issuer::golden::unified_window("UW0000001"));
+    let record = fixture.record(&stay_tests::golden::unified_window("UW0000001"));
     let list = fixture.list_spec(vec![]);
     let grace = Policy::DEFAULT.trust_list_grace_secs;
     for (now, status, reason) in [

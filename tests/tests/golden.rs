@@ -1,7 +1,7 @@
 //! The golden vectors in testdata/: every case gives its expected verdict, every list case
 //! its expected load result, and regenerating the vectors reproduces them byte for byte.
 
-use issuer::golden::Vectors;
+use stay_tests::golden::Vectors;
 use stay_tests::testdata;
 
 #[test]
@@ -70,7 +70,7 @@ fn every_list_case_loads_as_expected() {
 #[test]
 fn regenerating_reproduces_every_byte() {
     let fresh = tempfile::tempdir().unwrap();
-    issuer::golden::generate(fresh.path()).unwrap();
+    stay_tests::golden::generate(fresh.path()).unwrap();
     let committed = testdata();
     let mut compared = 0;
     for sub in ["", "keys", "records", "lists"] {

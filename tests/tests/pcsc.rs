@@ -436,7 +436,7 @@ fn reader_host_cli(w: &mut World) -> Result<()> {
         .arg("--root-key")
         .arg(&root)
         .arg("--at")
-        .arg(issuer::list::format_rfc3339(w.fixture.now))
+        .arg(stay_std::clock::format_rfc3339(w.fixture.now))
         .arg("--json")
         .output()?;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -468,7 +468,7 @@ fn reader_host_cli(w: &mut World) -> Result<()> {
     Ok(())
 }
 
-/// `reader-host station --application`, the one-card form: a blank card comes out locked,
+/// `station --application`, the one-card form: a blank card comes out locked,
 /// with its portrait and card face; another station shown the locked card refuses it.
 fn station_cli(w: &mut World) -> Result<()> {
     let blank = w.image(
@@ -479,7 +479,7 @@ fn station_cli(w: &mut World) -> Result<()> {
     w.fixture.signer.write(&w.dir, "signer")?;
     personalization_key().write(&w.dir, "personalization")?;
     let holder = w.fixture.holder();
-    let application = reader_host::station::batch::Application {
+    let application = station::batch::Application {
         application_id: "ONE-1".into(),
         document_type: holder.document_type,
         pin: holder.pin,
@@ -504,21 +504,15 @@ fn station_cli(w: &mut World) -> Result<()> {
     std::fs::write(w.dir.join("trust.list"), w.fixture.list())?;
     std::fs::write(w.dir.join("root.pub.pem"), w.fixture.root.public_pem()?)?;
     let station = |journal: &str| {
-        Command::new(&w.reader_bin)
+        Command::new(&w.station_bin)
             .current_dir(&w.dir)
-            .args([
-                "station",
-                "--application",
-                "application.toml",
-                "--journal",
-                journal,
-            ])
+            .args(["--application", "application.toml", "--journal", journal])
             .args(["--number-prefix", "RC", "--out", "faces", "--wait", "2"])
             .args(["--signer-key", "signer.key.pem"])
             .args(["--personalization-key", "personalization.key.pem"])
             .args(["--trust-list", "trust.list", "--root-key", "root.pub.pem"])
             .args(["--reader", &card.reader.to_string_lossy()])
-            .args(["--at", &issuer::list::format_rfc3339(w.fixture.now)])
+            .args(["--at", &stay_std::clock::format_rfc3339(w.fixture.now)])
             .output()
     };
     let out = station("one.sqlite")?;

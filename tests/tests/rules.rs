@@ -3,7 +3,7 @@
 
 use stay_core::{
     verify, verify_without_list, Check, Decision, HighWater, IndeterminateReason, InvalidReason,
-    ListError, Policy, Presentation, Role, ShownFields, Status, TrustList, UnixTime,
+    ListError, Policy, Role, ShownFields, Status, TrustList, UnixTime,
 };
 use stay_tests::Fixture;
 
@@ -13,17 +13,15 @@ fn status_at(record: &[u8], list: &TrustList<'_>, now: u64) -> Status {
     let proof = Fixture::new()
         .chip
         .sign(&stay_core::chip_proof_message(&CHALLENGE, record));
-    let check = Check {
-        now: UnixTime(now),
-        role: Role::Border,
-        presentation: Presentation::Chip {
-            proof: Some(stay_core::ChipProof {
-                challenge: &CHALLENGE,
-                signature: &proof,
-            }),
-        },
-        policy: &Policy::DEFAULT,
-    };
+    let check = Check::chip(
+        UnixTime(now),
+        Role::Border,
+        Some(stay_core::ChipProof {
+            challenge: &CHALLENGE,
+            signature: &proof,
+        }),
+        &Policy::DEFAULT,
+    );
     verify(record, list, &check).status
 }
 
@@ -134,7 +132,7 @@ fn a_list_is_admitted_only_against_the_high_water_mark() {
 #[test]
 fn without_a_trust_list_nothing_is_valid() {
     let f = Fixture::new();
-    let record = f.record(&issuer::golden::unified_window("UW0000001"));
+    let record = f.record(&stay_tests::golden::unified_window("UW0000001"));
     for role in [
         Role::Border,
         Role::Employer {
@@ -142,12 +140,7 @@ fn without_a_trust_list_nothing_is_valid() {
         },
         Role::Station,
     ] {
-        let check = Check {
-            now: f.now,
-            role,
-            presentation: Presentation::Printed,
-            policy: &Policy::DEFAULT,
-        };
+        let check = Check::printed(f.now, role, &Policy::DEFAULT);
         let verdict = verify_without_list(&record, &check);
         assert_eq!(
             verdict.status,
@@ -228,12 +221,7 @@ fn roles_see_only_their_fields() {
         verify(
             &record,
             &list,
-            &Check {
-                now: f.now,
-                role,
-                presentation: Presentation::Printed,
-                policy: &Policy::DEFAULT,
-            },
+            &Check::printed(f.now, role, &Policy::DEFAULT),
         )
     };
     let border = v(Role::Border).shown;
@@ -259,12 +247,7 @@ fn roles_see_only_their_fields() {
     let forged = verify(
         &tampered,
         &list,
-        &Check {
-            now: f.now,
-            role: Role::Station,
-            presentation: Presentation::Printed,
-            policy: &Policy::DEFAULT,
-        },
+        &Check::printed(f.now, Role::Station, &Policy::DEFAULT),
     );
     assert_eq!(forged.status, Status::Invalid(InvalidReason::BadSignature));
     assert_eq!(forged.shown, Default::default());

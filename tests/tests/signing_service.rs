@@ -4,7 +4,7 @@
 use issuer::service::{SIGNER_PATH, SIGN_PATH};
 use issuer::{Holder, KeyPair};
 use rusqlite::Connection;
-use stay_core::{Check, Date, DocumentType, Policy, Presentation, Role, Status, TrustListContent};
+use stay_core::{Check, Date, DocumentType, Policy, Role, Status, TrustListContent};
 use stay_tests::signing::{self, RunningService, TOKEN};
 use stay_tests::Fixture;
 
@@ -56,7 +56,7 @@ fn register_rows(service: &RunningService, sql: &str) -> i64 {
 fn holder(fixture: &Fixture, number: &str) -> Holder {
     Holder {
         issue_date: fixture.now.bishkek_date().to_string(),
-        ..issuer::golden::resident(number, Some(&fixture.chip))
+        ..stay_tests::golden::resident(number, Some(&fixture.chip))
     }
 }
 
@@ -290,12 +290,7 @@ fn a_number_is_signed_once_and_the_record_verifies() {
     let verdict = stay_core::verify(
         &record,
         &list,
-        &Check {
-            now: fixture.now,
-            role: Role::Border,
-            presentation: Presentation::Printed,
-            policy: &Policy::DEFAULT,
-        },
+        &Check::printed(fixture.now, Role::Border, &Policy::DEFAULT),
     );
     // Genuine, signed for the chip key it names: printed, it says read the chip.
     assert_eq!(

@@ -5,10 +5,10 @@ use std::collections::{HashSet, VecDeque};
 use std::path::Path;
 
 use card_applet_sim::CardImage;
-use reader_host::station::batch::Application;
-use reader_host::station::journal::{Journal, Step};
-use reader_host::station::{CardSupply, LocalSigner, Progress, RemoteSigner, Station};
 use reader_host::trust_cache::LoadedList;
+use station::batch::Application;
+use station::journal::{Journal, Step};
+use station::{CardSupply, LocalSigner, Progress, RemoteSigner, Station};
 use stay_core::apdu::Status as Sw;
 use stay_core::terminal::{CardError, Instruction, Session};
 use stay_core::{Check, Policy, Role, Status};
@@ -28,7 +28,7 @@ fn application(id: &str) -> Application {
         date_of_birth: "1991-05-06".into(),
         sex: "M".into(),
         purpose: "work".into(),
-        employer_tin: Some(issuer::golden::EMPLOYER_TIN.into()),
+        employer_tin: Some(stay_tests::golden::EMPLOYER_TIN.into()),
         valid_from: "2026-11-01".into(),
         valid_until: "2027-10-31".into(),
         issuing_authority: "Migration Service KR".into(),
@@ -110,6 +110,7 @@ impl Office {
             policy: Policy::DEFAULT,
             now: self.fixture.now,
             out_dir: self.dir.path().join("faces"),
+            checkpoint: &|_| {},
         }
     }
 
@@ -428,7 +429,7 @@ fn a_station_stopped_at_any_step_resumes_without_loss_or_duplicate() {
             Some(&issuer::KeyPair::from_seed("chip").public_sec1()),
             None,
         );
-        let record = reader_host::station::Signer::sign(&office.signer, &holder).unwrap();
+        let record = station::Signer::sign(&office.signer, &holder).unwrap();
         let mut attempt = station
             .journal
             .start("D-1", "4B47000000001001", "04ab")

@@ -13,27 +13,29 @@ use card_applet_sim::{CardImage, Interface};
 use serde_json::Value;
 use stay_tests::pcsc_world::{blank, issuer, office, run_checks, IssuerServe, SandboxCheck, World};
 
-/// `reader-host station` on the office's batch, signing with `signer` arguments.
-fn station_command(w: &World, dir: &Path, signer: &[&str]) -> Command {
-    let mut cmd = Command::new(&w.reader_bin);
+/// `station` on the office's batch, signing with `signer` arguments; with `pause_at`, the
+/// test build of it that parks after committing that step (`paused-station`).
+fn station_command(w: &World, dir: &Path, signer: &[&str], pause_at: Option<&str>) -> Command {
+    let mut cmd = match pause_at {
+        Some(step) => {
+            let mut cmd = Command::new(&w.paused_station_bin);
+            cmd.arg(step);
+            cmd
+        }
+        None => Command::new(&w.station_bin),
+    };
     cmd.current_dir(dir)
-        .args([
-            "station",
-            "--batch",
-            "batch.csv",
-            "--journal",
-            "journal.sqlite",
-        ])
+        .args(["--batch", "batch.csv", "--journal", "journal.sqlite"])
         .args(["--number-prefix", "KG", "--out", "faces", "--json"])
         .args(signer)
         .args(["--personalization-key", "perso.key.pem"])
         .args(["--trust-list", "trust.list", "--root-key", "root.pub.pem"])
         .args(["--reader", &w.sandbox.reader_name(0), "--wait", "20"])
-        .args(["--at", &issuer::list::format_rfc3339(w.fixture.now)]);
+        .args(["--at", &stay_std::clock::format_rfc3339(w.fixture.now)]);
     cmd
 }
 
-/// A running `reader-host station`, its stderr read line by line.
+/// A running `station`, its stderr read line by line.
 struct StationRun {
     child: Child,
     lines: mpsc::Receiver<String>,
@@ -42,19 +44,17 @@ struct StationRun {
 
 impl StationRun {
     fn start(w: &World, dir: &Path, pause_at: Option<&str>) -> Result<StationRun> {
-        StationRun::launch(
-            station_command(w, dir, &["--signer-key", "signer.key.pem"]),
+        StationRun::launch(station_command(
+            w,
+            dir,
+            &["--signer-key", "signer.key.pem"],
             pause_at,
-        )
+        ))
     }
 
-    fn launch(mut cmd: Command, pause_at: Option<&str>) -> Result<StationRun> {
+    fn launch(mut cmd: Command) -> Result<StationRun> {
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        cmd.env_remove(reader_host::station::PAUSE_ENV);
-        if let Some(step) = pause_at {
-            cmd.env(reader_host::station::PAUSE_ENV, step);
-        }
-        let mut child = cmd.spawn().context("cannot start reader-host station")?;
+        let mut child = cmd.spawn().context("cannot start the station")?;
         let stderr = child.stderr.take().expect("piped");
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -117,7 +117,7 @@ fn verify_card(w: &World, image: &Path, dir: &Path, role: &[&str]) -> Result<Val
             "--json",
         ])
         .args(["--trust-list", "trust.list", "--root-key", "root.pub.pem"])
-        .args(["--at", &issuer::list::format_rfc3339(w.fixture.now)])
+        .args(["--at", &stay_std::clock::format_rfc3339(w.fixture.now)])
         .args(role)
         .output()?;
     serde_json::from_slice(&out.stdout)
@@ -171,7 +171,7 @@ fn batch_of_twenty(w: &mut World) -> Result<()> {
                 "--role",
                 "employer",
                 "--employer-tin",
-                issuer::golden::EMPLOYER_TIN,
+                stay_tests::golden::EMPLOYER_TIN,
             ],
         )?;
         ensure!(employer["decision"] == "may-employ", "{employer}");
@@ -367,6 +367,7 @@ fn through_the_signing_service(w: &mut World) -> Result<()> {
             "--token-file",
             "stranger.token",
         ],
+        None,
     )
     .output()?;
     let said = String::from_utf8_lossy(&stranger.stderr);
@@ -381,19 +382,17 @@ fn through_the_signing_service(w: &mut World) -> Result<()> {
     );
     ensure!(!said.contains("insert a blank card"), "{said}");
 
-    let mut station = StationRun::launch(
-        station_command(
-            w,
-            &dir,
-            &[
-                "--signing-service",
-                &service.url,
-                "--token-file",
-                "station-a.token",
-            ],
-        ),
+    let mut station = StationRun::launch(station_command(
+        w,
+        &dir,
+        &[
+            "--signing-service",
+            &service.url,
+            "--token-file",
+            "station-a.token",
+        ],
         None,
-    )?;
+    ))?;
     let mut images = Vec::new();
     for i in 1..=CARDS {
         let image = blank(w, &format!("service-{i}"), i as u8)?;

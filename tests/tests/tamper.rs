@@ -16,11 +16,9 @@ fn chip(signature: &[u8; 64]) -> Presentation<'_> {
 }
 
 fn check<'a>(f: &Fixture, presentation: Presentation<'a>) -> Check<'a> {
-    Check {
-        now: f.now,
-        role: Role::Border,
-        presentation,
-        policy: &Policy::DEFAULT,
+    match presentation {
+        Presentation::Printed => Check::printed(f.now, Role::Border, &Policy::DEFAULT),
+        Presentation::Chip { proof } => Check::chip(f.now, Role::Border, proof, &Policy::DEFAULT),
     }
 }
 

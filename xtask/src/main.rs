@@ -345,7 +345,6 @@ fn check_budget(elf: &Path) -> Result<()> {
 }
 
 fn vectors(check: bool) -> Result<()> {
-    let dir = root().join("testdata");
     if check {
         run(
             "golden vectors reproduce",
@@ -360,17 +359,15 @@ fn vectors(check: bool) -> Result<()> {
             ]),
         )
     } else {
-        issuer::golden::generate(&dir)?;
-        eprintln!("==> wrote {}", dir.display());
         run(
-            "APDU transcripts",
+            "golden vectors and APDU transcripts",
             cargo().args([
                 "run",
                 "-q",
                 "-p",
                 "stay-tests",
                 "--example",
-                "write_transcripts",
+                "write_testdata",
             ]),
         )
     }
@@ -529,10 +526,10 @@ fn demo_card(work: &Path) -> Result<()> {
         .with_context(|| format!("issuer serve said {ready:?}"))?
         .to_string();
     run(
-        "reader-host station (key generation on the card, record, lock, proof, QR code)",
-        reader_host()
+        "station (key generation on the card, record, lock, proof, QR code)",
+        Command::new(bin.join("station"))
+            .current_dir(work)
             .args([
-                "station",
                 "--application",
                 "application.toml",
                 "--journal",
@@ -718,6 +715,8 @@ fn demo() -> Result<()> {
             "card-applet-sim",
             "-p",
             "reader-host",
+            "-p",
+            "station",
         ]),
     )?;
     let bin = root().join("target/debug");

@@ -18,7 +18,9 @@
 //! leaves the reader mid-way spoils its attempt the same way and the batch goes on.
 
 pub mod batch;
+pub mod cli;
 pub mod journal;
+pub mod reader;
 
 use std::path::PathBuf;
 
@@ -27,10 +29,10 @@ use stay_core::{Check, Decision, Policy, Role, UnixTime};
 
 use stay_core::terminal::{ApduLink, CardError, Session};
 
-use crate::card::fresh_challenge;
-use crate::trust_cache::LoadedList;
 use batch::Application;
 use journal::{Attempt, Journal, Step};
+use reader_host::card::fresh_challenge;
+use stay_std::LoadedList;
 
 /// Signs records for the station: with a key file here, or through the signing service.
 pub trait Signer {
@@ -237,16 +239,21 @@ pub fn store_payload(record: &[u8], portrait: Option<&[u8]>) -> Vec<u8> {
     payload
 }
 
-/// A fault-injection point for the crash tests: with `KG_STAY_STATION_PAUSE_AT=<step>` the
-/// station stops right after committing `<step>` (and prints that it did), so a test can
-/// SIGKILL it exactly there.
-pub const PAUSE_ENV: &str = "KG_STAY_STATION_PAUSE_AT";
+/// A point where the station has just committed a step: `Authenticated` (the card
+/// accepted the station, nothing journaled yet) or the journal step it committed. The
+/// station calls [`Station::checkpoint`] at each; the crash tests stop it there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checkpoint {
+    Authenticated,
+    Committed(Step),
+}
 
-fn checkpoint(step: &str) {
-    if std::env::var(PAUSE_ENV).is_ok_and(|at| at == step) {
-        eprintln!("station: paused at {step}");
-        loop {
-            std::thread::park();
+impl Checkpoint {
+    /// `authenticated`, or the step's journal name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Checkpoint::Authenticated => "authenticated",
+            Checkpoint::Committed(step) => step.name(),
         }
     }
 }
@@ -261,6 +268,8 @@ pub struct Station<'a> {
     pub now: UnixTime,
     /// Where the card-face QR codes go: `NUMBER.png` and `NUMBER.svg`.
     pub out_dir: PathBuf,
+    /// Called at each [`Checkpoint`]; production passes `&|_| {}`.
+    pub checkpoint: &'a dyn Fn(Checkpoint),
 }
 
 /// How one card went.
@@ -421,11 +430,11 @@ impl Station<'_> {
             }
         };
         let serial = hex::encode_upper(serial);
-        checkpoint("authenticated");
+        (self.checkpoint)(Checkpoint::Authenticated);
         let mut attempt =
             self.journal
                 .start(&application.application_id, &serial, &hex::encode(chip_key))?;
-        checkpoint(Step::Started.name());
+        (self.checkpoint)(Checkpoint::Committed(Step::Started));
 
         let issue_date = self.now.bishkek_date();
         let holder = application.holder(
@@ -449,7 +458,7 @@ impl Station<'_> {
         };
         self.journal
             .advance(&mut attempt, Step::Signed, Some(&record))?;
-        checkpoint(Step::Signed.name());
+        (self.checkpoint)(Checkpoint::Committed(Step::Signed));
 
         let written = session.store(
             &store_payload(&record, portrait.as_deref()),
@@ -461,7 +470,7 @@ impl Station<'_> {
             return Ok(CardOutcome::Spoiled(attempt));
         }
         self.journal.advance(&mut attempt, Step::Written, None)?;
-        checkpoint(Step::Written.name());
+        (self.checkpoint)(Checkpoint::Committed(Step::Written));
 
         if let Err(e) = session.lock() {
             self.journal
@@ -469,7 +478,7 @@ impl Station<'_> {
             return Ok(CardOutcome::Spoiled(attempt));
         }
         self.journal.advance(&mut attempt, Step::Locked, None)?;
-        checkpoint(Step::Locked.name());
+        (self.checkpoint)(Checkpoint::Committed(Step::Locked));
 
         // The proof: exactly what a border guard's reader does with this card.
         let reading = match session.read_for_border_check(fresh_challenge()) {
@@ -503,11 +512,11 @@ impl Station<'_> {
             return Ok(CardOutcome::Failed(Some(attempt), reason));
         }
         self.journal.advance(&mut attempt, Step::Verified, None)?;
-        checkpoint(Step::Verified.name());
+        (self.checkpoint)(Checkpoint::Committed(Step::Verified));
 
         self.render(&attempt.document_number, &record)?;
         self.journal.advance(&mut attempt, Step::Issued, None)?;
-        checkpoint(Step::Issued.name());
+        (self.checkpoint)(Checkpoint::Committed(Step::Issued));
         Ok(CardOutcome::Issued(attempt))
     }
 }

@@ -1,19 +1,21 @@
-//! `reader-host station`: the operator's side of the personalization station (prompts, a
-//! progress bar, the summary); the work itself is `reader_host::station`.
+//! `station`: the operator's side of the personalization station (prompts, a progress bar,
+//! the summary); the work itself is [`Station`].
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use reader_host::pcsc_reader::StationReader;
-use reader_host::station::journal::{Journal, Step};
-use reader_host::station::{batch, LocalSigner, Progress, RemoteSigner, Signer, Station};
 use serde_json::json;
 use stay_core::Policy;
+use stay_std::cli::{exit, fail, now_or, read_list, Failure};
 
-use crate::{exit, fail, now_or, read_list, Failure};
+use crate::journal::{Journal, Step};
+use crate::reader::StationReader;
+use crate::{batch, Checkpoint, LocalSigner, Progress, RemoteSigner, Signer, Station};
 
-#[derive(clap::Args)]
+/// Personalize blank resident cards at the issuing office: write, lock, prove each verifies.
+#[derive(clap::Parser)]
+#[command(name = "station", version)]
 pub struct StationArgs {
     /// The applications: a batch (.csv or .toml, `[[application]]` tables) ...
     #[arg(
@@ -75,7 +77,8 @@ pub struct StationArgs {
 
 /// Exit status: 0 every application issued; 1 some failed, were refused as bad rows, or
 /// are still pending; 65/66 the station could not start.
-pub fn station(args: StationArgs) -> Result<u8, Failure> {
+/// `checkpoint` runs at each step the station commits (the binary passes `&|_| {}`).
+pub fn station(args: StationArgs, checkpoint: &dyn Fn(Checkpoint)) -> Result<u8, Failure> {
     let now = now_or(args.at.as_deref())?;
     let wait = Duration::try_from_secs_f32(args.wait)
         .map_err(|_| Failure(exit::USAGE, anyhow::anyhow!("--wait: seconds")))?;
@@ -138,6 +141,7 @@ pub fn station(args: StationArgs) -> Result<u8, Failure> {
         policy,
         now,
         out_dir: args.out.clone(),
+        checkpoint,
     };
     let bar = indicatif::ProgressBar::new(pending as u64);
     let tty = std::io::stderr().is_terminal();
@@ -261,7 +265,7 @@ fn write_retired(journal: &Journal, out: &Path) -> anyhow::Result<()> {
     numbers.sort();
     let text: String = numbers.iter().map(|n| format!("{n}\n")).collect();
     std::fs::create_dir_all(out)?;
-    issuer::files::write_atomic(&out.join(RETIRED_FILE), text.as_bytes())
+    stay_std::files::write_atomic(&out.join(RETIRED_FILE), text.as_bytes())
 }
 
 fn print_summary(summary: &serde_json::Value, out: &Path) {

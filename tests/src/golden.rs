@@ -4,16 +4,16 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use stay_core::{
-    chip_proof_message, Check, ChipProof, Date, DocumentType, Policy, Presentation, PublicKey,
-    Purpose, Role, TrustList, UnixTime,
+    chip_proof_message, Check, ChipProof, Date, DocumentType, Policy, PublicKey, Purpose, Role,
+    TrustList, UnixTime,
 };
 
-use crate::holder::{seal_record, Holder};
-use crate::keys::KeyPair;
-use crate::list::{ListSpec, SignerSpec};
+use issuer::KeyPair;
+use issuer::{seal_record, Holder};
+use issuer::{ListSpec, SignerSpec};
 
 /// The instant most cases are checked at: 2026-11-21 12:00 in Bishkek.
 pub const NOW: UnixTime = UnixTime(1_795_240_800);
@@ -94,7 +94,7 @@ impl Vectors {
     }
 
     pub fn root(&self, dir: &Path) -> Result<PublicKey> {
-        crate::keys::read_public(&dir.join(&self.root_key))
+        stay_std::pem::read_public(&dir.join(&self.root_key))
     }
 
     /// Loads a list case's file; `Ok(code)` is the outcome in the vectors' words.
@@ -137,35 +137,22 @@ impl Vectors {
                     .map_err(|_| anyhow::anyhow!("proof length"))
             })
             .transpose()?;
-        let presentation = match case.presentation.as_str() {
-            "printed" => Presentation::Printed,
-            "chip" => Presentation::Chip {
-                proof: match (&challenge, &proof) {
+        let role = Role::from_str(&case.role, case.employer_tin.as_deref())
+            .map_err(|e| anyhow::anyhow!("{}: role {}: {e}", case.name, case.role))?;
+        let now = UnixTime(case.now);
+        let check = match case.presentation.as_str() {
+            "printed" => Check::printed(now, role, &Policy::DEFAULT),
+            "chip" => {
+                let proof = match (&challenge, &proof) {
                     (Some(challenge), Some(signature)) => Some(ChipProof {
                         challenge,
                         signature,
                     }),
                     _ => None,
-                },
-            },
+                };
+                Check::chip(now, role, proof, &Policy::DEFAULT)
+            }
             other => anyhow::bail!("{}: unknown presentation {other}", case.name),
-        };
-        let role = match case.role.as_str() {
-            "border" => Role::Border,
-            "station" => Role::Station,
-            "employer" => Role::Employer {
-                tin: case
-                    .employer_tin
-                    .as_deref()
-                    .context("employer case without employer_tin")?,
-            },
-            other => anyhow::bail!("{}: unknown role {other}", case.name),
-        };
-        let check = Check {
-            now: UnixTime(case.now),
-            role,
-            presentation,
-            policy: &Policy::DEFAULT,
         };
         let v = stay_core::verify(&record, &list, &check);
         Ok(Outcome {
@@ -199,7 +186,7 @@ pub fn resident(number: &str, chip: Option<&KeyPair>) -> Holder {
         valid_from: "2026-11-01".into(),
         valid_until: "2027-10-31".into(),
         issue_date: "2026-10-25".into(),
-        issuing_authority: crate::authority::ISSUING_AUTHORITY.into(),
+        issuing_authority: issuer::authority::ISSUING_AUTHORITY.into(),
         chip_public_key: chip.map(|k| hex::encode(k.public_sec1())),
         portrait_digest: Some(hex::encode([0x5Au8; 32])),
     }
@@ -270,14 +257,14 @@ pub fn generate(dir: &Path) -> Result<()> {
         ("signer-digital-nomad", &dn),
         ("chip-1", &chip1),
     ] {
-        crate::files::write_atomic(
+        stay_std::files::write_atomic(
             &dir.join(format!("keys/{name}.pub.pem")),
             k.public_pem()?.as_bytes(),
         )?;
     }
     // The root key as raw SEC1 hex, for consumers without a PEM parser (firmware, fuzzing).
     let root_hex = format!("{}\n", hex::encode(root.public_sec1()));
-    crate::files::write_atomic(&dir.join("keys/root.sec1.hex"), root_hex.as_bytes())?;
+    stay_std::files::write_atomic(&dir.join("keys/root.sec1.hex"), root_hex.as_bytes())?;
 
     let signer = |k: &KeyPair, from: Date, until: Date, types: &[DocumentType]| SignerSpec {
         public_key: k.public_sec1(),
@@ -361,7 +348,7 @@ pub fn generate(dir: &Path) -> Result<()> {
         ("truncated", &truncated_list),
     ];
     for (name, bytes) in lists {
-        crate::files::write_atomic(&dir.join(format!("lists/{name}.list")), bytes)?;
+        stay_std::files::write_atomic(&dir.join(format!("lists/{name}.list")), bytes)?;
     }
 
     // Records.
@@ -470,7 +457,7 @@ pub fn generate(dir: &Path) -> Result<()> {
         ("truncated", rc_chip[..rc_chip.len() - 1].to_vec()),
     ];
     for (name, bytes) in &records {
-        crate::files::write_atomic(&dir.join(format!("records/{name}.bin")), bytes)?;
+        stay_std::files::write_atomic(&dir.join(format!("records/{name}.bin")), bytes)?;
     }
 
     let challenge1 = [0x11u8; 16];
@@ -892,6 +879,6 @@ pub fn generate(dir: &Path) -> Result<()> {
     let header = "# Golden vectors: generated by `cargo xtask vectors`; do not edit by hand.\n\
                   # Each [[case]] is one call of stay_core::verify and the verdict it must give.\n\n";
     let text = format!("{header}{}", toml::to_string_pretty(&vectors)?);
-    crate::files::write_atomic(&dir.join("vectors.toml"), text.as_bytes())?;
+    stay_std::files::write_atomic(&dir.join("vectors.toml"), text.as_bytes())?;
     Ok(())
 }

@@ -4,7 +4,6 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use rusqlite::Connection;
 
 /// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it into place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -43,11 +42,12 @@ fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     result.with_context(|| format!("cannot write {}", path.display()))
 }
 
+#[cfg(feature = "sqlite")]
 /// Opens (or creates) a SQLite database that keeps what it committed: WAL, so a crash
 /// loses nothing committed; synchronous FULL, so each commit reaches the disk. `what`
 /// names it in errors; `schema` is run on every open (`CREATE ... IF NOT EXISTS`).
-pub fn open_durable(path: &Path, what: &str, schema: &str) -> Result<Connection> {
-    let db = Connection::open(path)
+pub fn open_durable(path: &Path, what: &str, schema: &str) -> Result<rusqlite::Connection> {
+    let db = rusqlite::Connection::open(path)
         .with_context(|| format!("cannot open the {what} {}", path.display()))?;
     db.pragma_update(None, "journal_mode", "WAL")?;
     db.pragma_update(None, "synchronous", "FULL")?;

@@ -18,7 +18,7 @@ use anyhow::{bail, Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use super::batch::Application;
+use crate::batch::Application;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS applications (
@@ -137,7 +137,7 @@ pub struct Journal {
 }
 
 fn unix_now() -> i64 {
-    crate::trust_cache::now().0 as i64
+    stay_std::clock::system_now().0 as i64
 }
 
 impl Journal {
@@ -152,7 +152,7 @@ impl Journal {
             bail!("document number prefix {prefix:?}: 1 to {MAX_PREFIX_LEN} of A-Z 0-9");
         }
         // Each step is on the disk before the card is told to do the next one.
-        let db = crate::audit::open_durable(path, "journal", SCHEMA)?;
+        let db = stay_std::files::open_durable(path, "journal", SCHEMA)?;
         Ok(Journal {
             db,
             prefix: prefix.into(),

@@ -1,0 +1,68 @@
+//! What the command-line tools share: exit statuses (sysexits.h where they fit), a failure
+//! carrying its status, and the reads every tool starts with.
+
+use std::path::Path;
+
+use anyhow::Context;
+use stay_core::UnixTime;
+
+use crate::list::LoadedList;
+
+/// Exit statuses: the verdict, or what kept the tool from running.
+pub mod exit {
+    pub const VALID: u8 = 0;
+    pub const INVALID: u8 = 1;
+    pub const INDETERMINATE: u8 = 2;
+    /// A printed copy of a chip card: genuine data, no card proven.
+    pub const READ_THE_CHIP: u8 = 3;
+    pub const USAGE: u8 = 64;
+    pub const DATA: u8 = 65;
+    pub const NO_INPUT: u8 = 66;
+}
+
+/// A failure before any verdict, with its exit status.
+#[derive(Debug)]
+pub struct Failure(pub u8, pub anyhow::Error);
+
+/// Tags an error with its exit status: `.map_err(fail(exit::DATA))`.
+pub fn fail(code: u8) -> impl FnOnce(anyhow::Error) -> Failure {
+    move |e| Failure(code, e)
+}
+
+/// A file the user named; `what` says which in the error.
+pub fn read(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path)
+        .with_context(|| format!("cannot read {what} {}", path.display()))
+        .map_err(fail(exit::NO_INPUT))
+}
+
+/// `--at TIME` (a rehearsal's clock), or the system clock.
+pub fn now_or(at: Option<&str>) -> Result<UnixTime, Failure> {
+    Ok(match at {
+        Some(text) => crate::clock::parse_rfc3339("--at", text).map_err(fail(exit::USAGE))?,
+        None => crate::clock::system_now(),
+    })
+}
+
+/// The trust list, once its root signature checks out.
+pub fn read_list(trust_list: &Path, root_key: &Path) -> Result<LoadedList, Failure> {
+    let root = crate::pem::read_public(root_key).map_err(fail(exit::DATA))?;
+    let bytes = read(trust_list, "trust list")?;
+    LoadedList::verify(bytes, &root, None).map_err(|e| {
+        Failure(
+            exit::DATA,
+            anyhow::anyhow!("trust list {} refused: {e:#}", trust_list.display()),
+        )
+    })
+}
+
+/// Runs a tool's `run`, printing a failure as `NAME: error` and exiting with its status.
+pub fn finish(name: &str, result: Result<u8, Failure>) -> std::process::ExitCode {
+    match result {
+        Ok(code) => std::process::ExitCode::from(code),
+        Err(Failure(code, e)) => {
+            eprintln!("{name}: {e:#}");
+            std::process::ExitCode::from(code)
+        }
+    }
+}
