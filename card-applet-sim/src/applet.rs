@@ -1,10 +1,11 @@
-//! The resident-card applet: a pure state machine, command APDU in, response APDU out.
+//! The resident-card application: a pure state machine behind the chip's dispatcher
+//! ([`crate::dispatch`], which checks length encoding, class, instruction and selection
+//! first).
 //!
-//! docs/apdu.md is the spec; this file follows it check by check, in its order:
-//! length encoding (6700), class (6E00, 6881, 6882, 6884), instruction (6D00), application
-//! selected (6985), life cycle (6985 after lock), then each command's own P1-P2, Lc, Le,
-//! security state and data. The first failing check answers, and a refused command changes
-//! nothing, except a failed station authentication, which spends one try.
+//! docs/apdu.md is the spec; this file follows it check by check, in its order: life cycle
+//! (6985 after lock), then each command's own P1-P2, Lc, Le, security state and data. The
+//! first failing check answers, and a refused command changes nothing, except a failed
+//! station authentication, which spends one try.
 //!
 //! Randomness (challenges, the chip key) comes from the caller, so tests can replay exact
 //! transcripts; the bridge passes the operating system's generator.
@@ -18,6 +19,7 @@ use stay_core::record::MAX_RECORD_LEN;
 use stay_core::signature::PUBLIC_KEY_LEN;
 use stay_core::{chip_proof_message, tlv, StayRecord, CHALLENGE_LEN};
 
+use crate::dispatch::{Answer, Application, Outcome};
 use crate::image::CardImage;
 
 /// How the card meets the reader.
@@ -91,22 +93,6 @@ pub const STORE_MAX: usize = MAX_RECORD_LEN + 4 + iso::PORTRAIT_MAX_LEN + 5;
 /// Length of the GENERATE ASYMMETRIC KEY PAIR answer: `7F49 43 86 41 04 X Y`.
 pub const PUBLIC_KEY_RESPONSE_LEN: usize = 3 + 2 + PUBLIC_KEY_LEN;
 
-/// A response APDU and whether the persistent image changed (the bridge must save it
-/// before the response leaves the card).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
-    pub response: Vec<u8>,
-    pub persist: bool,
-}
-
-impl Reply {
-    pub fn status(&self) -> Sw {
-        iso::split_response(&self.response)
-            .map(|(_, sw)| sw)
-            .expect("every response ends in a status word")
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum File {
     Record,
@@ -122,36 +108,11 @@ struct Chain {
 /// What the card forgets at power off, reset and (re)selection.
 #[derive(Debug, Default)]
 struct Session {
-    selected: bool,
     current_file: Option<File>,
     challenge: Option<[u8; iso::CARD_CHALLENGE_LEN]>,
     station_authenticated: bool,
     chain: Option<Chain>,
 }
-
-/// A command's answer before it is encoded.
-struct Answer {
-    data: Vec<u8>,
-    status: Sw,
-    persist: bool,
-}
-
-impl Answer {
-    fn ok(data: Vec<u8>) -> Answer {
-        Answer {
-            data,
-            status: Sw::Success,
-            persist: false,
-        }
-    }
-
-    fn saved(mut self) -> Answer {
-        self.persist = true;
-        self
-    }
-}
-
-type Outcome = Result<Answer, Sw>;
 
 /// The card: persistent image plus session state.
 #[derive(Debug)]
@@ -193,30 +154,6 @@ fn p1p2_zero(cmd: &Command<'_>) -> Result<(), Sw> {
     }
 }
 
-/// Class byte checks (ISO/IEC 7816-4 §5.4.1): only channel 0, no chaining, no secure
-/// messaging, in the first interindustry group (`0x`) or its proprietary twin (`8x`).
-fn check_class(cla: u8) -> Result<(), Sw> {
-    if cla == 0xFF {
-        return Err(Sw::ClassNotSupported);
-    }
-    match cla & 0xE0 {
-        0x00 | 0x80 => {}
-        // Further interindustry classes exist only for logical channels 4 to 19.
-        0x40 | 0x60 => return Err(Sw::LogicalChannelNotSupported),
-        _ => return Err(Sw::ClassNotSupported),
-    }
-    if cla & 0x10 != 0 {
-        return Err(Sw::ChainingNotSupported);
-    }
-    if cla & 0x0C != 0 {
-        return Err(Sw::SecureMessagingNotSupported);
-    }
-    if cla & 0x03 != 0 {
-        return Err(Sw::LogicalChannelNotSupported);
-    }
-    Ok(())
-}
-
 fn is_personalization(cmd: &Command<'_>) -> bool {
     match cmd.ins {
         iso::INS_GET_CHALLENGE
@@ -241,64 +178,6 @@ impl Applet {
         &self.card
     }
 
-    /// Power off, cold or warm reset: the session ends, the image stays.
-    pub fn reset(&mut self) {
-        self.session = Session::default();
-    }
-
-    /// Processes one command APDU. Never panics, whatever the bytes.
-    pub fn process(&mut self, apdu: &[u8], rng: &mut impl CryptoRngCore) -> Reply {
-        let answer = Command::parse(apdu)
-            .map_err(|_| Sw::WrongLength)
-            .and_then(|cmd| self.dispatch(&cmd, rng))
-            .unwrap_or_else(|status| Answer {
-                data: Vec::new(),
-                status,
-                persist: false,
-            });
-        let mut response = answer.data;
-        response.extend_from_slice(&answer.status.to_bytes());
-        Reply {
-            response,
-            persist: answer.persist,
-        }
-    }
-
-    fn dispatch(&mut self, cmd: &Command<'_>, rng: &mut impl CryptoRngCore) -> Outcome {
-        check_class(cmd.cla)?;
-        let class = match cmd.ins {
-            iso::INS_SELECT
-            | iso::INS_READ_BINARY
-            | iso::INS_INTERNAL_AUTHENTICATE
-            | iso::INS_GET_CHALLENGE
-            | iso::INS_EXTERNAL_AUTHENTICATE
-            | iso::INS_GENERATE_KEY_PAIR => iso::CLA_ISO,
-            iso::INS_STORE_DATA | iso::INS_SET_STATUS => iso::CLA_PROPRIETARY,
-            _ => return Err(Sw::InstructionNotSupported),
-        };
-        if cmd.cla & 0x80 != class {
-            return Err(Sw::ClassNotSupported);
-        }
-        if cmd.ins == iso::INS_SELECT {
-            return self.select(cmd);
-        }
-        if !self.session.selected {
-            return Err(Sw::ConditionsNotSatisfied);
-        }
-        if self.card.locked && is_personalization(cmd) {
-            return Err(Sw::ConditionsNotSatisfied);
-        }
-        match cmd.ins {
-            iso::INS_READ_BINARY => self.read_binary(cmd),
-            iso::INS_INTERNAL_AUTHENTICATE => self.internal_authenticate(cmd),
-            iso::INS_GET_CHALLENGE => self.get_challenge(cmd, rng),
-            iso::INS_EXTERNAL_AUTHENTICATE => self.external_authenticate(cmd),
-            iso::INS_GENERATE_KEY_PAIR => self.generate_key_pair(cmd, rng),
-            iso::INS_STORE_DATA => self.store_data(cmd),
-            _ => self.set_status(cmd),
-        }
-    }
-
     fn fci(&self) -> Vec<u8> {
         iso::Fci {
             serial: self.card.serial,
@@ -306,33 +185,6 @@ impl Applet {
         }
         .write()
         .to_vec()
-    }
-
-    fn select(&mut self, cmd: &Command<'_>) -> Outcome {
-        const RETURN_FCI: u8 = 0x00;
-        const NO_RESPONSE_DATA: u8 = 0x0C;
-        if cmd.p1 != 0x04 || !matches!(cmd.p2, RETURN_FCI | NO_RESPONSE_DATA) {
-            return Err(Sw::IncorrectP1P2);
-        }
-        if !(iso::AID_MIN_PREFIX..=16).contains(&cmd.data.len()) {
-            return Err(Sw::WrongLength);
-        }
-        if cmd.p2 == NO_RESPONSE_DATA {
-            refuse_le(cmd)?;
-        }
-        if !iso::AID.starts_with(cmd.data) {
-            // A failed selection keeps the current one, as on a multi-application card.
-            return Err(Sw::NotFound);
-        }
-        let fci = self.fci();
-        if cmd.ne.is_some() {
-            require_ne(cmd, fci.len())?;
-        }
-        self.session = Session {
-            selected: true,
-            ..Session::default()
-        };
-        Ok(Answer::ok(if cmd.ne.is_some() { fci } else { Vec::new() }))
     }
 
     fn read_binary(&mut self, cmd: &Command<'_>) -> Outcome {
@@ -399,7 +251,7 @@ impl Applet {
         Ok(Answer::ok(signature.to_bytes().to_vec()))
     }
 
-    fn get_challenge(&mut self, cmd: &Command<'_>, rng: &mut impl CryptoRngCore) -> Outcome {
+    fn get_challenge(&mut self, cmd: &Command<'_>, rng: &mut dyn CryptoRngCore) -> Outcome {
         p1p2_zero(cmd)?;
         refuse_data(cmd)?;
         require_ne(cmd, iso::CARD_CHALLENGE_LEN)?;
@@ -453,7 +305,7 @@ impl Applet {
         out
     }
 
-    fn generate_key_pair(&mut self, cmd: &Command<'_>, rng: &mut impl CryptoRngCore) -> Outcome {
+    fn generate_key_pair(&mut self, cmd: &Command<'_>, mut rng: &mut dyn CryptoRngCore) -> Outcome {
         if cmd.p2 != 0 || !matches!(cmd.p1, iso::KEY_GENERATE | iso::KEY_READ_PUBLIC) {
             return Err(Sw::IncorrectP1P2);
         }
@@ -466,7 +318,7 @@ impl Applet {
         if !self.session.station_authenticated {
             return Err(Sw::SecurityStatusNotSatisfied);
         }
-        let key = SigningKey::random(rng);
+        let key = SigningKey::random(&mut rng);
         self.card.chip_private_key = Some(key.to_bytes().into());
         // Data signed for the old key would now fail its chip proof: drop it.
         self.card.record = None;
@@ -533,6 +385,55 @@ impl Applet {
         self.card.locked = true;
         self.session.station_authenticated = false;
         Ok(Answer::ok(Vec::new()).saved())
+    }
+}
+
+impl Application for Applet {
+    /// The stay AID, or a prefix of it of at least [`iso::AID_MIN_PREFIX`] bytes.
+    fn answers_to(&self, name: &[u8]) -> bool {
+        name.len() >= iso::AID_MIN_PREFIX && iso::AID.starts_with(name)
+    }
+
+    fn class_of(&self, ins: u8) -> Option<u8> {
+        match ins {
+            iso::INS_SELECT
+            | iso::INS_READ_BINARY
+            | iso::INS_INTERNAL_AUTHENTICATE
+            | iso::INS_GET_CHALLENGE
+            | iso::INS_EXTERNAL_AUTHENTICATE
+            | iso::INS_GENERATE_KEY_PAIR => Some(iso::CLA_ISO),
+            iso::INS_STORE_DATA | iso::INS_SET_STATUS => Some(iso::CLA_PROPRIETARY),
+            _ => None,
+        }
+    }
+
+    fn select(&mut self, cmd: &Command<'_>) -> Outcome {
+        let fci = self.fci();
+        if cmd.ne.is_some() {
+            require_ne(cmd, fci.len())?;
+        }
+        self.session = Session::default();
+        Ok(Answer::ok(if cmd.ne.is_some() { fci } else { Vec::new() }))
+    }
+
+    fn deselect(&mut self) {
+        self.session = Session::default();
+    }
+
+    fn call(&mut self, cmd: &Command<'_>, rng: &mut dyn CryptoRngCore) -> Outcome {
+        if self.card.locked && is_personalization(cmd) {
+            return Err(Sw::ConditionsNotSatisfied);
+        }
+        match cmd.ins {
+            iso::INS_READ_BINARY => self.read_binary(cmd),
+            iso::INS_INTERNAL_AUTHENTICATE => self.internal_authenticate(cmd),
+            iso::INS_GET_CHALLENGE => self.get_challenge(cmd, rng),
+            iso::INS_EXTERNAL_AUTHENTICATE => self.external_authenticate(cmd),
+            iso::INS_GENERATE_KEY_PAIR => self.generate_key_pair(cmd, rng),
+            iso::INS_STORE_DATA => self.store_data(cmd),
+            iso::INS_SET_STATUS => self.set_status(cmd),
+            _ => Err(Sw::InstructionNotSupported),
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use card_applet_sim::vpcd::{Card, DEFAULT_PORT};
+use card_applet_sim::vpcd::{Applications, Card, DEFAULT_PORT};
 use card_applet_sim::{CardImage, Interface};
 use clap::{Parser, Subcommand};
 use stay_core::apdu::SERIAL_LEN;
@@ -43,9 +43,10 @@ struct Cli {
     /// the connection (a test kills pcscd at that step); then serve as usual.
     #[arg(long, num_args = 2, value_names = ["N", "FILE"])]
     hold_after: Option<Vec<String>>,
-    /// Play another kind of card: no resident-card application (every command answers 6A82).
+    /// A bank card without the resident-card application (only the payment application
+    /// and its PPSE answer).
     #[arg(long)]
-    foreign: bool,
+    payment_only: bool,
     /// Refuse extended-length APDUs with 6700 (a card or reader without extended length).
     #[arg(long)]
     short_only: bool,
@@ -113,16 +114,20 @@ fn main() -> ExitCode {
                 } else {
                     Interface::Contact
                 };
-                Card::open(image.clone(), interface).and_then(|mut card| {
+                let applications = if cli.payment_only {
+                    Applications::PaymentOnly
+                } else {
+                    Applications::Resident
+                };
+                Card::open(image.clone(), interface, applications).and_then(|mut card| {
                     card.quickack = !cli.no_quickack;
                     card.trace = cli.verbose;
-                    card.pull_after = cli.pull_after;
+                    card.faults.pull_after = cli.pull_after;
                     if let Some([n, file]) = cli.hold_after.as_deref() {
                         let n = n.parse().context("--hold-after N FILE: N is a count")?;
-                        card.hold_after = Some((n, PathBuf::from(file)));
+                        card.faults.hold_after = Some((n, PathBuf::from(file)));
                     }
-                    card.foreign = cli.foreign;
-                    card.short_only = cli.short_only;
+                    card.faults.short_only = cli.short_only;
                     card.run(&cli.vpcd)
                 })
             }

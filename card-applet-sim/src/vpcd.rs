@@ -1,4 +1,4 @@
-//! The bridge between the applet and pcscd's `vpcd` virtual reader.
+//! The bridge between the chip and pcscd's `vpcd` virtual reader.
 //!
 //! vpcd (vsmartcard) listens on TCP; the card connects to it. Every message, both ways, is a
 //! frame: a 2-byte big-endian length, then that many bytes. A 1-byte frame from the reader
@@ -20,7 +20,8 @@ use anyhow::Result;
 
 use stay_core::apdu::Status;
 
-use crate::applet::{Applet, Interface, Reply};
+use crate::applet::Interface;
+use crate::dispatch::{Chip, Reply};
 use crate::image::CardImage;
 
 pub const CTRL_POWER_OFF: u8 = 0x00;
@@ -42,26 +43,73 @@ fn refusal(status: Status) -> Reply {
 /// Memory failure (ISO/IEC 7816-4): the card could not save its image.
 const SW_MEMORY_FAILURE: [u8; 2] = Status::MemoryFailure.to_bytes();
 
-/// A card in a vpcd slot: the applet, where its image lives, how it meets the reader.
+/// Which applications the chip carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applications {
+    /// A resident card as issued: the stay application and the payment application.
+    Resident,
+    /// A bank card without the resident-card application.
+    PaymentOnly,
+}
+
+/// Faults the bridge puts between the reader and the chip, for the tests: the chip itself
+/// is always the real one.
+#[derive(Debug, Default)]
+pub struct Faults {
+    /// Leave the reader after answering this many commands: a card pulled out mid-session.
+    pub pull_after: Option<u64>,
+    /// After answering this many commands, create the file and answer nothing more on this
+    /// connection (a test kills pcscd there); once pcscd is back, serve as usual.
+    pub hold_after: Option<(u64, PathBuf)>,
+    /// Refuse extended-length APDUs with 6700, as a card or reader without extended
+    /// length does.
+    pub short_only: bool,
+    answered: u64,
+}
+
+/// What the fault layer does with a command before the chip sees it.
+enum Intercept {
+    /// Pass it to the chip.
+    Pass,
+    /// Answer this status word instead.
+    Refuse(Status),
+    /// Answer nothing, ever, on this connection; the marker file says so.
+    Hold(PathBuf),
+}
+
+impl Faults {
+    fn before(&mut self, apdu: &[u8]) -> Intercept {
+        if let Some((n, marker)) = &self.hold_after {
+            if self.answered == *n {
+                let marker = marker.clone();
+                self.hold_after = None;
+                return Intercept::Hold(marker);
+            }
+        }
+        let extended = stay_core::apdu::Command::parse(apdu).is_ok_and(|c| c.extended);
+        if self.short_only && extended {
+            return Intercept::Refuse(Status::WrongLength);
+        }
+        Intercept::Pass
+    }
+
+    /// After an answer left: whether the card leaves the reader now.
+    fn after(&mut self) -> bool {
+        self.answered += 1;
+        self.pull_after.is_some_and(|n| self.answered >= n)
+    }
+}
+
+/// A card in a vpcd slot: the chip, where its image lives, how it meets the reader.
 pub struct Card {
-    pub applet: Applet,
+    pub chip: Chip,
     pub image_path: PathBuf,
     pub interface: Interface,
     /// Re-arm TCP_QUICKACK before each read (turn off only to measure what it saves).
     pub quickack: bool,
     /// Log every exchange on stderr.
     pub trace: bool,
-    /// Leave the reader after answering this many commands: a card pulled out mid-session.
-    pub pull_after: Option<u64>,
-    /// After answering this many commands, create the file and answer nothing more on this
-    /// connection (a test kills pcscd there); once pcscd is back, serve as usual.
-    pub hold_after: Option<(u64, PathBuf)>,
-    /// Play another kind of card, without the resident-card application.
-    pub foreign: bool,
-    /// Refuse extended-length APDUs with 6700, as a card or reader without extended
-    /// length does.
-    pub short_only: bool,
-    answered: u64,
+    pub faults: Faults,
 }
 
 /// Why [`Card::serve`] ended.
@@ -69,7 +117,7 @@ pub struct Card {
 pub enum Ended {
     /// The reader closed the connection.
     ReaderClosed,
-    /// `pull_after` commands were answered: the card leaves.
+    /// [`Faults::pull_after`] commands were answered: the card leaves.
     Pulled,
 }
 
@@ -115,19 +163,22 @@ fn connection_broke(error: &anyhow::Error) -> bool {
 }
 
 impl Card {
-    pub fn open(image_path: PathBuf, interface: Interface) -> Result<Card> {
+    pub fn open(
+        image_path: PathBuf,
+        interface: Interface,
+        applications: Applications,
+    ) -> Result<Card> {
         let image = CardImage::read(&image_path)?;
         Ok(Card {
-            applet: Applet::new(image),
+            chip: match applications {
+                Applications::Resident => Chip::resident(image),
+                Applications::PaymentOnly => Chip::payment_only(),
+            },
             image_path,
             interface,
             quickack: true,
             trace: false,
-            pull_after: None,
-            hold_after: None,
-            foreign: false,
-            short_only: false,
-            answered: 0,
+            faults: Faults::default(),
         })
     }
 
@@ -137,34 +188,28 @@ impl Card {
         let mut rng = rand_core::OsRng;
         let mut frame = Vec::with_capacity(512);
         while read_frame(&mut stream, self.quickack, &mut frame)? {
-            if let Some((n, marker)) = &self.hold_after {
-                if frame.len() > 1 && self.answered == *n {
-                    std::fs::write(marker, b"held")?;
-                    self.hold_after = None;
-                    // This APDU and what comes after: read, never answered, until the
-                    // reader's side closes.
-                    while read_frame(&mut stream, self.quickack, &mut frame).unwrap_or(false) {}
-                    return Ok(Ended::ReaderClosed);
-                }
-            }
             match frame.as_slice() {
                 [CTRL_POWER_OFF] | [CTRL_POWER_ON] | [CTRL_RESET] => {
                     if self.trace {
                         eprintln!("card: control {:02X}", frame[0]);
                     }
-                    self.applet.reset();
+                    self.chip.reset();
                 }
                 [CTRL_GET_ATR] => write_frame(&mut stream, self.interface.atr())?,
                 [other] => eprintln!("card: unknown vpcd control {other:02X}, ignored"),
                 apdu => {
-                    let extended = stay_core::apdu::Command::parse(apdu).is_ok_and(|c| c.extended);
-                    let reply = if self.short_only && extended {
-                        refusal(Status::WrongLength)
-                    } else if self.foreign {
-                        // Another card's answer to anything of ours: no such application.
-                        refusal(Status::NotFound)
-                    } else {
-                        self.applet.process(apdu, &mut rng)
+                    let reply = match self.faults.before(apdu) {
+                        Intercept::Pass => self.chip.process(apdu, &mut rng),
+                        Intercept::Refuse(status) => refusal(status),
+                        Intercept::Hold(marker) => {
+                            std::fs::write(marker, b"held")?;
+                            // This APDU and what comes after: read, never answered, until
+                            // the reader's side closes.
+                            while read_frame(&mut stream, self.quickack, &mut frame)
+                                .unwrap_or(false)
+                            {}
+                            return Ok(Ended::ReaderClosed);
+                        }
                     };
                     if self.trace {
                         eprintln!(
@@ -173,17 +218,16 @@ impl Card {
                             hex::encode_upper(&reply.response)
                         );
                     }
-                    if reply.persist {
+                    if let Some(image) = self.chip.image().filter(|_| reply.persist) {
                         // The image is saved before the answer leaves: a station that saw
                         // 9000 never loses what it wrote.
-                        if let Err(e) = self.applet.card().write(&self.image_path) {
+                        if let Err(e) = image.write(&self.image_path) {
                             write_frame(&mut stream, &SW_MEMORY_FAILURE)?;
                             return Err(e.context("cannot save the card image"));
                         }
                     }
                     write_frame(&mut stream, &reply.response)?;
-                    self.answered += 1;
-                    if self.pull_after.is_some_and(|n| self.answered >= n) {
+                    if self.faults.after() {
                         return Ok(Ended::Pulled);
                     }
                 }
@@ -200,14 +244,17 @@ impl Card {
         loop {
             match TcpStream::connect(addr) {
                 Ok(stream) => {
+                    let serial = self
+                        .chip
+                        .image()
+                        .map_or("bank-only".into(), |image| hex::encode_upper(image.serial));
                     eprintln!(
-                        "card: {} in the reader at {addr} ({:?})",
-                        hex::encode_upper(self.applet.card().serial),
+                        "card: {serial} in the reader at {addr} ({:?})",
                         self.interface
                     );
                     backoff = Duration::from_millis(10);
                     announced = false;
-                    self.applet.reset();
+                    self.chip.reset();
                     let ended = match self.serve(stream) {
                         Ok(ended) => ended,
                         // The connection broke (pcscd killed as it was accepting): the

@@ -24,7 +24,7 @@ fn front_end(sim: SimPn532) -> Pn532<SimPn532, NoDelay> {
 
 /// The fixture's resident card (chip key, portrait), personalized by the station code.
 fn fixture_card(fixture: &Fixture) -> card_applet_sim::CardImage {
-    InProcessCard::personalized(fixture).applet.card().clone()
+    InProcessCard::personalized(fixture).image().clone()
 }
 
 fn border_status(

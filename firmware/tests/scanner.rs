@@ -158,7 +158,7 @@ impl Bench {
 }
 
 fn fixture_card(fixture: &Fixture) -> sim::CardFn {
-    applet_card(InProcessCard::personalized(fixture).applet.card().clone())
+    applet_card(InProcessCard::personalized(fixture).image().clone())
 }
 
 #[test]

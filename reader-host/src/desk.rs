@@ -230,6 +230,9 @@ impl Desk {
             at,
             loaded.as_ref().map(|l| l.list()),
         );
+        if let Some(chip) = chip {
+            json["transcript"] = crate::report::transcript_json(&chip.transcript);
+        }
         // A rehearsal's frozen clock is never mistaken for today: every verdict says so.
         if let Some(fixed) = &self.config.fixed_time {
             json["fixed_time"] = Value::String(fixed.clone());

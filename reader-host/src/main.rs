@@ -454,10 +454,11 @@ fn verify(
     };
     let verdict = stay_core::verify(&bytes, list, &check);
     if json {
-        println!(
-            "{}",
-            report::to_json(&verdict, &role, &source, now, Some(list))
-        );
+        let mut out = report::to_json(&verdict, &role, &source, now, Some(list));
+        if let Some(chip) = &reading {
+            out["transcript"] = report::transcript_json(&chip.transcript);
+        }
+        println!("{out}");
     } else {
         print!("{}", report::to_text(&verdict, &role, &source));
     }

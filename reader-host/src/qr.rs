@@ -586,7 +586,7 @@ pub fn image_from_bytes(bytes: &[u8]) -> Result<GrayImage, ImageError> {
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
     limits.max_image_height = Some(MAX_IMAGE_SIDE);
-    // A 6000x6000 picture in 8-bit RGBA fits; the same in 16-bit RGBA (288 MB per decode,
+    // A picture of 6,000 by 6,000 pixels in 8-bit RGBA fits; the same in 16-bit RGBA (288 MB per decode,
     // two decodes at once beside the folder and the camera) does not.
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);

@@ -3,9 +3,35 @@
 use std::fmt::Write as _;
 
 use serde_json::{json, Value};
+use stay_core::terminal::Transcript;
 use stay_core::{Role, TrustList, UnixTime, Verdict};
 
 /// The verdict as JSON: status, reason, decision and the fields this role may see.
+/// What the terminal said to the card and heard back, step by step (gmrtd's habit: the
+/// read is a list of steps, each outcome kept): each kept exchange's command, parameters,
+/// bytes and status word, and the totals.
+pub fn transcript_json(transcript: &Transcript) -> Value {
+    let exchanges: Vec<Value> = transcript
+        .exchanges()
+        .map(|e| {
+            json!({
+                "command": e.command.name(),
+                "p1p2": format!("{:02X}{:02X}", e.p1, e.p2),
+                "sent": e.sent,
+                "received": e.received,
+                "status": e.status.map(|s| format!("{:04X}", s.to_u16())),
+                "meaning": e.status.map(|s| s.meaning()),
+            })
+        })
+        .collect();
+    json!({
+        "exchanges": exchanges,
+        "apdus": transcript.apdus,
+        "bytes_sent": transcript.bytes_sent,
+        "bytes_received": transcript.bytes_received,
+    })
+}
+
 pub fn to_json(
     verdict: &Verdict<'_>,
     role: &Role<'_>,

@@ -27,16 +27,61 @@ use stay_core::{HighWater, ListError, PublicKey, UnixTime};
 
 pub use stay_std::LoadedList;
 
+/// What a refresh attempt (or the start) came to.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum RefreshResult {
+    Updated,
+    NotModified,
+    /// A list arrived and was refused (bad signature, rollback, too large).
+    Refused,
+    /// No list arrived (network, HTTP error, a download cut short).
+    Failed,
+    /// The cached list was damaged at start and its good copy is in force.
+    Recovered,
+    /// No list the high-water mark admits: every verdict is indeterminate.
+    Unavailable,
+}
+
+impl RefreshResult {
+    pub const fn name(self) -> &'static str {
+        match self {
+            RefreshResult::Updated => "updated",
+            RefreshResult::NotModified => "not-modified",
+            RefreshResult::Refused => "refused",
+            RefreshResult::Failed => "failed",
+            RefreshResult::Recovered => "recovered",
+            RefreshResult::Unavailable => "unavailable",
+        }
+    }
+}
+
+impl std::fmt::Display for RefreshResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The outcome of the last refresh attempt, as operators see it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Refresh {
     /// RFC 3339.
     pub at: String,
-    /// `updated`, `not-modified`, `refused`, `failed`, `recovered` (the cached list was
-    /// damaged at start and its good copy is in force), or `unavailable` (no list the
-    /// high-water mark admits: every verdict is indeterminate).
-    pub result: &'static str,
+    pub result: RefreshResult,
     pub detail: String,
+}
+
+/// How current the list in force is.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ListState {
+    Fresh,
+    /// Past next-update, within the grace.
+    Due,
+    /// Past the grace: verdicts are Indeterminate until a new list comes.
+    Stale,
+    /// No admissible list: every verdict is indeterminate, trust-list-unavailable.
+    Unavailable,
 }
 
 /// What `/api/status` shows of the list.
@@ -49,10 +94,7 @@ pub struct CacheStatus {
     pub issued_at: Option<String>,
     pub next_update: Option<String>,
     pub age_seconds: Option<u64>,
-    /// `fresh`, `due` (past next-update, within grace), `stale` (verdicts are
-    /// Indeterminate until a new list comes) or `unavailable` (no admissible list: every
-    /// verdict is indeterminate, trust-list-unavailable).
-    pub state: &'static str,
+    pub state: ListState,
     pub revoked_documents: usize,
     pub source_url: Option<String>,
     pub last_refresh: Option<Refresh>,
@@ -228,8 +270,7 @@ impl TrustCache {
                 );
             }
             let cache = cache(None, mark);
-            cache.record(
-                "unavailable",
+            cache.record(RefreshResult::Unavailable,
                 format!(
                     "no admissible trust list ({}); every verdict is indeterminate until the newest list is installed",
                     notes.join("; ")
@@ -262,7 +303,7 @@ impl TrustCache {
         let first_start = from == "seed" && notes.is_empty();
         let cache = cache(Some(loaded), mark);
         if let Some(detail) = recovered.filter(|_| !first_start) {
-            cache.record("recovered", detail);
+            cache.record(RefreshResult::Recovered, detail);
         }
         Ok(cache)
     }
@@ -309,7 +350,7 @@ impl TrustCache {
         Ok(sequence)
     }
 
-    fn record(&self, result: &'static str, detail: String) -> Refresh {
+    fn record(&self, result: RefreshResult, detail: String) -> Refresh {
         let refresh = Refresh {
             at: stay_std::clock::format_rfc3339(now()),
             result,
@@ -317,11 +358,11 @@ impl TrustCache {
         };
         *self.last_refresh.write().unwrap_or_else(|e| e.into_inner()) = Some(refresh.clone());
         match result {
-            "updated" | "not-modified" => {
-                tracing::info!(result, detail = %refresh.detail, "trust list refresh")
+            RefreshResult::Updated | RefreshResult::NotModified => {
+                tracing::info!(result = result.name(), detail = %refresh.detail, "trust list refresh")
             }
             _ => {
-                tracing::warn!(result, detail = %refresh.detail, "trust list refresh")
+                tracing::warn!(result = result.name(), detail = %refresh.detail, "trust list refresh")
             }
         }
         refresh
@@ -330,7 +371,7 @@ impl TrustCache {
     /// One conditional GET of the list URL (ETag / If-Modified-Since).
     pub fn refresh(&self) -> Refresh {
         let Some(url) = &self.url else {
-            return self.record("failed", "no trust_list.url configured".into());
+            return self.record(RefreshResult::Failed, "no trust_list.url configured".into());
         };
         let mut request = ureq::get(url).timeout(Duration::from_secs(30));
         {
@@ -345,12 +386,15 @@ impl TrustCache {
         let response = match request.call() {
             Ok(r) => r,
             Err(ureq::Error::Status(code, _)) => {
-                return self.record("failed", format!("{url}: HTTP {code}"))
+                return self.record(RefreshResult::Failed, format!("{url}: HTTP {code}"))
             }
-            Err(e) => return self.record("failed", format!("{url}: {e}")),
+            Err(e) => return self.record(RefreshResult::Failed, format!("{url}: {e}")),
         };
         if response.status() == 304 {
-            return self.record("not-modified", format!("{url}: 304 Not Modified"));
+            return self.record(
+                RefreshResult::NotModified,
+                format!("{url}: 304 Not Modified"),
+            );
         }
         let etag = response.header("ETag").map(String::from);
         let last_modified = response.header("Last-Modified").map(String::from);
@@ -363,17 +407,17 @@ impl TrustCache {
             &mut bytes,
         );
         if let Err(e) = read {
-            return self.record("failed", format!("{url}: download cut: {e}"));
+            return self.record(RefreshResult::Failed, format!("{url}: download cut: {e}"));
         }
         if bytes.len() as u64 > MAX_DOWNLOAD {
             return self.record(
-                "refused",
+                RefreshResult::Refused,
                 format!("{url}: larger than {MAX_DOWNLOAD} bytes"),
             );
         }
         if declared.is_some_and(|d| d != bytes.len() as u64) {
             return self.record(
-                "failed",
+                RefreshResult::Failed,
                 format!(
                     "{url}: {} of {} bytes arrived",
                     bytes.len(),
@@ -387,9 +431,12 @@ impl TrustCache {
                     etag,
                     last_modified,
                 };
-                self.record("updated", format!("{url}: sequence {sequence}"))
+                self.record(
+                    RefreshResult::Updated,
+                    format!("{url}: sequence {sequence}"),
+                )
             }
-            Err(e) => self.record("refused", format!("{url}: {e:#}")),
+            Err(e) => self.record(RefreshResult::Refused, format!("{url}: {e:#}")),
         }
     }
 
@@ -403,7 +450,7 @@ impl TrustCache {
                 issued_at: None,
                 next_update: None,
                 age_seconds: None,
-                state: "unavailable",
+                state: ListState::Unavailable,
                 revoked_documents: 0,
                 source_url: self.url.clone(),
                 last_refresh,
@@ -415,11 +462,11 @@ impl TrustCache {
             .0
             .saturating_add(policy.trust_list_grace_secs);
         let state = if now.0 <= list.next_update.0 {
-            "fresh"
+            ListState::Fresh
         } else if now.0 <= grace_end {
-            "due"
+            ListState::Due
         } else {
-            "stale"
+            ListState::Stale
         };
         CacheStatus {
             sequence: Some(list.sequence),
@@ -489,9 +536,12 @@ mod tests {
         let cache = open(dir.path(), Some(&seed));
         assert_eq!(sequence(&cache), None);
         let status = cache.status(UnixTime(1_700_000_100), &stay_core::Policy::DEFAULT);
-        assert_eq!(status.state, "unavailable");
+        assert_eq!(status.state, ListState::Unavailable);
         assert_eq!(status.high_water, Some(8));
-        assert_eq!(status.last_refresh.unwrap().result, "unavailable");
+        assert_eq!(
+            status.last_refresh.unwrap().result,
+            RefreshResult::Unavailable
+        );
         // The newest list again puts the terminal back in service; an older one does not.
         assert!(matches!(
             cache.offer(list(7, &[])),
@@ -518,7 +568,10 @@ mod tests {
             "repaired from the copy"
         );
         let status = cache.status(UnixTime(1_700_000_100), &stay_core::Policy::DEFAULT);
-        assert_eq!(status.last_refresh.unwrap().result, "recovered");
+        assert_eq!(
+            status.last_refresh.unwrap().result,
+            RefreshResult::Recovered
+        );
     }
 
     #[test]

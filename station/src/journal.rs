@@ -115,12 +115,44 @@ pub struct Attempt {
     pub reason: Option<String>,
 }
 
+/// Where an application is.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApplicationState {
+    /// Waiting for a card (again, after a spoiled one).
+    Pending,
+    Issued,
+    /// Will not be issued as it is (signing refused, the card does not verify).
+    Failed,
+}
+
+impl ApplicationState {
+    /// Its name in the journal.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ApplicationState::Pending => "pending",
+            ApplicationState::Issued => "issued",
+            ApplicationState::Failed => "failed",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<ApplicationState> {
+        [
+            ApplicationState::Pending,
+            ApplicationState::Issued,
+            ApplicationState::Failed,
+        ]
+        .into_iter()
+        .find(|state| state.name() == name)
+    }
+}
+
 /// An application's standing.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Standing {
     pub application_id: String,
     pub name: String,
-    pub state: String,
+    pub state: ApplicationState,
     pub reason: Option<String>,
     /// The issued card's document number and serial.
     pub document_number: Option<String>,
@@ -382,6 +414,8 @@ impl Journal {
         for row in rows {
             let (application_id, json, state, reason, document_number, serial) = row?;
             let application: Application = serde_json::from_str(&json)?;
+            let state = ApplicationState::from_name(&state)
+                .with_context(|| format!("application {application_id}: state {state:?}"))?;
             standings.push(Standing {
                 application_id,
                 name: application.name(),

@@ -18,7 +18,7 @@ use stay_tests::pcsc_world::{run_bench, Daemon, World};
 fn run(w: &World) -> Result<()> {
     let daemon = Daemon::start(w, "bench-desk", "")?;
     let card = InProcessCard::personalized(&w.fixture);
-    let image = w.image("bench-desk-card", card.applet.card())?;
+    let image = w.image("bench-desk-card", card.image())?;
     // The API's load: a QR-only document (printed, a chip card's record says read-the-chip).
     let record = w
         .fixture

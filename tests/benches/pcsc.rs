@@ -47,7 +47,7 @@ fn time<F: FnMut() -> Result<()>>(rounds: usize, mut f: F) -> Result<Stats> {
 
 fn run(w: &World) -> Result<()> {
     let card = InProcessCard::personalized(&w.fixture);
-    let image = w.image("bench", card.applet.card())?;
+    let image = w.image("bench", card.image())?;
     let list_bytes = w.fixture.list();
     let root = w.fixture.root.public_key();
     let list = TrustList::load(&list_bytes, &root, None)

@@ -86,7 +86,7 @@ fn in_process(w: &World, dir: &Path) -> Result<(f64, f64)> {
     station.run(&mut stack, &mut |_| {})?;
     let elapsed = start.elapsed();
     ensure!(stack.done.len() == IN_PROCESS_CARDS);
-    ensure!(stack.done.iter().all(|c| c.applet.card().locked));
+    ensure!(stack.done.iter().all(|c| c.image().locked));
     let apdus: usize = stack.done.iter().map(|c| c.log.len()).sum();
     Ok((
         per_minute(IN_PROCESS_CARDS, elapsed),
@@ -208,7 +208,7 @@ fn run(w: &World) -> Result<()> {
 
     // The transport floor: pyscard's round trip on the same pcscd, times the APDUs.
     let card = stay_tests::card::InProcessCard::personalized(&w.fixture);
-    let image = w.image("peer", card.applet.card())?;
+    let image = w.image("peer", card.image())?;
     let inserted = w.insert_card(0, &image, Interface::Contact)?;
     let peer = Command::new("/usr/bin/python3")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/pcsc/select_loop.py"))

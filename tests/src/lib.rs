@@ -129,7 +129,7 @@ pub mod signing {
 /// The card in-process: the applet behind an [`ApduLink`](stay_core::terminal::ApduLink), with a seeded generator
 /// so challenges and chip keys, and so whole transcripts, repeat exactly.
 pub mod card {
-    use card_applet_sim::{Applet, CardImage};
+    use card_applet_sim::{CardImage, Chip};
     use rand_chacha::rand_core::SeedableRng;
     use rand_chacha::ChaCha20Rng;
     use reader_host::card::LinkFailure;
@@ -155,7 +155,7 @@ pub mod card {
     }
 
     pub struct InProcessCard {
-        pub applet: Applet,
+        pub chip: Chip,
         pub rng: ChaCha20Rng,
         /// Every exchange: command, response.
         pub log: Vec<(Vec<u8>, Vec<u8>)>,
@@ -164,10 +164,15 @@ pub mod card {
     impl InProcessCard {
         pub fn new(image: CardImage) -> InProcessCard {
             InProcessCard {
-                applet: Applet::new(image),
+                chip: Chip::resident(image),
                 rng: ChaCha20Rng::seed_from_u64(0),
                 log: Vec::new(),
             }
+        }
+
+        /// The resident-card application's memory.
+        pub fn image(&self) -> &CardImage {
+            self.chip.image().expect("a resident card")
         }
 
         pub fn blank() -> InProcessCard {
@@ -187,7 +192,7 @@ pub mod card {
         pub fn personalized_for(fixture: &Fixture, holder: &issuer::Holder) -> InProcessCard {
             let mut card = InProcessCard::blank();
             personalize_holder(&mut card, fixture, holder).expect("the fixture card personalizes");
-            card.applet.reset();
+            card.chip.reset();
             card.log.clear();
             card
         }
@@ -201,7 +206,7 @@ pub mod card {
             command: &[u8],
             response: &mut [u8],
         ) -> Result<usize, LinkError<LinkFailure>> {
-            let answer = self.applet.process(command, &mut self.rng).response;
+            let answer = self.chip.process(command, &mut self.rng).response;
             self.log.push((command.to_vec(), answer.clone()));
             let room = response
                 .get_mut(..answer.len())
@@ -348,7 +353,7 @@ pub mod transcript {
 
     /// The image of the fixture's personalized, locked card (the fuzz target's card).
     pub fn personalized_image(fixture: &Fixture) -> String {
-        InProcessCard::personalized(fixture).applet.card().to_json()
+        InProcessCard::personalized(fixture).image().to_json()
     }
 
     /// Writes both transcripts and the personalized card's image into `dir`.

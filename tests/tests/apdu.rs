@@ -64,7 +64,7 @@ impl Runner<'_> {
     }
 
     fn image(&mut self, at: &str) -> String {
-        self.card(at).applet.card().to_json()
+        self.card(at).image().to_json()
     }
 
     fn line(&mut self, at: &str, line: &str, round: Option<usize>) {
@@ -107,7 +107,7 @@ impl Runner<'_> {
             match line {
                 "card blank" => self.card = Some(InProcessCard::blank()),
                 "card personalized" => self.card = Some(InProcessCard::personalized(&self.fixture)),
-                "reset" => self.card(at).applet.reset(),
+                "reset" => self.card(at).chip.reset(),
                 "station-auth" => {
                     let card = self.card(at);
                     let mut session = Session::new(card);
@@ -282,6 +282,46 @@ fn recorded_transcripts_match_the_code_and_the_docs() {
                 doc.contains(shown),
                 "docs/apdu.md lacks {name}'s line {shown}"
             );
+        }
+    }
+}
+
+/// The terminal, on a card that carries the payment application too, selects the stay AID
+/// exactly, and nothing else: no PPSE, no payment AID, no partial name, no command before
+/// its SELECT; for the border check and for a whole personalization.
+#[test]
+fn the_terminal_selects_the_stay_application_and_nothing_else() {
+    let fixture = Fixture::new();
+    let mut blank = InProcessCard::blank();
+    stay_tests::card::personalize(&mut blank, &fixture).unwrap();
+    let mut issued = InProcessCard::personalized(&fixture);
+    Session::new(&mut issued)
+        .read_for_border_check([5; 16])
+        .unwrap();
+    for (what, log) in [
+        ("personalization", &blank.log),
+        ("border check", &issued.log),
+    ] {
+        assert_eq!(
+            log[0].0[1],
+            stay_core::apdu::INS_SELECT,
+            "{what}: SELECT first"
+        );
+        for (command, _) in log {
+            let parsed = stay_core::apdu::Command::parse(command).unwrap();
+            if parsed.ins == stay_core::apdu::INS_SELECT {
+                assert_eq!(parsed.data, stay_core::apdu::AID, "{what}");
+            }
+            for other in [
+                card_applet_sim::payment::PPSE,
+                card_applet_sim::payment::PAYMENT_AID,
+            ] {
+                assert!(
+                    !command.windows(other.len()).any(|w| w == other),
+                    "{what}: {}",
+                    hex::encode_upper(command)
+                );
+            }
         }
     }
 }

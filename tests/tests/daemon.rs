@@ -33,7 +33,7 @@ fn card_image(w: &World, name: &str, number: &str) -> Result<PathBuf> {
     let mut holder = w.fixture.holder();
     holder.document_number = number.into();
     let card = InProcessCard::personalized_for(&w.fixture, &holder);
-    w.image(name, card.applet.card())
+    w.image(name, card.image())
 }
 
 /// Cards presented one after the other: genuine, revoked, cloned, foreign, pulled out
@@ -63,7 +63,7 @@ fn cards_come_and_go(w: &mut World) -> Result<()> {
     expect(&revoked, 1, &[], "invalid", "document-revoked")?;
     expect(&clone, 0, &[], "invalid", "chip-proof-failed")?;
 
-    let foreign = w.insert_with(1, &genuine, Interface::Contact, &["--foreign"])?;
+    let foreign = w.insert_with(1, &genuine, Interface::Contact, &["--payment-only"])?;
     let event = daemon.next("not-a-resident-card")?;
     ensure!(event["source"] == format!("reader:{}", foreign.reader.to_string_lossy()));
     drop(foreign);

@@ -5,7 +5,9 @@
 //! always stays in force.
 
 use reader_host::card::{CardError, LinkFailure};
-use reader_host::trust_cache::{copy_path, high_water_path, previous_path, TrustCache};
+use reader_host::trust_cache::{
+    copy_path, high_water_path, previous_path, ListState, RefreshResult, TrustCache,
+};
 use stay_core::terminal::{ChipReading, Session};
 use stay_core::HighWater;
 use stay_core::{Check, Policy, Role, Status, UnixTime};
@@ -67,7 +69,7 @@ fn a_card_pulled_at_every_apdu_of_the_border_check_gives_no_verdict() {
         );
         // Put back, the same card reads and verifies: nothing on it changed.
         card.left = None;
-        card.inner.applet.reset();
+        card.inner.chip.reset();
         let reading = Session::new(&mut card)
             .read_for_border_check([8; 16])
             .unwrap();
@@ -122,7 +124,7 @@ fn a_host_list_damaged_on_disk_restarts_on_its_copy_never_an_older_one() {
         assert_eq!(cache.current().unwrap().list().sequence, 8, "{damage}");
         let status = cache.status(fixture.now, &Policy::DEFAULT);
         let refresh = status.last_refresh.expect("the recovery is reported");
-        assert_eq!(refresh.result, "recovered", "{damage}");
+        assert_eq!(refresh.result, RefreshResult::Recovered, "{damage}");
         assert!(refresh.detail.contains("sequence 8"), "{}", refresh.detail);
         // The cache file holds the newest list again.
         assert_eq!(std::fs::read(&path).unwrap(), newest, "{damage}");
@@ -133,7 +135,7 @@ fn a_host_list_damaged_on_disk_restarts_on_its_copy_never_an_older_one() {
     let cache = TrustCache::open(root, path.clone(), Some(&seed), None).unwrap();
     assert!(cache.current().is_none());
     let status = cache.status(fixture.now, &Policy::DEFAULT);
-    assert_eq!(status.state, "unavailable");
+    assert_eq!(status.state, ListState::Unavailable);
     assert_eq!(status.high_water, Some(8));
 }
 

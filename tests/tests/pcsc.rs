@@ -11,6 +11,7 @@ use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use anyhow::{bail, ensure, Context, Result};
+use card_applet_sim::payment::{Payment, PPSE};
 use card_applet_sim::{CardImage, Interface};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use stay_core::apdu::{Status as Sw, PORTRAIT_MAX_LEN, SFI_PORTRAIT};
@@ -29,7 +30,7 @@ trait FixtureWorld {
 impl FixtureWorld for World {
     fn personalized_image(&self, name: &str) -> Result<PathBuf> {
         let card = InProcessCard::personalized(&self.fixture);
-        self.image(name, card.applet.card())
+        self.image(name, card.image())
     }
 
     fn verify<'r>(&self, reading: &'r ChipReading, proof: Option<ChipProof<'_>>) -> Verdict<'r> {
@@ -344,7 +345,7 @@ fn apdu_storm(w: &mut World) -> Result<()> {
 /// challenge fails; a card refuses to store a record made for another chip.
 fn clone_and_replay(w: &mut World) -> Result<()> {
     let genuine = InProcessCard::personalized(&w.fixture);
-    let mut clone = genuine.applet.card().clone();
+    let mut clone = genuine.image().clone();
     clone.serial = *b"CLONE-01";
     clone.chip_private_key = Some(*b"another chip key, 32 bytes long!");
     let image = w.image("clone", &clone)?;
@@ -385,7 +386,7 @@ fn clone_and_replay(w: &mut World) -> Result<()> {
     )?;
     let card = w.insert_card(1, &blank, Interface::Contact)?;
     let mut connection = w.connect(&card)?;
-    let copied = genuine.applet.card().record.clone().unwrap();
+    let copied = genuine.image().record.clone().unwrap();
     let result = stay_tests::card::personalize_with(&mut connection, |_| copied, None);
     ensure!(
         matches!(
@@ -413,6 +414,97 @@ fn several_slots(w: &mut World) -> Result<()> {
         let info = Session::new(&mut connection).select()?;
         ensure!(&info.serial == serial && !info.locked, "{info:?}");
     }
+    Ok(())
+}
+
+/// `reader-host verify --card --json` on the card in `reader`: exit status, stdout, stderr.
+fn verify_card(w: &World, reader: &str) -> Result<(Option<i32>, String, String)> {
+    let list = w.dir.join("trust.list");
+    std::fs::write(&list, w.fixture.list())?;
+    let root = w.dir.join("root.pub.pem");
+    std::fs::write(&root, w.fixture.root.public_pem()?)?;
+    let out = Command::new(&w.reader_bin)
+        .args(["verify", "--card", "--reader", reader, "--json"])
+        .arg("--trust-list")
+        .arg(&list)
+        .arg("--root-key")
+        .arg(&root)
+        .arg("--at")
+        .arg(stay_std::clock::format_rfc3339(w.fixture.now))
+        .output()?;
+    Ok((
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+/// The resident card is also a bank card: `scriptor` selects its PPSE and gets the payment
+/// application's directory; the desk reads the same card as a resident card, and its
+/// transcript holds only the three commands of the border check, to the stay AID; a
+/// bank-only card is "not a resident card".
+fn multi_application(w: &mut World) -> Result<()> {
+    let image = w.personalized_image("bank-and-stay")?;
+    let card = w.insert_card(0, &image, Interface::Contact)?;
+    let reader = card.reader.to_string_lossy().into_owned();
+    let script = w.dir.join("ppse.scriptor");
+    let mut select_ppse = vec![0x00, 0xA4, 0x04, 0x00, PPSE.len() as u8];
+    select_ppse.extend_from_slice(PPSE);
+    select_ppse.push(0x00);
+    std::fs::write(&script, format!("{}\n", hex::encode_upper(&select_ppse)))?;
+    let out = Command::new("scriptor")
+        .args(["-r", &reader])
+        .arg(&script)
+        .output()
+        .context("cannot run scriptor (Debian package pcsc-tools)")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let packed: String = text
+        .lines()
+        .filter(|l| !l.starts_with('>'))
+        .map(|l| l.trim_start_matches("< ").replace(' ', ""))
+        .collect();
+    let mut expected = Payment::ppse_fci();
+    expected.extend(Sw::Success.to_bytes());
+    ensure!(
+        out.status.success() && packed.contains(&hex::encode_upper(&expected)),
+        "scriptor did not get the PPSE's FCI:\n{text}"
+    );
+
+    let (code, stdout, stderr) = verify_card(w, &reader)?;
+    ensure!(code == Some(0), "{code:?}: {stdout}{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout)?;
+    ensure!(
+        json["status"] == "valid" && json["chip_authenticated"] == true,
+        "{json}"
+    );
+    let steps: Vec<(String, String)> = json["transcript"]["exchanges"]
+        .as_array()
+        .context("no transcript")?
+        .iter()
+        .map(|e| {
+            (
+                e["command"].as_str().unwrap_or("").to_owned(),
+                e["p1p2"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    ensure!(
+        steps
+            == [
+                ("SELECT".to_owned(), "0400".to_owned()),
+                ("READ BINARY".to_owned(), "8100".to_owned()),
+                ("INTERNAL AUTHENTICATE".to_owned(), "0000".to_owned()),
+            ],
+        "the desk sent {steps:?}"
+    );
+    drop(card);
+
+    let bank = w.insert_with(0, &image, Interface::Contact, &["--payment-only"])?;
+    let (code, stdout, stderr) = verify_card(w, &bank.reader.to_string_lossy())?;
+    ensure!(
+        code == Some(65) && stderr.contains("not a resident card: SELECT answered 6A82"),
+        "{code:?}: {stdout}{stderr}"
+    );
     Ok(())
 }
 
@@ -604,6 +696,7 @@ const CHECKS: &[(&str, SandboxCheck)] = &[
     ("clone_and_replay", clone_and_replay),
     ("several_slots", several_slots),
     ("reader_host_cli", reader_host_cli),
+    ("multi_application", multi_application),
     ("station_cli", station_cli),
     ("crash_during_personalization", crash_during_personalization),
 ];

@@ -170,7 +170,7 @@ fn assert_consistent(journal: &Journal, faces: &Path) {
             .iter()
             .filter(|a| a.application_id == standing.application_id && a.state == Step::Issued)
             .collect();
-        match standing.state.as_str() {
+        match standing.state.name() {
             "issued" => {
                 assert_eq!(issued.len(), 1, "{standing:?}");
                 let number = standing.document_number.as_deref().unwrap();
@@ -204,7 +204,7 @@ fn a_batch_ends_in_locked_cards_that_verify() {
     let standings = station.journal.standings().unwrap();
     let numbers: Vec<_> = standings
         .iter()
-        .map(|s| (s.state.as_str(), s.document_number.as_deref().unwrap_or("")))
+        .map(|s| (s.state.name(), s.document_number.as_deref().unwrap_or("")))
         .collect();
     assert_eq!(
         numbers,
@@ -216,7 +216,7 @@ fn a_batch_ends_in_locked_cards_that_verify() {
     );
     assert_eq!(tray.done.len(), 3);
     for card in &mut tray.done {
-        assert!(card.inner.applet.card().locked);
+        assert!(card.inner.image().locked);
         assert_eq!(office.border_check(card), Status::Valid);
     }
     // The printed code carries the same record as the chip.
@@ -224,10 +224,7 @@ fn a_batch_ends_in_locked_cards_that_verify() {
         .unwrap()
         .to_luma8();
     let printed = reader_host::qr::single_record(reader_host::qr::decode(face)).unwrap();
-    assert_eq!(
-        Some(printed),
-        tray.done[1].inner.applet.card().record.clone()
-    );
+    assert_eq!(Some(printed), tray.done[1].inner.image().record.clone());
     assert_consistent(&station.journal, &office.dir.path().join("faces"));
 }
 
@@ -237,7 +234,7 @@ fn a_locked_card_is_handed_back_untouched_and_refuses_personalization() {
     let mut station = office.station();
     station.journal.add(&[(1, application("B-1"))]).unwrap();
     let mut issued = InProcessCard::personalized(&office.fixture);
-    let before = issued.applet.card().clone();
+    let before = issued.image().clone();
     // The station's own commands on a locked card: 6985, and nothing changes.
     {
         let mut session = Session::new(&mut issued);
@@ -274,7 +271,7 @@ fn a_locked_card_is_handed_back_untouched_and_refuses_personalization() {
     let seen = run(&mut station, &mut tray);
     assert!(matches!(&seen[1], Progress::Rejected { reason, .. } if reason.contains("locked")));
     assert!(matches!(&seen[3], Progress::Issued { .. }), "{seen:?}");
-    assert_eq!(tray.done[0].inner.applet.card(), &before);
+    assert_eq!(tray.done[0].inner.image(), &before);
     assert_eq!(
         station.journal.all_attempts().unwrap().len(),
         1,
@@ -317,8 +314,8 @@ fn a_card_pulled_mid_write_is_spoiled_and_the_next_card_continues() {
     assert_eq!(standings[0].document_number.as_deref(), Some("ST0000002"));
     assert_eq!(standings[1].document_number.as_deref(), Some("ST0000003"));
     // The pulled card holds no record; its number is retired, never reissued.
-    assert!(tray.done[0].inner.applet.card().record.is_none());
-    assert!(!tray.done[0].inner.applet.card().locked);
+    assert!(tray.done[0].inner.image().record.is_none());
+    assert!(!tray.done[0].inner.image().locked);
     assert_consistent(&station.journal, &office.dir.path().join("faces"));
 }
 
@@ -358,11 +355,11 @@ fn a_card_pulled_at_every_apdu_is_never_issued_twice() {
             })
             .collect();
         let standings = station.journal.standings().unwrap();
-        assert_eq!(standings[0].state, "issued", "pulled at {pulled_at}");
+        assert_eq!(standings[0].state.name(), "issued", "pulled at {pulled_at}");
         let issued = standings[0].document_number.clone().unwrap();
         assert!(!spoiled.contains(&issued), "pulled at {pulled_at}");
         // The pulled card: anything it holds carries a spoiled number.
-        let pulled = tray.done[0].inner.applet.card();
+        let pulled = tray.done[0].inner.image();
         if let Some(record) = &pulled.record {
             let number = stay_core::StayRecord::parse(record)
                 .unwrap()
@@ -452,7 +449,7 @@ fn a_station_stopped_at_any_step_resumes_without_loss_or_duplicate() {
         };
         let standings = station.journal.standings().unwrap();
         let (d1, d2) = (&standings[0], &standings[1]);
-        assert_eq!((d1.state.as_str(), d2.state.as_str()), ("issued", "issued"));
+        assert_eq!((d1.state.name(), d2.state.name()), ("issued", "issued"));
         if stopped_at == Step::Verified {
             assert_eq!(recovered, Step::Issued);
             assert_eq!(d1.document_number.as_deref(), Some("ST0000001"));
@@ -498,7 +495,7 @@ fn a_batch_signed_through_the_signing_service() {
     let mut tray = Tray::of((1..=3).map(blank));
     run(&mut station, &mut tray);
     let standings = station.journal.standings().unwrap();
-    let states: Vec<_> = standings.iter().map(|s| s.state.as_str()).collect();
+    let states: Vec<_> = standings.iter().map(|s| s.state.name()).collect();
     assert_eq!(states, ["issued", "issued", "failed"]);
     assert!(
         standings[2]
@@ -513,8 +510,8 @@ fn a_batch_signed_through_the_signing_service() {
         assert_eq!(office.border_check(card), Status::Valid);
     }
     // The refused application cost no record: its card was never written or locked.
-    assert!(tray.done[2].inner.applet.card().record.is_none());
-    assert!(!tray.done[2].inner.applet.card().locked);
+    assert!(tray.done[2].inner.image().record.is_none());
+    assert!(!tray.done[2].inner.image().locked);
     assert_consistent(&station.journal, &office.dir.path().join("faces"));
 }
 
@@ -549,7 +546,7 @@ fn a_station_without_its_signing_service_stops_and_keeps_the_application() {
         "{stopped:#}"
     );
     let standings = station.journal.standings().unwrap();
-    assert_eq!(standings[0].state, "pending");
+    assert_eq!(standings[0].state.name(), "pending");
     // The card it had started is spoiled in the journal, and was never written.
     let attempts = station.journal.all_attempts().unwrap();
     assert_eq!(attempts.len(), 1);
@@ -574,8 +571,8 @@ fn a_batch_valid_from_next_month_is_issued() {
         "{seen:?}"
     );
     let standings = station.journal.standings().unwrap();
-    assert_eq!(standings[0].state, "issued", "{seen:?}");
-    assert!(tray.done[0].inner.applet.card().locked);
+    assert_eq!(standings[0].state.name(), "issued", "{seen:?}");
+    assert!(tray.done[0].inner.image().locked);
     assert_eq!(
         office.border_check(&mut tray.done[0]),
         Status::Invalid(stay_core::InvalidReason::NotYetValid)

@@ -10,7 +10,7 @@
 
 use std::collections::VecDeque;
 
-use card_applet_sim::{Applet, CardImage};
+use card_applet_sim::{CardImage, Chip};
 use embedded_hal::spi::{ErrorKind, Operation, SpiDevice};
 use embedded_storage::nor_flash::{
     ErrorType as FlashErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
@@ -21,11 +21,11 @@ use rand_chacha::ChaCha20Rng;
 /// Answers one command APDU with a response APDU.
 pub type CardFn = Box<dyn FnMut(&[u8]) -> Vec<u8>>;
 
-/// The applet as the card in the field.
+/// The resident card (its chip) in the field.
 pub fn applet_card(image: CardImage) -> CardFn {
-    let mut applet = Applet::new(image);
+    let mut chip = Chip::resident(image);
     let mut rng = ChaCha20Rng::seed_from_u64(7);
-    Box::new(move |apdu| applet.process(apdu, &mut rng).response)
+    Box::new(move |apdu| chip.process(apdu, &mut rng).response)
 }
 
 /// The scalar behind `issuer::KeyPair::from_seed(label)` (its first candidate, which is

@@ -6,7 +6,7 @@
 #![no_main]
 use std::sync::OnceLock;
 
-use card_applet_sim::{Applet, CardImage};
+use card_applet_sim::{CardImage, Chip};
 use libfuzzer_sys::fuzz_target;
 use rand_chacha::rand_core::SeedableRng;
 
@@ -25,21 +25,21 @@ fuzz_target!(|data: &[u8]| {
     } else {
         locked.clone()
     };
-    let mut applet = Applet::new(image);
+    let mut chip = Chip::resident(image);
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(0);
     while let Some((&len, tail)) = rest.split_first() {
         let len = usize::from(len).min(tail.len());
         let (command, tail) = tail.split_at(len);
         rest = tail;
         if command.is_empty() {
-            applet.reset();
+            chip.reset();
             continue;
         }
-        let reply = applet.process(command, &mut rng);
+        let reply = chip.process(command, &mut rng);
         assert!(reply.response.len() >= 2, "no status word");
         if which % 2 == 1 {
             assert!(!reply.persist, "a locked card wrote to its memory");
-            assert_eq!(applet.card(), locked, "a locked card changed");
+            assert_eq!(chip.image(), Some(locked), "a locked card changed");
         }
     }
 });
