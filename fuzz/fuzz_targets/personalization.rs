@@ -5,31 +5,17 @@
 //! show a blank card's FCI.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use stay_core::terminal::{ApduLink, Instruction, LinkError, Session};
+use stay_core::terminal::{Instruction, Session};
 
-struct HostileCard<'a> {
-    rest: &'a [u8],
-}
-
-impl ApduLink for HostileCard<'_> {
-    type Error = ();
-    fn exchange(&mut self, _command: &[u8], response: &mut [u8]) -> Result<usize, LinkError<()>> {
-        let [hi, lo, rest @ ..] = self.rest else {
-            return Err(LinkError::Failed(()));
-        };
-        let len = usize::from(u16::from_be_bytes([*hi, *lo])).min(rest.len());
-        let (answer, rest) = rest.split_at(len);
-        self.rest = rest;
-        let out = response
-            .get_mut(..answer.len())
-            .ok_or(LinkError::ResponseTooLong)?;
-        out.copy_from_slice(answer);
-        Ok(answer.len())
-    }
-}
+#[path = "hostile_card.rs"]
+mod hostile_card;
+use hostile_card::HostileCard;
 
 fuzz_target!(|data: &[u8]| {
-    let mut session = Session::new(HostileCard { rest: data });
+    let mut session = Session::new(HostileCard {
+        rest: data,
+        inspect: |_: &[u8]| {},
+    });
     let Ok(fci) = session.select_blank() else {
         // Not a blank resident card: SELECT was the only command.
         let transcript = &session.transcript;

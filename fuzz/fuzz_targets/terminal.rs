@@ -5,39 +5,23 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use stay_core::record::MAX_RECORD_LEN;
-use stay_core::terminal::{ApduLink, Instruction, LinkError, Session};
+use stay_core::terminal::{Instruction, Session};
 
-struct HostileCard<'a> {
-    rest: &'a [u8],
-}
+#[path = "hostile_card.rs"]
+mod hostile_card;
+use hostile_card::HostileCard;
 
-impl ApduLink for HostileCard<'_> {
-    type Error = ();
-    fn exchange(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, LinkError<()>> {
-        // The terminal selects the stay AID and nothing else.
+fuzz_target!(|data: &[u8]| {
+    // The terminal selects the stay AID and nothing else.
+    let inspect = |command: &[u8]| {
         if command.get(1) == Some(&stay_core::apdu::INS_SELECT) {
             assert_eq!(command.get(5..13), Some(&stay_core::apdu::AID[..]));
         }
-        // Each answer: a 2-byte length, then that many bytes (fewer if the input ends).
-        let [hi, lo, rest @ ..] = self.rest else {
-            return Err(LinkError::Failed(()));
-        };
-        let len = usize::from(u16::from_be_bytes([*hi, *lo])).min(rest.len());
-        let (answer, rest) = rest.split_at(len);
-        self.rest = rest;
-        if *hi == 0xFF {
-            return Err(LinkError::ExtendedLengthUnsupported);
-        }
-        let out = response
-            .get_mut(..answer.len())
-            .ok_or(LinkError::ResponseTooLong)?;
-        out.copy_from_slice(answer);
-        Ok(answer.len())
-    }
-}
-
-fuzz_target!(|data: &[u8]| {
-    let mut session = Session::new(HostileCard { rest: data });
+    };
+    let mut session = Session::new(HostileCard {
+        rest: data,
+        inspect,
+    });
     session.extended_length = data.first().is_some_and(|b| b & 1 == 0);
     let result = session.read_for_border_check([7; 16]);
     let transcript = session.transcript;

@@ -50,6 +50,16 @@ pub trait ApduLink {
     ) -> Result<usize, LinkError<Self::Error>>;
 }
 
+/// For a link that holds the card's whole answer (an in-process card, a test script):
+/// copies it into the terminal's `response`, or says it does not fit.
+pub fn deliver<E>(answer: &[u8], response: &mut [u8]) -> Result<usize, LinkError<E>> {
+    let room = response
+        .get_mut(..answer.len())
+        .ok_or(LinkError::ResponseTooLong)?;
+    room.copy_from_slice(answer);
+    Ok(answer.len())
+}
+
 impl<L: ApduLink + ?Sized> ApduLink for &mut L {
     type Error = L::Error;
     fn exchange(

@@ -208,11 +208,7 @@ pub mod card {
         ) -> Result<usize, LinkError<LinkFailure>> {
             let answer = self.chip.process(command, &mut self.rng).response;
             self.log.push((command.to_vec(), answer.clone()));
-            let room = response
-                .get_mut(..answer.len())
-                .ok_or(LinkError::ResponseTooLong)?;
-            room.copy_from_slice(&answer);
-            Ok(answer.len())
+            stay_core::terminal::deliver(&answer, response)
         }
     }
 
@@ -230,14 +226,11 @@ pub mod card {
             command: &[u8],
             response: &mut [u8],
         ) -> Result<usize, LinkError<LinkFailure>> {
-            match &mut self.left {
-                Some(0) => Err(LinkError::Failed(LinkFailure::Removed)),
-                Some(n) => {
-                    *n -= 1;
-                    self.inner.exchange(command, response)
-                }
-                None => self.inner.exchange(command, response),
+            if self.left == Some(0) {
+                return Err(LinkError::Failed(LinkFailure::Removed));
             }
+            self.left = self.left.map(|n| n - 1);
+            self.inner.exchange(command, response)
         }
     }
 

@@ -134,20 +134,17 @@ fn recorded_border_check() -> Vec<(String, String)> {
         .collect()
 }
 
-/// `scriptor` (pcsc-tools) runs the recorded border check and gets the recorded answers.
-fn scriptor(w: &mut World) -> Result<()> {
-    let image = w.personalized_image("scriptor")?;
-    let card = w.insert_card(0, &image, Interface::Contact)?;
-    let script = w.dir.join("border.scriptor");
-    let exchanges = recorded_border_check();
-    let commands: String = exchanges.iter().map(|(c, _)| format!("{c}\n")).collect();
+/// `scriptor` (pcsc-tools) sends `commands` (hex, one per line) to the card in `reader`:
+/// what it printed, and its answers run together without spacing.
+fn run_scriptor(w: &World, reader: &str, commands: &str) -> Result<(String, String)> {
+    let script = w.dir.join("commands.scriptor");
     std::fs::write(&script, commands)?;
     let out = Command::new("scriptor")
-        .args(["-r", &card.reader.to_string_lossy()])
+        .args(["-r", reader])
         .arg(&script)
         .output()
         .context("cannot run scriptor (Debian package pcsc-tools)")?;
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
     ensure!(out.status.success(), "scriptor failed: {text}");
     // scriptor prints "< 7F 70 82 ..." wrapped at 16 bytes: compare without the spacing.
     let packed: String = text
@@ -155,6 +152,16 @@ fn scriptor(w: &mut World) -> Result<()> {
         .filter(|l| !l.starts_with('>'))
         .map(|l| l.trim_start_matches("< ").replace(' ', ""))
         .collect();
+    Ok((text, packed))
+}
+
+/// `scriptor` (pcsc-tools) runs the recorded border check and gets the recorded answers.
+fn scriptor(w: &mut World) -> Result<()> {
+    let image = w.personalized_image("scriptor")?;
+    let card = w.insert_card(0, &image, Interface::Contact)?;
+    let exchanges = recorded_border_check();
+    let commands: String = exchanges.iter().map(|(c, _)| format!("{c}\n")).collect();
+    let (text, packed) = run_scriptor(w, &card.reader.to_string_lossy(), &commands)?;
     for (command, response) in &exchanges {
         ensure!(
             packed.contains(response.as_str()),
@@ -447,26 +454,18 @@ fn multi_application(w: &mut World) -> Result<()> {
     let image = w.personalized_image("bank-and-stay")?;
     let card = w.insert_card(0, &image, Interface::Contact)?;
     let reader = card.reader.to_string_lossy().into_owned();
-    let script = w.dir.join("ppse.scriptor");
     let mut select_ppse = vec![0x00, 0xA4, 0x04, 0x00, PPSE.len() as u8];
     select_ppse.extend_from_slice(PPSE);
     select_ppse.push(0x00);
-    std::fs::write(&script, format!("{}\n", hex::encode_upper(&select_ppse)))?;
-    let out = Command::new("scriptor")
-        .args(["-r", &reader])
-        .arg(&script)
-        .output()
-        .context("cannot run scriptor (Debian package pcsc-tools)")?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let packed: String = text
-        .lines()
-        .filter(|l| !l.starts_with('>'))
-        .map(|l| l.trim_start_matches("< ").replace(' ', ""))
-        .collect();
+    let (text, packed) = run_scriptor(
+        w,
+        &reader,
+        &format!("{}\n", hex::encode_upper(&select_ppse)),
+    )?;
     let mut expected = Payment::ppse_fci();
     expected.extend(Sw::Success.to_bytes());
     ensure!(
-        out.status.success() && packed.contains(&hex::encode_upper(&expected)),
+        packed.contains(&hex::encode_upper(&expected)),
         "scriptor did not get the PPSE's FCI:\n{text}"
     );
 

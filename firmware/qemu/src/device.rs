@@ -4,7 +4,7 @@ use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use stay_core::apdu::{Fci, Status, INS_INTERNAL_AUTHENTICATE, INS_READ_BINARY, INS_SELECT};
-use stay_core::terminal::{ApduLink, LinkError, Session};
+use stay_core::terminal::{deliver, ApduLink, LinkError, Session};
 use stay_core::{Check, ListError, Policy, PublicKey, Role, TrustList, UnixTime};
 
 pub struct ListCase {
@@ -136,12 +136,12 @@ impl ApduLink for VectorCard {
             },
             _ => (&[], Status::InstructionNotSupported),
         };
-        let out = response
-            .get_mut(..data.len() + 2)
-            .ok_or(LinkError::ResponseTooLong)?;
+        let mut answer = [0u8; 512];
+        let len = data.len() + 2;
+        let out = answer.get_mut(..len).ok_or(LinkError::ResponseTooLong)?;
         out[..data.len()].copy_from_slice(data);
         out[data.len()..].copy_from_slice(&status.to_bytes());
-        Ok(data.len() + 2)
+        deliver(out, response)
     }
 }
 
