@@ -267,8 +267,8 @@ mod tests {
 
     #[test]
     fn each_application_answers_its_own_select_and_keeps_to_itself() {
-        let key = p256::ecdsa::SigningKey::from_slice(&[9; 32]).unwrap();
-        let point = key.verifying_key().to_encoded_point(false);
+        let station_key = p256::ecdsa::SigningKey::from_slice(&[9; 32]).unwrap();
+        let point = station_key.verifying_key().to_encoded_point(false);
         let key = stay_core::PublicKey::from_sec1(point.as_bytes()).unwrap();
         let mut chip = Chip::resident(CardImage::blank(*b"MULTI-01", &key));
         let mut rng = rand_core::OsRng;
@@ -302,6 +302,45 @@ mod tests {
         assert_eq!(
             chip.process(&get_challenge, &mut rng).status(),
             Status::InstructionNotSupported
+        );
+
+        // A station authenticated, then the PPSE selected, then the stay application again:
+        // the authentication is gone.
+        let mut chip = Chip::resident(CardImage::blank(*b"MULTI-02", &key));
+        assert_eq!(
+            chip.process(&select(&iso::AID), &mut rng).status(),
+            Status::Success
+        );
+        let challenge = chip.process(&get_challenge, &mut rng);
+        let challenge: [u8; 16] = challenge.response[..16].try_into().unwrap();
+        let signature: p256::ecdsa::Signature = p256::ecdsa::signature::Signer::sign(
+            &station_key,
+            &iso::personalization_message(b"MULTI-02", &challenge),
+        );
+        let mut authenticate = vec![0x00, iso::INS_EXTERNAL_AUTHENTICATE, 0x00, 0x00, 64];
+        authenticate.extend_from_slice(&signature.normalize_s().unwrap_or(signature).to_bytes());
+        assert_eq!(
+            chip.process(&authenticate, &mut rng).status(),
+            Status::Success
+        );
+        let generate = [
+            0x00,
+            iso::INS_GENERATE_KEY_PAIR,
+            iso::KEY_GENERATE,
+            0x00,
+            0x00,
+        ];
+        assert_eq!(
+            chip.process(&select(PPSE), &mut rng).status(),
+            Status::Success
+        );
+        assert_eq!(
+            chip.process(&select(&iso::AID), &mut rng).status(),
+            Status::Success
+        );
+        assert_eq!(
+            chip.process(&generate, &mut rng).status(),
+            Status::SecurityStatusNotSatisfied
         );
 
         let mut bank = Chip::payment_only();

@@ -40,9 +40,6 @@ fn refusal(status: Status) -> Reply {
     }
 }
 
-/// Memory failure (ISO/IEC 7816-4): the card could not save its image.
-const SW_MEMORY_FAILURE: [u8; 2] = Status::MemoryFailure.to_bytes();
-
 /// Which applications the chip carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applications {
@@ -222,7 +219,8 @@ impl Card {
                         // The image is saved before the answer leaves: a station that saw
                         // 9000 never loses what it wrote.
                         if let Err(e) = image.write(&self.image_path) {
-                            write_frame(&mut stream, &SW_MEMORY_FAILURE)?;
+                            // Memory failure: the card could not save its image.
+                            write_frame(&mut stream, &refusal(Status::MemoryFailure).response)?;
                             return Err(e.context("cannot save the card image"));
                         }
                     }

@@ -11,7 +11,7 @@ use core::fmt::Write as _;
 use embedded_hal::digital::OutputPin;
 use heapless::{Deque, String, Vec};
 use stay_core::audit::{AuditKey, DOCUMENT_DIGEST_LEN};
-use stay_core::terminal::{ApduLink, Session};
+use stay_core::terminal::{ApduLink, CardError, Session};
 use stay_core::{Check, Policy, Role, Status, TrustList, UnixTime, CHALLENGE_LEN};
 
 use crate::imager::{Imager, ImagerError};
@@ -105,6 +105,9 @@ pub enum Event {
     },
     /// The read failed: the guard is asked to try again.
     TryAgain(Source),
+    /// The card in the field has no resident-card application (a bank card, a transit
+    /// card): no verdict, and no point in trying again.
+    NotAResidentCard,
     /// The verdict's time is over; the display is back to idle.
     Idle,
 }
@@ -261,8 +264,31 @@ where
                 let _ = self.payload.extend_from_slice(reading.record());
                 self.verdict(Source::Card, Some(reading))
             }
+            Err(CardError::NotResidentCard(_)) => self.not_a_resident_card(),
             Err(_) => self.try_again(Source::Card),
         }
+    }
+
+    fn not_a_resident_card(&mut self) -> Event {
+        let at = self.clock.now();
+        remember(
+            &mut self.audit,
+            AuditEntry {
+                at,
+                source: Source::Card,
+                document_digest: None,
+                outcome: "not-a-resident-card",
+                reason: None,
+            },
+        );
+        let _ = self.indicators.red.set_high();
+        self.display
+            .show(&["NOT A RESIDENT CARD", "no resident-card chip"]);
+        // Shown like a verdict: the card has to leave before the next one is read.
+        self.state = State::Showing {
+            until: self.clock.millis() + SHOW_MS,
+        };
+        Event::NotAResidentCard
     }
 
     fn try_again(&mut self, source: Source) -> Event {

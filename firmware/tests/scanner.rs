@@ -4,6 +4,7 @@
 
 mod sim;
 
+use rand_chacha::rand_core::SeedableRng;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -202,6 +203,39 @@ fn a_card_is_checked_once_and_its_verdict_shown_for_its_time() {
         assert_eq!(scanner.step(), Event::Nothing);
     }
     assert_eq!(scanner.nfc.free().0.apdus, 3);
+}
+
+/// A bank card without the resident-card application: "not a resident card", red, once
+/// (no retries while it lies there), in the audit ring, and never a verdict.
+#[test]
+fn a_bank_card_is_not_a_resident_card_and_is_not_retried() {
+    let fixture = Fixture::new();
+    let mut bank = card_applet_sim::Chip::payment_only();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+    let (bench, sim) = Bench::new(Some(Box::new(move |apdu: &[u8]| {
+        bank.process(apdu, &mut rng).response
+    })));
+    let list_bytes = fixture.list();
+    let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
+    let mut scanner = bench.scanner(sim, Some(&list), None);
+    bench.in_field.set(true);
+    assert_eq!(scanner.step(), Event::NotAResidentCard);
+    assert!(bench.red.0.get() && !bench.green.0.get());
+    assert_eq!(bench.screen.first(), "NOT A RESIDENT CARD");
+    assert_eq!(
+        scanner.audit().last().map(|e| e.outcome),
+        Some("not-a-resident-card")
+    );
+    bench.later(SHOW_MS);
+    assert_eq!(scanner.step(), Event::Idle);
+    for _ in 0..5 {
+        assert_eq!(
+            scanner.step(),
+            Event::Nothing,
+            "the same card is not read again"
+        );
+    }
+    assert_eq!(scanner.nfc.free().0.apdus, 1, "one SELECT, nothing more");
 }
 
 #[test]

@@ -71,6 +71,30 @@ pub struct Refresh {
     pub detail: String,
 }
 
+/// Where the list in force at start came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ListSource {
+    /// `trust.list`.
+    Cache,
+    /// Its copy, written before it.
+    Copy,
+    /// The list before the last one accepted.
+    Previous,
+    /// The configured seed list.
+    Seed,
+}
+
+impl std::fmt::Display for ListSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ListSource::Cache => "cache",
+            ListSource::Copy => "copy",
+            ListSource::Previous => "previous",
+            ListSource::Seed => "seed",
+        })
+    }
+}
+
 /// How current the list in force is.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
@@ -214,8 +238,11 @@ impl TrustCache {
         let read_list = |p: &Path| -> Option<Vec<u8>> { std::fs::read(p).ok() };
         // The newest copies first; the higher of the two admitted lists wins (a cut after
         // the copy was written and before the mark leaves the copy one sequence ahead).
-        let mut best: Option<(LoadedList, &'static str)> = None;
-        for (file, name) in [(path.clone(), "cache"), (copy_path(&path), "copy")] {
+        let mut best: Option<(LoadedList, ListSource)> = None;
+        for (file, name) in [
+            (path.clone(), ListSource::Cache),
+            (copy_path(&path), ListSource::Copy),
+        ] {
             let Some(bytes) = read_list(&file) else {
                 continue;
             };
@@ -234,8 +261,8 @@ impl TrustCache {
         // An older list, only where the mark admits it: none yet (first start), or the very
         // list the mark names. A damaged mark admits nothing older: it may have been higher.
         if best.is_none() && !mark_damaged {
-            let mut older = vec![(previous_path(&path), "previous")];
-            older.extend(seed.map(|s| (s.to_path_buf(), "seed")));
+            let mut older = vec![(previous_path(&path), ListSource::Previous)];
+            older.extend(seed.map(|s| (s.to_path_buf(), ListSource::Seed)));
             for (file, name) in older {
                 let Some(bytes) = read_list(&file) else {
                     continue;
@@ -289,7 +316,7 @@ impl TrustCache {
                 stay_std::files::write_atomic(&file, loaded.bytes())?;
             }
         }
-        let recovered = (from != "cache" || !notes.is_empty()).then(|| {
+        let recovered = (from != ListSource::Cache || !notes.is_empty()).then(|| {
             format!(
                 "the {from} list (sequence {}) is in force{}",
                 loaded.list().sequence,
@@ -300,7 +327,7 @@ impl TrustCache {
                 }
             )
         });
-        let first_start = from == "seed" && notes.is_empty();
+        let first_start = from == ListSource::Seed && notes.is_empty();
         let cache = cache(Some(loaded), mark);
         if let Some(detail) = recovered.filter(|_| !first_start) {
             cache.record(RefreshResult::Recovered, detail);

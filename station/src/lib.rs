@@ -256,6 +256,16 @@ impl Checkpoint {
             Checkpoint::Committed(step) => step.name(),
         }
     }
+
+    /// The checkpoint [`Checkpoint::name`] names.
+    pub fn from_name(name: &str) -> Option<Checkpoint> {
+        use Step::*;
+        [Started, Signed, Written, Locked, Verified, Issued, Spoiled]
+            .into_iter()
+            .map(Checkpoint::Committed)
+            .chain([Checkpoint::Authenticated])
+            .find(|at| at.name() == name)
+    }
 }
 
 pub struct Station<'a> {

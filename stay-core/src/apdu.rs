@@ -198,11 +198,6 @@ impl Status {
         self.to_u16().to_be_bytes()
     }
 
-    /// `9000`, or the `6282` warning that still returns data.
-    pub fn is_success(self) -> bool {
-        matches!(self, Status::Success | Status::EndOfFile)
-    }
-
     /// What the status word means, in the words of docs/apdu.md.
     pub fn meaning(self) -> &'static str {
         match self {

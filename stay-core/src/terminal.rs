@@ -508,7 +508,10 @@ impl<L: ApduLink> Session<L> {
                 Command::new(iso::CLA_ISO, iso::INS_READ_BINARY, hi & 0x7F, lo, &[])
             }
             .expect(NE_MAX_SHORT);
+            // Room for what Le asked and its status word: a longer answer is refused.
             let room = buf.get_mut(offset..).ok_or_else(too_long)?;
+            let room_len = room.len().min(NE_MAX_SHORT as usize + 2);
+            let room = &mut room[..room_len];
             let (len, status) = match self.send(COMMAND, &apdu, room) {
                 Ok(Answer::Response(len, status)) => (len, status),
                 Ok(Answer::ExtendedRefused) => return Err(refused(Status::WrongLength)),

@@ -13,8 +13,12 @@ use stay_std::cli::{exit, finish};
 fn main() -> ExitCode {
     let mut args = std::env::args_os();
     let program = args.next().unwrap_or_default();
-    let Some(step) = args.next().and_then(|s| s.into_string().ok()) else {
-        eprintln!("usage: paused-station STEP STATION-ARGS..");
+    let step = args.next().and_then(|s| s.into_string().ok());
+    let Some(at) = step.as_deref().and_then(Checkpoint::from_name) else {
+        eprintln!(
+            "usage: paused-station STEP STATION-ARGS.. (STEP: authenticated, started, signed, \
+             written, locked, verified or issued)"
+        );
         return ExitCode::from(exit::USAGE);
     };
     let parsed = match StationArgs::try_parse_from(std::iter::once(program).chain(args)) {
@@ -24,9 +28,9 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
-    let pause = move |at: Checkpoint| {
-        if at.name() == step {
-            eprintln!("station: paused at {step}");
+    let pause = move |reached: Checkpoint| {
+        if reached == at {
+            eprintln!("station: paused at {}", at.name());
             loop {
                 std::thread::park();
             }
