@@ -194,6 +194,9 @@ pub fn session_keys(shared_secret: &[u8]) -> ([u8; BLOCK], [u8; BLOCK]) {
     )
 }
 
+mod exchange;
+pub use exchange::*;
+
 #[cfg(test)]
 mod tests {
     extern crate std;

@@ -1,0 +1,546 @@
+//! PACE's exchange: Generic Mapping over ECDH on NIST P-256 (ICAO 9303-11 §4.4.3.3.1) and
+//! the four GENERAL AUTHENTICATE steps, as two pure state machines, one for the terminal
+//! and one for the card, so both sides are the same code's two halves and a test can run
+//! them against each other. Randomness comes from the caller (recorded transcripts replay).
+//!
+//! 1. card → terminal: `80` the encrypted nonce `z = E(K_pi, s)`;
+//! 2. both: mapping keys `81` / `82`; `H = SK_map · PK_map,other`, `G~ = s·G + H`;
+//! 3. both: ephemeral keys on `G~`, `83` / `84`; `K = x(SK · PK_other)`;
+//! 4. both: authentication tokens `85` / `86` over the other's ephemeral key, under `KSmac`.
+//!
+//! Every point received is checked: uncompressed, on the curve, not the identity; and each
+//! side refuses the other's key if it equals its own (§4.4.3.3 d). Coordinates are always 32
+//! bytes, leading zeros kept.
+
+use p256::elliptic_curve::ops::Reduce;
+use p256::elliptic_curve::sec1::{FromEncodedPoint, ToEncodedPoint};
+use p256::elliptic_curve::{Field, PrimeField};
+use p256::{AffinePoint, EncodedPoint, FieldBytes, ProjectivePoint, Scalar, U256};
+
+use super::{
+    authentication_token, decrypt_nonce, encrypt_nonce, mac_eq, session_keys, Can, BLOCK, MAC_LEN,
+    POINT_LEN,
+};
+use crate::sm::SecureChannel;
+
+/// Why PACE stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaceError {
+    /// A message is not the data objects its step carries.
+    Malformed,
+    /// A point that is not an uncompressed P-256 point, or the identity.
+    BadPoint,
+    /// The other side sent back our own key.
+    SameKey,
+    /// A secret scalar out of range (the caller's randomness was zero or too large).
+    BadSecret,
+    /// The other side's authentication token does not match: a wrong CAN, or a changed
+    /// message.
+    BadToken,
+    /// A message in the wrong step.
+    OutOfOrder,
+}
+
+/// Dynamic authentication data tags (ICAO 9303-11 §4.4.4.2).
+pub mod tag {
+    pub const DYNAMIC_AUTHENTICATION_DATA: u8 = 0x7C;
+    pub const ENCRYPTED_NONCE: u8 = 0x80;
+    pub const MAPPING_TERMINAL: u8 = 0x81;
+    pub const MAPPING_CARD: u8 = 0x82;
+    pub const EPHEMERAL_TERMINAL: u8 = 0x83;
+    pub const EPHEMERAL_CARD: u8 = 0x84;
+    pub const TOKEN_TERMINAL: u8 = 0x85;
+    pub const TOKEN_CARD: u8 = 0x86;
+}
+
+/// The longest GENERAL AUTHENTICATE data: `7C 43 8x 41 <65-byte point>`.
+pub const MESSAGE_MAX: usize = 4 + POINT_LEN;
+
+/// A step's message: `7C L <tag> L <value>`, or `7C 00` for the terminal's first.
+#[derive(Clone, Copy)]
+pub struct Message {
+    bytes: [u8; MESSAGE_MAX],
+    len: usize,
+}
+
+impl Message {
+    fn new(tag: Option<u8>, value: &[u8]) -> Message {
+        let mut bytes = [0u8; MESSAGE_MAX];
+        bytes[0] = tag::DYNAMIC_AUTHENTICATION_DATA;
+        let len = match tag {
+            None => {
+                bytes[1] = 0;
+                2
+            }
+            Some(tag) => {
+                bytes[1] = (2 + value.len()) as u8;
+                bytes[2] = tag;
+                bytes[3] = value.len() as u8;
+                bytes[4..4 + value.len()].copy_from_slice(value);
+                4 + value.len()
+            }
+        };
+        Message { bytes, len }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// The value of the one object `tag` inside `7C L <tag> L <value>` (short lengths: every
+/// PACE object is under 128 bytes).
+pub fn parse_message(message: &[u8], expected: u8) -> Result<&[u8], PaceError> {
+    match message {
+        [tag::DYNAMIC_AUTHENTICATION_DATA, outer, inner_tag, len, value @ ..]
+            if usize::from(*outer) == value.len() + 2
+                && usize::from(*len) == value.len()
+                && *outer < 0x80 =>
+        {
+            if *inner_tag == expected {
+                Ok(value)
+            } else {
+                Err(PaceError::Malformed)
+            }
+        }
+        _ => Err(PaceError::Malformed),
+    }
+}
+
+/// A P-256 point from its uncompressed encoding: on the curve and not the identity.
+pub fn parse_point(bytes: &[u8]) -> Result<ProjectivePoint, PaceError> {
+    if bytes.len() != POINT_LEN || bytes[0] != 0x04 {
+        return Err(PaceError::BadPoint);
+    }
+    let encoded = EncodedPoint::from_bytes(bytes).map_err(|_| PaceError::BadPoint)?;
+    let point: Option<AffinePoint> = AffinePoint::from_encoded_point(&encoded).into();
+    let point = point.ok_or(PaceError::BadPoint)?;
+    Ok(ProjectivePoint::from(point))
+}
+
+/// The uncompressed encoding, coordinates at their full 32 bytes.
+pub fn encode_point(point: &ProjectivePoint) -> Result<[u8; POINT_LEN], PaceError> {
+    let encoded = point.to_affine().to_encoded_point(false);
+    encoded
+        .as_bytes()
+        .try_into()
+        .map_err(|_| PaceError::BadPoint)
+}
+
+fn secret(bytes: &[u8; 32]) -> Result<Scalar, PaceError> {
+    let scalar: Option<Scalar> = Scalar::from_repr(FieldBytes::from(*bytes)).into();
+    match scalar {
+        Some(s) if !bool::from(s.is_zero()) => Ok(s),
+        _ => Err(PaceError::BadSecret),
+    }
+}
+
+/// `G~ = s·G + H`, the mapped generator of Generic Mapping.
+pub fn map_generator(nonce: &[u8; BLOCK], h: &ProjectivePoint) -> ProjectivePoint {
+    let mut wide = [0u8; 32];
+    wide[16..].copy_from_slice(nonce);
+    let s = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(wide));
+    ProjectivePoint::GENERATOR * s + h
+}
+
+/// `x(secret · other)` at 32 bytes; `None` for the identity.
+fn agree(secret: &Scalar, other: &ProjectivePoint) -> Result<[u8; 32], PaceError> {
+    let point = (*other * secret).to_affine();
+    let encoded = point.to_encoded_point(false);
+    let x = encoded.x().ok_or(PaceError::BadPoint)?;
+    let mut out = [0u8; 32];
+    out.copy_from_slice(x);
+    Ok(out)
+}
+
+/// A key pair on `generator` from 32 random bytes.
+fn key_pair(
+    random: &[u8; 32],
+    generator: &ProjectivePoint,
+) -> Result<(Scalar, [u8; POINT_LEN]), PaceError> {
+    let secret = secret(random)?;
+    Ok((secret, encode_point(&(*generator * secret))?))
+}
+
+/// What one side holds once the exchange is through: the session keys, and the other side's
+/// ephemeral public key (PACE-CAM and chip authentication bind to it).
+pub struct Established {
+    pub channel: SecureChannel,
+    pub card_ephemeral: [u8; POINT_LEN],
+}
+
+enum TerminalStep {
+    AwaitingNonce,
+    AwaitingMapping {
+        nonce: [u8; BLOCK],
+        secret: Scalar,
+        public: [u8; POINT_LEN],
+    },
+    AwaitingEphemeral {
+        secret: Scalar,
+        public: [u8; POINT_LEN],
+    },
+    AwaitingToken {
+        ks_enc: [u8; BLOCK],
+        ks_mac: [u8; BLOCK],
+        public: [u8; POINT_LEN],
+        card: [u8; POINT_LEN],
+    },
+    Done,
+}
+
+/// The terminal's half of PACE with the CAN.
+pub struct TerminalPace {
+    k_pi: [u8; BLOCK],
+    step: TerminalStep,
+}
+
+impl TerminalPace {
+    pub fn new(can: &Can) -> TerminalPace {
+        TerminalPace {
+            k_pi: can.password_key(),
+            step: TerminalStep::AwaitingNonce,
+        }
+    }
+
+    /// The first GENERAL AUTHENTICATE's data: `7C 00`.
+    pub fn start(&self) -> Message {
+        Message::new(None, &[])
+    }
+
+    /// Takes the card's encrypted nonce; answers the terminal's mapping key, made from
+    /// `random`.
+    pub fn on_nonce(&mut self, message: &[u8], random: &[u8; 32]) -> Result<Message, PaceError> {
+        let TerminalStep::AwaitingNonce = self.step else {
+            return Err(PaceError::OutOfOrder);
+        };
+        let z: &[u8; BLOCK] = parse_message(message, tag::ENCRYPTED_NONCE)?
+            .try_into()
+            .map_err(|_| PaceError::Malformed)?;
+        let nonce = decrypt_nonce(&self.k_pi, z);
+        let (secret, public) = key_pair(random, &ProjectivePoint::GENERATOR)?;
+        self.step = TerminalStep::AwaitingMapping {
+            nonce,
+            secret,
+            public,
+        };
+        Ok(Message::new(Some(tag::MAPPING_TERMINAL), &public))
+    }
+
+    /// Takes the card's mapping key; answers the terminal's ephemeral key on `G~`.
+    pub fn on_mapping(&mut self, message: &[u8], random: &[u8; 32]) -> Result<Message, PaceError> {
+        let TerminalStep::AwaitingMapping {
+            nonce,
+            secret,
+            public,
+        } = &self.step
+        else {
+            return Err(PaceError::OutOfOrder);
+        };
+        let card = parse_message(message, tag::MAPPING_CARD)?;
+        if card == public {
+            return Err(PaceError::SameKey);
+        }
+        let h = parse_point(card)? * secret;
+        let generator = map_generator(nonce, &h);
+        let (secret, public) = key_pair(random, &generator)?;
+        self.step = TerminalStep::AwaitingEphemeral { secret, public };
+        Ok(Message::new(Some(tag::EPHEMERAL_TERMINAL), &public))
+    }
+
+    /// Takes the card's ephemeral key; answers the terminal's token.
+    pub fn on_ephemeral(&mut self, message: &[u8]) -> Result<Message, PaceError> {
+        let TerminalStep::AwaitingEphemeral { secret, public } = &self.step else {
+            return Err(PaceError::OutOfOrder);
+        };
+        let card: [u8; POINT_LEN] = parse_message(message, tag::EPHEMERAL_CARD)?
+            .try_into()
+            .map_err(|_| PaceError::BadPoint)?;
+        if &card == public {
+            return Err(PaceError::SameKey);
+        }
+        let shared = agree(secret, &parse_point(&card)?)?;
+        let (ks_enc, ks_mac) = session_keys(&shared);
+        let token = authentication_token(&ks_mac, &card);
+        self.step = TerminalStep::AwaitingToken {
+            ks_enc,
+            ks_mac,
+            public: *public,
+            card,
+        };
+        Ok(Message::new(Some(tag::TOKEN_TERMINAL), &token))
+    }
+
+    /// Takes the card's token: the channel, if the card knew the CAN.
+    pub fn on_token(&mut self, message: &[u8]) -> Result<Established, PaceError> {
+        let TerminalStep::AwaitingToken {
+            ks_enc,
+            ks_mac,
+            public,
+            card,
+        } = &self.step
+        else {
+            return Err(PaceError::OutOfOrder);
+        };
+        let token: &[u8; MAC_LEN] = parse_message(message, tag::TOKEN_CARD)?
+            .try_into()
+            .map_err(|_| PaceError::Malformed)?;
+        if !mac_eq(token, &authentication_token(ks_mac, public)) {
+            self.step = TerminalStep::Done;
+            return Err(PaceError::BadToken);
+        }
+        let established = Established {
+            channel: SecureChannel::new(*ks_enc, *ks_mac),
+            card_ephemeral: *card,
+        };
+        self.step = TerminalStep::Done;
+        Ok(established)
+    }
+}
+
+enum CardStep {
+    AwaitingStart,
+    AwaitingMapping {
+        nonce: [u8; BLOCK],
+        secret: Scalar,
+        public: [u8; POINT_LEN],
+    },
+    AwaitingEphemeral {
+        generator: ProjectivePoint,
+        random: [u8; 32],
+    },
+    AwaitingToken {
+        ks_enc: [u8; BLOCK],
+        ks_mac: [u8; BLOCK],
+        public: [u8; POINT_LEN],
+        terminal: [u8; POINT_LEN],
+    },
+    Done,
+}
+
+/// The card's half of PACE with its CAN.
+pub struct CardPace {
+    k_pi: [u8; BLOCK],
+    step: CardStep,
+}
+
+impl CardPace {
+    pub fn new(can: &Can) -> CardPace {
+        CardPace {
+            k_pi: can.password_key(),
+            step: CardStep::AwaitingStart,
+        }
+    }
+
+    /// `7C 00` in: the nonce `nonce` out, encrypted; `random` makes the mapping key, used in
+    /// the next step (chosen now so the card draws its randomness once).
+    pub fn on_start(
+        &mut self,
+        message: &[u8],
+        nonce: &[u8; BLOCK],
+        random: &[u8; 32],
+    ) -> Result<Message, PaceError> {
+        let CardStep::AwaitingStart = self.step else {
+            return Err(PaceError::OutOfOrder);
+        };
+        if message != [tag::DYNAMIC_AUTHENTICATION_DATA, 0] {
+            return Err(PaceError::Malformed);
+        }
+        let (secret, public) = key_pair(random, &ProjectivePoint::GENERATOR)?;
+        self.step = CardStep::AwaitingMapping {
+            nonce: *nonce,
+            secret,
+            public,
+        };
+        Ok(Message::new(
+            Some(tag::ENCRYPTED_NONCE),
+            &encrypt_nonce(&self.k_pi, nonce),
+        ))
+    }
+
+    /// The terminal's mapping key in, the card's out; `random` makes the ephemeral key.
+    pub fn on_mapping(&mut self, message: &[u8], random: &[u8; 32]) -> Result<Message, PaceError> {
+        let CardStep::AwaitingMapping {
+            nonce,
+            secret,
+            public,
+        } = &self.step
+        else {
+            return Err(PaceError::OutOfOrder);
+        };
+        let terminal = parse_message(message, tag::MAPPING_TERMINAL)?;
+        if terminal == public {
+            return Err(PaceError::SameKey);
+        }
+        let h = parse_point(terminal)? * secret;
+        let generator = map_generator(nonce, &h);
+        let answer = Message::new(Some(tag::MAPPING_CARD), public);
+        self.step = CardStep::AwaitingEphemeral {
+            generator,
+            random: *random,
+        };
+        Ok(answer)
+    }
+
+    /// The terminal's ephemeral key in, the card's out.
+    pub fn on_ephemeral(&mut self, message: &[u8]) -> Result<Message, PaceError> {
+        let CardStep::AwaitingEphemeral { generator, random } = &self.step else {
+            return Err(PaceError::OutOfOrder);
+        };
+        let terminal: [u8; POINT_LEN] = parse_message(message, tag::EPHEMERAL_TERMINAL)?
+            .try_into()
+            .map_err(|_| PaceError::BadPoint)?;
+        let (secret, public) = key_pair(random, generator)?;
+        if terminal == public {
+            return Err(PaceError::SameKey);
+        }
+        let shared = agree(&secret, &parse_point(&terminal)?)?;
+        let (ks_enc, ks_mac) = session_keys(&shared);
+        self.step = CardStep::AwaitingToken {
+            ks_enc,
+            ks_mac,
+            public,
+            terminal,
+        };
+        Ok(Message::new(Some(tag::EPHEMERAL_CARD), &public))
+    }
+
+    /// The terminal's token in: if it knew the CAN, the card's token out and the channel.
+    pub fn on_token(&mut self, message: &[u8]) -> Result<(Message, SecureChannel), PaceError> {
+        let CardStep::AwaitingToken {
+            ks_enc,
+            ks_mac,
+            public,
+            terminal,
+        } = &self.step
+        else {
+            return Err(PaceError::OutOfOrder);
+        };
+        let token: &[u8; MAC_LEN] = parse_message(message, tag::TOKEN_TERMINAL)?
+            .try_into()
+            .map_err(|_| PaceError::Malformed)?;
+        if !mac_eq(token, &authentication_token(ks_mac, public)) {
+            self.step = CardStep::Done;
+            return Err(PaceError::BadToken);
+        }
+        let answer = Message::new(
+            Some(tag::TOKEN_CARD),
+            &authentication_token(ks_mac, terminal),
+        );
+        let channel = SecureChannel::new(*ks_enc, *ks_mac);
+        self.step = CardStep::Done;
+        Ok((answer, channel))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apdu::{Command, Status};
+
+    fn random(seed: u8) -> [u8; 32] {
+        let mut r = [seed; 32];
+        r[0] = 0x01;
+        r
+    }
+
+    /// Both halves, with the CANs given; the terminal's result.
+    fn run(terminal_can: &str, card_can: &str) -> Result<(Established, SecureChannel), PaceError> {
+        let mut terminal = TerminalPace::new(&Can::parse(terminal_can).unwrap());
+        let mut card = CardPace::new(&Can::parse(card_can).unwrap());
+        let nonce = [0x3F; 16];
+        let m = card.on_start(terminal.start().bytes(), &nonce, &random(2))?;
+        let m = terminal.on_nonce(m.bytes(), &random(3))?;
+        let m = card.on_mapping(m.bytes(), &random(4))?;
+        let m = terminal.on_mapping(m.bytes(), &random(5))?;
+        let m = card.on_ephemeral(m.bytes())?;
+        let m = terminal.on_ephemeral(m.bytes())?;
+        let (m, card_channel) = card.on_token(m.bytes())?;
+        Ok((terminal.on_token(m.bytes())?, card_channel))
+    }
+
+    #[test]
+    fn both_halves_agree_and_their_channels_talk() {
+        let (mut established, mut card) = run("123456", "123456").unwrap();
+        let mut wire = [0u8; 512];
+        let command = Command::new(0, 0xB0, 0x81, 0, &[]).expect(256);
+        let n = established
+            .channel
+            .wrap_command(&command, &mut wire)
+            .unwrap();
+        let mut plain = [0u8; 512];
+        let m = card.unwrap_command(&wire[..n], &mut plain).unwrap();
+        assert_eq!(Command::parse(&plain[..m]).unwrap().p1, 0x81);
+        let r = card
+            .wrap_response(b"record", Status::Success, &mut wire)
+            .unwrap();
+        let b = established
+            .channel
+            .unwrap_response(&wire[..r], &mut plain)
+            .unwrap();
+        assert_eq!(&plain[..b], b"record\x90\x00");
+    }
+
+    #[test]
+    fn a_wrong_can_gives_no_channel() {
+        // The card refuses the terminal's token: the terminal never gets the card's.
+        assert!(matches!(run("123456", "654321"), Err(PaceError::BadToken)));
+    }
+
+    #[test]
+    fn hostile_points_and_messages_are_refused() {
+        let mut terminal = TerminalPace::new(&Can::parse("123456").unwrap());
+        assert_eq!(
+            terminal.on_mapping(&[0x7C, 0x00], &random(1)).err(),
+            Some(PaceError::OutOfOrder)
+        );
+        let mut z = [
+            0x7C, 0x12, 0x80, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        ];
+        terminal.on_nonce(&z, &random(1)).unwrap();
+        // Not on the curve; the identity's encoding; compressed; our own key back.
+        let mut off_curve = [0u8; 69];
+        off_curve[..4].copy_from_slice(&[0x7C, 0x43, 0x82, 0x41]);
+        off_curve[4] = 0x04;
+        off_curve[5..].fill(0x11);
+        assert_eq!(
+            terminal.on_mapping(&off_curve, &random(1)).err(),
+            Some(PaceError::BadPoint)
+        );
+        let mut compressed = off_curve;
+        compressed[4] = 0x02;
+        assert_eq!(
+            terminal.on_mapping(&compressed, &random(1)).err(),
+            Some(PaceError::BadPoint)
+        );
+        z[1] = 0x13;
+        let mut fresh = TerminalPace::new(&Can::parse("123456").unwrap());
+        assert_eq!(
+            fresh.on_nonce(&z, &random(1)).err(),
+            Some(PaceError::Malformed)
+        );
+        let mut card = CardPace::new(&Can::parse("123456").unwrap());
+        assert_eq!(
+            card.on_start(&[0x7C, 0x01, 0x00], &[0; 16], &random(1))
+                .err(),
+            Some(PaceError::Malformed)
+        );
+        // Secrets the caller's randomness cannot make.
+        let mut card = CardPace::new(&Can::parse("123456").unwrap());
+        assert_eq!(
+            card.on_start(&[0x7C, 0x00], &[0; 16], &[0; 32]).err(),
+            Some(PaceError::BadSecret)
+        );
+        assert_eq!(secret(&[0xFF; 32]).err(), Some(PaceError::BadSecret));
+    }
+
+    #[test]
+    fn coordinates_keep_their_leading_zeros() {
+        // Many key pairs: every encoding is 65 bytes, and parses back to the same point.
+        for seed in 1..=200u8 {
+            let (_, public) = key_pair(&random(seed), &ProjectivePoint::GENERATOR).unwrap();
+            let point = parse_point(&public).unwrap();
+            assert_eq!(encode_point(&point).unwrap(), public);
+        }
+    }
+}
