@@ -15,6 +15,7 @@ use p256::ecdsa::{Signature, SigningKey};
 use rand_core::CryptoRngCore;
 use sha2::{Digest, Sha256};
 use stay_core::apdu::{self as iso, Command, Status as Sw};
+use stay_core::pace::{self, CardPace};
 use stay_core::record::MAX_RECORD_LEN;
 use stay_core::signature::PUBLIC_KEY_LEN;
 use stay_core::{chip_proof_message, tlv, StayRecord, CHALLENGE_LEN};
@@ -97,6 +98,7 @@ pub const PUBLIC_KEY_RESPONSE_LEN: usize = 3 + 2 + PUBLIC_KEY_LEN;
 enum File {
     Record,
     Portrait,
+    CardAccess,
 }
 
 #[derive(Debug)]
@@ -106,12 +108,26 @@ struct Chain {
 }
 
 /// What the card forgets at power off, reset and (re)selection.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Session {
     current_file: Option<File>,
     challenge: Option<[u8; iso::CARD_CHALLENGE_LEN]>,
     station_authenticated: bool,
     chain: Option<Chain>,
+    /// PACE in progress (after MSE: Set AT).
+    pace: Option<CardPace>,
+}
+
+impl std::fmt::Debug for Session {
+    // PACE's state holds secrets: only whether it is under way.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("current_file", &self.current_file)
+            .field("station_authenticated", &self.station_authenticated)
+            .field("chain", &self.chain.is_some())
+            .field("pace", &self.pace.is_some())
+            .finish()
+    }
 }
 
 /// The card: persistent image plus session state.
@@ -178,6 +194,62 @@ impl Applet {
         &self.card
     }
 
+    /// A personalized card with a CAN answers its holder's data only over PACE.
+    fn pace_required(&self) -> bool {
+        self.card.locked && self.card.can.is_some()
+    }
+
+    /// MSE: Set AT: PACE with the CAN, on P-256, AES-128 (the only protocol it offers).
+    fn mse_set_at(&mut self, cmd: &Command<'_>) -> Outcome {
+        if [cmd.p1, cmd.p2] != iso::MSE_SET_AT {
+            return Err(Sw::IncorrectP1P2);
+        }
+        refuse_le(cmd)?;
+        if cmd.data != pace::MSE_SET_AT_DATA {
+            return Err(Sw::IncorrectData);
+        }
+        let can = self.card.can.ok_or(Sw::ReferencedDataNotFound)?;
+        self.session.pace = Some(CardPace::new(&can));
+        Ok(Answer::ok(Vec::new()))
+    }
+
+    /// GENERAL AUTHENTICATE: one of PACE's four steps. A wrong token is `6300` and ends the
+    /// attempt; any other fault in a step, `6A80`.
+    fn general_authenticate(&mut self, cmd: &Command<'_>, rng: &mut dyn CryptoRngCore) -> Outcome {
+        p1p2_zero(cmd)?;
+        if cmd.ne.is_none() {
+            return Err(Sw::WrongLength);
+        }
+        let mut pace = self.session.pace.take().ok_or(Sw::ConditionsNotSatisfied)?;
+        let mut random = [0u8; 32];
+        rng.fill_bytes(&mut random);
+        let step = match cmd.data.get(2).copied() {
+            None => {
+                let mut nonce = [0u8; 16];
+                rng.fill_bytes(&mut nonce);
+                pace.on_start(cmd.data, &nonce, &random).map(|m| (m, None))
+            }
+            Some(pace::tag::MAPPING_TERMINAL) => {
+                pace.on_mapping(cmd.data, &random).map(|m| (m, None))
+            }
+            Some(pace::tag::EPHEMERAL_TERMINAL) => pace.on_ephemeral(cmd.data).map(|m| (m, None)),
+            Some(pace::tag::TOKEN_TERMINAL) => pace.on_token(cmd.data).map(|(m, c)| (m, Some(c))),
+            Some(_) => Err(pace::PaceError::Malformed),
+        };
+        match step {
+            Ok((message, channel)) => {
+                if channel.is_none() {
+                    self.session.pace = Some(pace);
+                }
+                let mut answer = Answer::ok(message.bytes().to_vec());
+                answer.secure = channel;
+                Ok(answer)
+            }
+            Err(pace::PaceError::BadToken) => Err(Sw::AuthenticationFailed),
+            Err(_) => Err(Sw::IncorrectData),
+        }
+    }
+
     fn fci(&self) -> Vec<u8> {
         iso::Fci {
             serial: self.card.serial,
@@ -187,7 +259,7 @@ impl Applet {
         .to_vec()
     }
 
-    fn read_binary(&mut self, cmd: &Command<'_>) -> Outcome {
+    fn read_binary(&mut self, cmd: &Command<'_>, secured: bool) -> Outcome {
         refuse_data(cmd)?;
         let (file, offset) = if cmd.p1 & 0x80 != 0 {
             if cmd.p1 & 0x60 != 0 {
@@ -196,6 +268,7 @@ impl Applet {
             let file = match cmd.p1 & 0x1F {
                 iso::SFI_RECORD => File::Record,
                 iso::SFI_PORTRAIT => File::Portrait,
+                iso::SFI_CARD_ACCESS if self.card.can.is_some() => File::CardAccess,
                 _ => return Err(Sw::NotFound),
             };
             (file, usize::from(cmd.p2))
@@ -204,9 +277,14 @@ impl Applet {
             (file, usize::from(u16::from_be_bytes([cmd.p1, cmd.p2])))
         };
         let ne = cmd.ne.ok_or(Sw::WrongLength)? as usize;
+        // A card with a CAN shows its holder's data only over PACE's channel.
+        if self.pace_required() && !secured && file != File::CardAccess {
+            return Err(Sw::SecurityStatusNotSatisfied);
+        }
         let content = match file {
             File::Record => self.card.record.as_deref(),
             File::Portrait => self.card.portrait.as_deref(),
+            File::CardAccess => Some(&pace::CARD_ACCESS[..]),
         }
         .ok_or(Sw::NotFound)?;
         self.session.current_file = Some(file);
@@ -222,6 +300,7 @@ impl Applet {
             data: rest[..n].to_vec(),
             status,
             persist: false,
+            secure: None,
         })
     }
 
@@ -230,8 +309,11 @@ impl Applet {
         SigningKey::from_slice(self.card.chip_private_key.as_ref()?).ok()
     }
 
-    fn internal_authenticate(&mut self, cmd: &Command<'_>) -> Outcome {
+    fn internal_authenticate(&mut self, cmd: &Command<'_>, secured: bool) -> Outcome {
         p1p2_zero(cmd)?;
+        if self.pace_required() && !secured {
+            return Err(Sw::SecurityStatusNotSatisfied);
+        }
         let challenge: &[u8; CHALLENGE_LEN] = cmd.data.try_into().map_err(|_| Sw::WrongLength)?;
         require_ne(cmd, 64)?;
         let key = self.chip_key().ok_or(Sw::ReferencedDataNotFound)?;
@@ -293,6 +375,7 @@ impl Applet {
                 data: Vec::new(),
                 status: Sw::RemainingRetries(self.card.tries_left),
                 persist: true,
+                secure: None,
             })
         }
     }
@@ -401,13 +484,19 @@ impl Application for Applet {
             | iso::INS_INTERNAL_AUTHENTICATE
             | iso::INS_GET_CHALLENGE
             | iso::INS_EXTERNAL_AUTHENTICATE
-            | iso::INS_GENERATE_KEY_PAIR => Some(iso::CLA_ISO),
+            | iso::INS_GENERATE_KEY_PAIR
+            | iso::INS_MANAGE_SECURITY_ENVIRONMENT
+            | iso::INS_GENERAL_AUTHENTICATE => Some(iso::CLA_ISO),
             iso::INS_STORE_DATA | iso::INS_SET_STATUS => Some(iso::CLA_PROPRIETARY),
             _ => None,
         }
     }
 
-    fn select(&mut self, cmd: &Command<'_>) -> Outcome {
+    fn select(&mut self, cmd: &Command<'_>, secured: bool) -> Outcome {
+        // The FCI names the serial: over PACE only, on a card that takes PACE.
+        if cmd.ne.is_some() && self.pace_required() && !secured {
+            return Err(Sw::SecurityStatusNotSatisfied);
+        }
         let fci = self.fci();
         if cmd.ne.is_some() {
             require_ne(cmd, fci.len())?;
@@ -420,13 +509,15 @@ impl Application for Applet {
         self.session = Session::default();
     }
 
-    fn call(&mut self, cmd: &Command<'_>, rng: &mut dyn CryptoRngCore) -> Outcome {
+    fn call(&mut self, cmd: &Command<'_>, secured: bool, rng: &mut dyn CryptoRngCore) -> Outcome {
         if self.card.locked && is_personalization(cmd) {
             return Err(Sw::ConditionsNotSatisfied);
         }
         match cmd.ins {
-            iso::INS_READ_BINARY => self.read_binary(cmd),
-            iso::INS_INTERNAL_AUTHENTICATE => self.internal_authenticate(cmd),
+            iso::INS_READ_BINARY => self.read_binary(cmd, secured),
+            iso::INS_INTERNAL_AUTHENTICATE => self.internal_authenticate(cmd, secured),
+            iso::INS_MANAGE_SECURITY_ENVIRONMENT => self.mse_set_at(cmd),
+            iso::INS_GENERAL_AUTHENTICATE => self.general_authenticate(cmd, rng),
             iso::INS_GET_CHALLENGE => self.get_challenge(cmd, rng),
             iso::INS_EXTERNAL_AUTHENTICATE => self.external_authenticate(cmd),
             iso::INS_GENERATE_KEY_PAIR => self.generate_key_pair(cmd, rng),

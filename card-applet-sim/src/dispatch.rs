@@ -10,6 +10,7 @@
 
 use rand_core::CryptoRngCore;
 use stay_core::apdu::{self as iso, Command, Status};
+use stay_core::sm::{SecureChannel, CLA_SM};
 
 use crate::applet::Applet;
 use crate::image::CardImage;
@@ -38,14 +39,37 @@ pub struct Answer {
     pub status: Status,
     /// The persistent image changed.
     pub persist: bool,
+    /// PACE completed: secure messaging starts with the next command (this answer still
+    /// leaves in plain).
+    pub secure: Option<SecureChannel>,
+}
+
+fn plain_reply(answer: Answer) -> Reply {
+    let mut response = answer.data;
+    response.extend_from_slice(&answer.status.to_bytes());
+    Reply {
+        response,
+        persist: answer.persist,
+    }
 }
 
 impl Answer {
+    /// A refusal: no data, nothing changed.
+    pub fn refused(status: Status) -> Answer {
+        Answer {
+            data: Vec::new(),
+            status,
+            persist: false,
+            secure: None,
+        }
+    }
+
     pub fn ok(data: Vec<u8>) -> Answer {
         Answer {
             data,
             status: Status::Success,
             persist: false,
+            secure: None,
         }
     }
 
@@ -68,11 +92,12 @@ pub trait Application {
     /// for an instruction it does not have.
     fn class_of(&self, ins: u8) -> Option<u8>;
     /// SELECT of this application (parameters already checked): its FCI, or nothing.
-    fn select(&mut self, cmd: &Command<'_>) -> Outcome;
+    /// `secured`: the command came under secure messaging.
+    fn select(&mut self, cmd: &Command<'_>, secured: bool) -> Outcome;
     /// Another application was selected, or the card was reset: the session ends.
     fn deselect(&mut self);
     /// Any command but SELECT, while this application is selected.
-    fn call(&mut self, cmd: &Command<'_>, rng: &mut dyn CryptoRngCore) -> Outcome;
+    fn call(&mut self, cmd: &Command<'_>, secured: bool, rng: &mut dyn CryptoRngCore) -> Outcome;
 }
 
 /// Which application is selected.
@@ -89,11 +114,15 @@ pub struct Chip {
     stay: Option<Applet>,
     payment: Option<Payment>,
     selected: Option<Selected>,
+    /// Secure messaging, once PACE established it.
+    channel: Option<SecureChannel>,
 }
 
-/// Class byte checks (ISO/IEC 7816-4 §5.4.1): only channel 0, no chaining, no secure
-/// messaging, in the first interindustry group (`0x`) or its proprietary twin (`8x`).
-fn check_class(cla: u8) -> Result<(), Status> {
+/// Class byte checks (ISO/IEC 7816-4 §5.4.1) of a plain command: only channel 0, chaining
+/// only where PACE's GENERAL AUTHENTICATE chains its steps, no secure messaging (a
+/// protected command was unwrapped before this), in the first interindustry group (`0x`)
+/// or its proprietary twin (`8x`).
+fn check_class(cla: u8, ins: u8) -> Result<(), Status> {
     if cla == 0xFF {
         return Err(Status::ClassNotSupported);
     }
@@ -103,7 +132,7 @@ fn check_class(cla: u8) -> Result<(), Status> {
         0x40 | 0x60 => return Err(Status::LogicalChannelNotSupported),
         _ => return Err(Status::ClassNotSupported),
     }
-    if cla & 0x10 != 0 {
+    if cla & iso::CLA_CHAINING != 0 && ins != iso::INS_GENERAL_AUTHENTICATE {
         return Err(Status::ChainingNotSupported);
     }
     if cla & 0x0C != 0 {
@@ -140,6 +169,7 @@ impl Chip {
             stay: Some(Applet::new(image)),
             payment: Some(Payment),
             selected: None,
+            channel: None,
         }
     }
 
@@ -149,6 +179,7 @@ impl Chip {
             stay: None,
             payment: Some(Payment),
             selected: None,
+            channel: None,
         }
     }
 
@@ -157,10 +188,12 @@ impl Chip {
         self.stay.as_ref().map(Applet::card)
     }
 
-    /// Power off, cold or warm reset: every session ends, nothing is selected.
+    /// Power off, cold or warm reset: every session ends, nothing is selected, secure
+    /// messaging is over.
     pub fn reset(&mut self) {
         self.applications(|_, app| app.deselect());
         self.selected = None;
+        self.channel = None;
     }
 
     fn applications(&mut self, mut each: impl FnMut(Selected, &mut dyn Application)) {
@@ -180,25 +213,53 @@ impl Chip {
     }
 
     /// Processes one command APDU. Never panics, whatever the bytes.
+    ///
+    /// With secure messaging on, a protected command is unwrapped, processed, and its answer
+    /// wrapped; a command that fails to unwrap (changed, replayed, another session's) is
+    /// `6988` and ends the channel; a plain command ends it too, and is processed plain.
     pub fn process(&mut self, apdu: &[u8], rng: &mut dyn CryptoRngCore) -> Reply {
-        let answer = Command::parse(apdu)
-            .map_err(|_| Status::WrongLength)
-            .and_then(|cmd| self.dispatch(&cmd, rng))
-            .unwrap_or_else(|status| Answer {
-                data: Vec::new(),
-                status,
-                persist: false,
-            });
-        let mut response = answer.data;
-        response.extend_from_slice(&answer.status.to_bytes());
-        Reply {
-            response,
-            persist: answer.persist,
+        let protected = apdu.first().is_some_and(|cla| cla & CLA_SM == CLA_SM);
+        if let (true, Some(mut channel)) = (protected, self.channel.take()) {
+            let mut plain = [0u8; 300];
+            let answer = match channel.unwrap_command(apdu, &mut plain) {
+                Ok(len) => self.answer(&plain[..len], true, rng),
+                // The channel is gone (closed by the failure): the answer is plain.
+                Err(_) => return plain_reply(Answer::refused(Status::SmObjectsIncorrect)),
+            };
+            let mut out = vec![0u8; answer.data.len() + 64];
+            return match channel.wrap_response(&answer.data, answer.status, &mut out) {
+                Ok(len) => {
+                    out.truncate(len);
+                    self.channel = Some(channel);
+                    Reply {
+                        response: out,
+                        persist: answer.persist,
+                    }
+                }
+                Err(_) => plain_reply(Answer::refused(Status::MemoryFailure)),
+            };
         }
+        // A plain command ends secure messaging.
+        self.channel = None;
+        let mut answer = self.answer(apdu, false, rng);
+        self.channel = answer.secure.take();
+        plain_reply(answer)
     }
 
-    fn dispatch(&mut self, cmd: &Command<'_>, rng: &mut dyn CryptoRngCore) -> Outcome {
-        check_class(cmd.cla)?;
+    fn answer(&mut self, apdu: &[u8], secured: bool, rng: &mut dyn CryptoRngCore) -> Answer {
+        Command::parse(apdu)
+            .map_err(|_| Status::WrongLength)
+            .and_then(|cmd| self.dispatch(&cmd, secured, rng))
+            .unwrap_or_else(Answer::refused)
+    }
+
+    fn dispatch(
+        &mut self,
+        cmd: &Command<'_>,
+        secured: bool,
+        rng: &mut dyn CryptoRngCore,
+    ) -> Outcome {
+        check_class(cmd.cla, cmd.ins)?;
         // The instruction as the selected application knows it; before any selection, as
         // any application on the chip knows it.
         let class = match self.selected {
@@ -220,16 +281,16 @@ impl Chip {
             return Err(Status::ClassNotSupported);
         }
         if cmd.ins == iso::INS_SELECT {
-            return self.select(cmd);
+            return self.select(cmd, secured);
         }
         let which = self.selected.ok_or(Status::ConditionsNotSatisfied)?;
         match self.application(which) {
-            Some(app) => app.call(cmd, rng),
+            Some(app) => app.call(cmd, secured, rng),
             None => Err(Status::ConditionsNotSatisfied),
         }
     }
 
-    fn select(&mut self, cmd: &Command<'_>) -> Outcome {
+    fn select(&mut self, cmd: &Command<'_>, secured: bool) -> Outcome {
         check_select(cmd)?;
         let mut target = None;
         self.applications(|which, app| {
@@ -240,13 +301,15 @@ impl Chip {
         // A failed selection keeps the current one, as on any multi-application card.
         let which = target.ok_or(Status::NotFound)?;
         let answer = match self.application(which) {
-            Some(app) => app.select(cmd)?,
+            Some(app) => app.select(cmd, secured)?,
             None => return Err(Status::NotFound),
         };
         if let Some(previous) = self.selected.filter(|&p| p != which) {
             if let Some(app) = self.application(previous) {
                 app.deselect();
             }
+            // The channel belonged to the other application's session.
+            self.channel = None;
         }
         self.selected = Some(which);
         Ok(answer)

@@ -11,6 +11,7 @@ use std::path::Path;
 use anyhow::{bail, ensure, Context, Result};
 use serde::{Deserialize, Serialize};
 use stay_core::apdu::{PERSONALIZATION_TRIES, PORTRAIT_MAX_LEN, SERIAL_LEN};
+use stay_core::pace::Can;
 use stay_core::record::MAX_RECORD_LEN;
 use stay_core::signature::PUBLIC_KEY_LEN;
 use stay_core::PublicKey;
@@ -31,6 +32,9 @@ pub struct CardImage {
     pub chip_private_key: Option<[u8; 32]>,
     pub record: Option<Vec<u8>>,
     pub portrait: Option<Vec<u8>>,
+    /// The card access number printed on the card face: PACE's password. A card without
+    /// one does not take PACE.
+    pub can: Option<Can>,
 }
 
 impl std::fmt::Debug for CardImage {
@@ -43,6 +47,7 @@ impl std::fmt::Debug for CardImage {
             .field("chip_key", &self.chip_private_key.is_some())
             .field("record_len", &self.record.as_ref().map(Vec::len))
             .field("portrait_len", &self.portrait.as_ref().map(Vec::len))
+            .field("can", &self.can.is_some())
             .finish()
     }
 }
@@ -62,6 +67,8 @@ struct ImageFile {
     record: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     portrait: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    can: Option<String>,
 }
 
 fn fixed<const N: usize>(field: &str, text: &str) -> Result<[u8; N]> {
@@ -82,6 +89,7 @@ impl CardImage {
             chip_private_key: None,
             record: None,
             portrait: None,
+            can: None,
         }
     }
 
@@ -128,7 +136,12 @@ impl CardImage {
             !file.locked || (chip_private_key.is_some() && record.is_some()),
             "a locked card must hold a chip key and a record"
         );
+        let can = file
+            .can
+            .map(|c| Can::parse(&c).map_err(|_| anyhow::anyhow!("can: six digits")))
+            .transpose()?;
         Ok(CardImage {
+            can,
             serial: fixed("serial", &file.serial)?,
             personalization_key,
             locked: file.locked,
@@ -149,6 +162,9 @@ impl CardImage {
             chip_private_key: self.chip_private_key.map(hex::encode_upper),
             record: self.record.as_ref().map(hex::encode_upper),
             portrait: self.portrait.as_ref().map(hex::encode_upper),
+            can: self
+                .can
+                .map(|c| String::from_utf8_lossy(c.digits()).into_owned()),
         };
         let mut text = serde_json::to_string_pretty(&file).expect("an image serializes");
         text.push('\n');

@@ -85,7 +85,7 @@ impl Application for Payment {
         None
     }
 
-    fn select(&mut self, cmd: &Command<'_>) -> Outcome {
+    fn select(&mut self, cmd: &Command<'_>, _secured: bool) -> Outcome {
         let fci = if cmd.data == PPSE {
             Payment::ppse_fci()
         } else {
@@ -100,7 +100,12 @@ impl Application for Payment {
 
     fn deselect(&mut self) {}
 
-    fn call(&mut self, _cmd: &Command<'_>, _rng: &mut dyn CryptoRngCore) -> Outcome {
+    fn call(
+        &mut self,
+        _cmd: &Command<'_>,
+        _secured: bool,
+        _rng: &mut dyn CryptoRngCore,
+    ) -> Outcome {
         Err(Status::InstructionNotSupported)
     }
 }

@@ -23,10 +23,20 @@ pub const INS_EXTERNAL_AUTHENTICATE: u8 = 0x82;
 pub const INS_GENERATE_KEY_PAIR: u8 = 0x47;
 pub const INS_STORE_DATA: u8 = 0xE2;
 pub const INS_SET_STATUS: u8 = 0xF0;
+pub const INS_MANAGE_SECURITY_ENVIRONMENT: u8 = 0x22;
+pub const INS_GENERAL_AUTHENTICATE: u8 = 0x86;
+
+/// MSE: Set AT for mutual authentication (`P1 C1 P2 A4`), as PACE uses it.
+pub const MSE_SET_AT: [u8; 2] = [0xC1, 0xA4];
+/// The CLA bit of command chaining (ISO/IEC 7816-4 §5.4.1): GENERAL AUTHENTICATE chains
+/// PACE's steps.
+pub const CLA_CHAINING: u8 = 0x10;
 
 /// Short file identifiers for READ BINARY (`P1 = 0x80 | SFI`).
 pub const SFI_RECORD: u8 = 0x01;
 pub const SFI_PORTRAIT: u8 = 0x02;
+/// EF.CardAccess (ICAO 9303-10): the PACE parameters, readable without PACE.
+pub const SFI_CARD_ACCESS: u8 = 0x1C;
 
 /// STORE DATA: `P1` bit 8 marks the last block.
 pub const STORE_LAST_BLOCK: u8 = 0x80;
@@ -89,6 +99,8 @@ pub enum Status {
     MoreAvailable(u8),
     /// `6282`: end of file reached before Ne bytes.
     EndOfFile,
+    /// `6300`: authentication failed (PACE's tokens did not match).
+    AuthenticationFailed,
     /// `63Cx`: verification failed, `x` tries left.
     RemainingRetries(u8),
     /// `6581`.
@@ -103,6 +115,11 @@ pub enum Status {
     ChainingNotSupported,
     /// `6982`.
     SecurityStatusNotSatisfied,
+    /// `6987`: expected secure messaging data objects missing.
+    SmObjectsMissing,
+    /// `6988`: secure messaging data objects incorrect (a wrong MAC, a changed or replayed
+    /// APDU); the card closes the channel.
+    SmObjectsIncorrect,
     /// `6983`: authentication method blocked.
     AuthenticationBlocked,
     /// `6985`: conditions of use not satisfied.
@@ -138,12 +155,15 @@ impl Status {
         match sw {
             0x9000 => Status::Success,
             0x6282 => Status::EndOfFile,
+            0x6300 => Status::AuthenticationFailed,
             0x6581 => Status::MemoryFailure,
             0x6700 => Status::WrongLength,
             0x6881 => Status::LogicalChannelNotSupported,
             0x6882 => Status::SecureMessagingNotSupported,
             0x6884 => Status::ChainingNotSupported,
             0x6982 => Status::SecurityStatusNotSatisfied,
+            0x6987 => Status::SmObjectsMissing,
+            0x6988 => Status::SmObjectsIncorrect,
             0x6983 => Status::AuthenticationBlocked,
             0x6985 => Status::ConditionsNotSatisfied,
             0x6986 => Status::NoCurrentEf,
@@ -167,6 +187,7 @@ impl Status {
             Status::Success => 0x9000,
             Status::MoreAvailable(n) => 0x6100 | n as u16,
             Status::EndOfFile => 0x6282,
+            Status::AuthenticationFailed => 0x6300,
             Status::RemainingRetries(n) => 0x63C0 | (n & 0x0F) as u16,
             Status::MemoryFailure => 0x6581,
             Status::WrongLength => 0x6700,
@@ -174,6 +195,8 @@ impl Status {
             Status::SecureMessagingNotSupported => 0x6882,
             Status::ChainingNotSupported => 0x6884,
             Status::SecurityStatusNotSatisfied => 0x6982,
+            Status::SmObjectsMissing => 0x6987,
+            Status::SmObjectsIncorrect => 0x6988,
             Status::AuthenticationBlocked => 0x6983,
             Status::ConditionsNotSatisfied => 0x6985,
             Status::NoCurrentEf => 0x6986,
@@ -204,6 +227,7 @@ impl Status {
             Status::Success => "success",
             Status::MoreAvailable(_) => "more bytes available (61xx)",
             Status::EndOfFile => "end of file reached before Le bytes",
+            Status::AuthenticationFailed => "authentication failed",
             Status::RemainingRetries(_) => "verification failed (63Cx: x tries left)",
             Status::MemoryFailure => "memory failure",
             Status::WrongLength => "wrong length (Lc or Le)",
@@ -211,6 +235,8 @@ impl Status {
             Status::SecureMessagingNotSupported => "secure messaging not supported",
             Status::ChainingNotSupported => "command chaining not supported",
             Status::SecurityStatusNotSatisfied => "security status not satisfied",
+            Status::SmObjectsMissing => "expected secure messaging data objects missing",
+            Status::SmObjectsIncorrect => "secure messaging data objects incorrect",
             Status::AuthenticationBlocked => "authentication method blocked",
             Status::ConditionsNotSatisfied => "conditions of use not satisfied",
             Status::NoCurrentEf => "command not allowed (no current EF)",

@@ -27,6 +27,54 @@ pub const PARAMETER_ID_P256: u8 = 12;
 /// Password reference of the CAN in MSE:Set AT (tag `83`).
 pub const PASSWORD_CAN: u8 = 0x02;
 
+/// EF.CardAccess: one PACEInfo (`SET { SEQUENCE { OID, version 2, parameter id 12 } }`).
+pub const CARD_ACCESS: [u8; 22] = [
+    0x31,
+    0x14,
+    0x30,
+    0x12,
+    0x06,
+    0x0A,
+    0x04,
+    0x00,
+    0x7F,
+    0x00,
+    0x07,
+    0x02,
+    0x02,
+    0x04,
+    0x02,
+    0x02,
+    0x02,
+    0x01,
+    0x02,
+    0x02,
+    0x01,
+    PARAMETER_ID_P256,
+];
+
+/// MSE: Set AT's data for PACE with the CAN on P-256: `80 <OID> 83 <CAN> 84 <id 12>`.
+pub const MSE_SET_AT_DATA: [u8; 18] = [
+    0x80,
+    0x0A,
+    0x04,
+    0x00,
+    0x7F,
+    0x00,
+    0x07,
+    0x02,
+    0x02,
+    0x04,
+    0x02,
+    0x02,
+    0x83,
+    0x01,
+    PASSWORD_CAN,
+    0x84,
+    0x01,
+    PARAMETER_ID_P256,
+];
+
 /// The counter that picks what [`kdf`] derives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Derived {
@@ -274,6 +322,15 @@ mod tests {
             authentication_token(&ks_mac, &terminal),
             hex::<8>("3ABB9674BCE93C08")
         );
+    }
+
+    #[test]
+    fn the_card_access_and_mse_data_carry_our_oid_and_curve() {
+        assert_eq!(CARD_ACCESS[6..16], OID_PACE_ECDH_GM_AES_128);
+        assert_eq!(MSE_SET_AT_DATA[2..12], OID_PACE_ECDH_GM_AES_128);
+        // The encodings are canonical DER / BER-TLV: the lengths add up.
+        assert_eq!(usize::from(CARD_ACCESS[1]), CARD_ACCESS.len() - 2);
+        assert_eq!(usize::from(CARD_ACCESS[3]), CARD_ACCESS.len() - 4);
     }
 
     #[test]

@@ -238,18 +238,31 @@ impl SecureChannel {
         Some(at + 1 + padded)
     }
 
-    /// Decrypts DO 87's value into `out`; returns the plain length.
+    /// Decrypts DO 87's value into `out`; returns the plain length. `out` needs room for
+    /// the plain data only, not its padding: the last block is decrypted apart.
     fn decrypt(&self, ssc: &[u8; BLOCK], value: &[u8], out: &mut [u8]) -> Result<usize, SmError> {
         let (&indicator, cryptogram) = value.split_first().ok_or(SmError::Malformed)?;
         if indicator != PADDING_CONTENT || cryptogram.is_empty() || cryptogram.len() % BLOCK != 0 {
             return Err(SmError::Malformed);
         }
+        let iv = encrypt_block(&self.ks_enc, ssc);
+        let (head, tail) = cryptogram.split_at(cryptogram.len() - BLOCK);
+        let mut last = [0u8; BLOCK];
+        last.copy_from_slice(tail);
+        let mut chain = iv;
+        if let Some(previous) = head.rchunks_exact(BLOCK).next() {
+            chain.copy_from_slice(previous);
+        }
+        cbc_decrypt(&self.ks_enc, &chain, &mut last);
+        let kept = unpad(&last)?;
         let room = out
-            .get_mut(..cryptogram.len())
+            .get_mut(..head.len() + kept)
             .ok_or(SmError::BufferTooSmall)?;
-        room.copy_from_slice(cryptogram);
-        cbc_decrypt(&self.ks_enc, &encrypt_block(&self.ks_enc, ssc), room);
-        unpad(room)
+        let (front, back) = room.split_at_mut(head.len());
+        front.copy_from_slice(head);
+        cbc_decrypt(&self.ks_enc, &iv, front);
+        back.copy_from_slice(&last[..kept]);
+        Ok(head.len() + kept)
     }
 
     /// Terminal: the protected form of `command` into `out`; returns its length.
@@ -439,6 +452,10 @@ impl SecureChannel {
         Ok(len + 2 + MAC_LEN + 2)
     }
 }
+
+/// The largest protected response a border check needs: the record's cryptogram (padded),
+/// the status and MAC objects, the status word.
+pub const SM_RESPONSE_MAX: usize = crate::record::MAX_RECORD_LEN + 64;
 
 /// Why an exchange over [`SmLink`] failed.
 #[derive(Debug, Clone, PartialEq, Eq)]

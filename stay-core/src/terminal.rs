@@ -20,6 +20,7 @@ use crate::apdu::{
     NE_MAX_SHORT, STORE_BLOCK_MAX,
 };
 use crate::chip_proof::{ChipProof, CHALLENGE_LEN};
+use crate::pace::{self, Can, Established, PaceError, TerminalPace};
 use crate::record::MAX_RECORD_LEN;
 use crate::signature::{PUBLIC_KEY_LEN, SIGNATURE_LEN};
 use crate::tlv;
@@ -82,10 +83,12 @@ pub enum Instruction {
     GenerateKeyPair,
     StoreData,
     SetStatus,
+    ManageSecurityEnvironment,
+    GeneralAuthenticate,
 }
 
 impl Instruction {
-    pub const ALL: [Instruction; 8] = [
+    pub const ALL: [Instruction; 10] = [
         Instruction::Select,
         Instruction::ReadBinary,
         Instruction::InternalAuthenticate,
@@ -94,6 +97,8 @@ impl Instruction {
         Instruction::GenerateKeyPair,
         Instruction::StoreData,
         Instruction::SetStatus,
+        Instruction::ManageSecurityEnvironment,
+        Instruction::GeneralAuthenticate,
     ];
 
     /// Its name in ISO/IEC 7816-4 and docs/apdu.md.
@@ -107,6 +112,8 @@ impl Instruction {
             Instruction::GenerateKeyPair => "GENERATE ASYMMETRIC KEY PAIR",
             Instruction::StoreData => "STORE DATA",
             Instruction::SetStatus => "SET STATUS",
+            Instruction::ManageSecurityEnvironment => "MANAGE SECURITY ENVIRONMENT",
+            Instruction::GeneralAuthenticate => "GENERAL AUTHENTICATE",
         }
     }
 
@@ -120,6 +127,8 @@ impl Instruction {
             Instruction::GenerateKeyPair => iso::INS_GENERATE_KEY_PAIR,
             Instruction::StoreData => iso::INS_STORE_DATA,
             Instruction::SetStatus => iso::INS_SET_STATUS,
+            Instruction::ManageSecurityEnvironment => iso::INS_MANAGE_SECURITY_ENVIRONMENT,
+            Instruction::GeneralAuthenticate => iso::INS_GENERAL_AUTHENTICATE,
         }
     }
 
@@ -195,6 +204,11 @@ pub enum CardError<E> {
     },
     /// Personalization asked of a card that is locked: already personalized (or spoiled).
     Locked,
+    /// PACE failed on the terminal's side: the card's answers do not make a channel (its
+    /// token does not match, a point is not on the curve, ...).
+    Pace(PaceError),
+    /// EF.CardAccess offers no PACE this terminal speaks.
+    NoCommonPace,
 }
 
 impl<E: fmt::Display> fmt::Display for CardError<E> {
@@ -214,6 +228,10 @@ impl<E: fmt::Display> fmt::Display for CardError<E> {
                 write!(f, "{command}: malformed answer: {}", why.description())
             }
             CardError::Locked => f.write_str("the card is locked; personalization is over"),
+            CardError::Pace(e) => write!(f, "PACE failed: {e:?}"),
+            CardError::NoCommonPace => {
+                f.write_str("the card offers no PACE protocol this terminal speaks")
+            }
         }
     }
 }
@@ -597,6 +615,97 @@ impl<L: ApduLink> Session<L> {
             signature,
             transcript: self.transcript,
         })
+    }
+
+    /// SELECT of the stay AID without the FCI: what a card that takes PACE answers before
+    /// the channel exists.
+    pub fn select_without_fci(&mut self) -> Result<(), CardError<L::Error>> {
+        const COMMAND: Instruction = Instruction::Select;
+        let apdu = Command::new(iso::CLA_ISO, iso::INS_SELECT, 0x04, 0x0C, &AID);
+        let mut response = [0u8; 2];
+        match self.send(COMMAND, &apdu, &mut response) {
+            Ok(Answer::Response(_, Status::Success)) => Ok(()),
+            Ok(Answer::Response(
+                _,
+                status @ (Status::NotFound
+                | Status::InstructionNotSupported
+                | Status::ClassNotSupported
+                | Status::IncorrectP1P2
+                | Status::WrongParameters),
+            )) => Err(CardError::NotResidentCard(status)),
+            Ok(Answer::Response(_, status)) => Err(CardError::Status {
+                command: COMMAND,
+                status,
+            }),
+            Ok(Answer::ExtendedRefused) => Err(CardError::Status {
+                command: COMMAND,
+                status: Status::WrongLength,
+            }),
+            Err(CardError::Malformed {
+                why: Malformation::ResponseTooLong,
+                ..
+            }) => Err(CardError::Malformed {
+                command: COMMAND,
+                why: Malformation::UnexpectedData,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// PACE with the CAN (ICAO 9303-11 §4.4): SELECT without the FCI, EF.CardAccess, MSE:
+    /// Set AT, the four chained GENERAL AUTHENTICATE steps. `random` fills the terminal's two
+    /// secret keys (fresh for every run, or the channel's keys repeat). On success the
+    /// channel's keys; run the border check over `SmLink` with them.
+    pub fn establish_pace(
+        &mut self,
+        can: &Can,
+        mut random: impl FnMut(&mut [u8; 32]),
+    ) -> Result<Established, CardError<L::Error>> {
+        self.select_without_fci()?;
+        let mut access = [0u8; 64 + 2];
+        match self.read_file(iso::SFI_CARD_ACCESS, &mut access)? {
+            Some(len) if access[..len] == pace::CARD_ACCESS => {}
+            _ => return Err(CardError::NoCommonPace),
+        }
+        let apdu = Command::new(
+            iso::CLA_ISO,
+            iso::INS_MANAGE_SECURITY_ENVIRONMENT,
+            iso::MSE_SET_AT[0],
+            iso::MSE_SET_AT[1],
+            &pace::MSE_SET_AT_DATA,
+        );
+        self.expect_no_data(Instruction::ManageSecurityEnvironment, &apdu)?;
+        let mut pace = TerminalPace::new(can);
+        let mut answer = [0u8; pace::MESSAGE_MAX + 2];
+        let failed = CardError::Pace;
+        let len = self.general_authenticate(pace.start().bytes(), true, &mut answer)?;
+        let mut secret = [0u8; 32];
+        random(&mut secret);
+        let message = pace.on_nonce(&answer[..len], &secret).map_err(failed)?;
+        let len = self.general_authenticate(message.bytes(), true, &mut answer)?;
+        random(&mut secret);
+        let message = pace.on_mapping(&answer[..len], &secret).map_err(failed)?;
+        let len = self.general_authenticate(message.bytes(), true, &mut answer)?;
+        let message = pace.on_ephemeral(&answer[..len]).map_err(failed)?;
+        let len = self.general_authenticate(message.bytes(), false, &mut answer)?;
+        pace.on_token(&answer[..len]).map_err(failed)
+    }
+
+    /// One GENERAL AUTHENTICATE step; `chained` for all but the last.
+    fn general_authenticate(
+        &mut self,
+        data: &[u8],
+        chained: bool,
+        answer: &mut [u8],
+    ) -> Result<usize, CardError<L::Error>> {
+        let cla = if chained {
+            iso::CLA_CHAINING
+        } else {
+            iso::CLA_ISO
+        };
+        let apdu =
+            Command::new(cla, iso::INS_GENERAL_AUTHENTICATE, 0, 0, data).expect(NE_MAX_SHORT);
+        self.expect_success(Instruction::GeneralAuthenticate, &apdu, answer)
     }
 
     /// Personalization's first step: SELECT, and refuse a card that is already locked.
