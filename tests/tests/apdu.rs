@@ -3,7 +3,8 @@
 //! word docs/apdu.md lists.
 //!
 //! Script lines:
-//!   `card blank` | `card personalized`   a fresh card (seeded, so answers repeat exactly)
+//!   `card blank` | `card personalized` | `card personalized-with-can`
+//!                                         a fresh card (seeded, so answers repeat exactly)
 //!   `reset`                               power cycle: the session ends
 //!   `station-auth`                        GET CHALLENGE + EXTERNAL AUTHENTICATE by the station
 //!   `snapshot` / `unchanged`              the persistent image must not change in between
@@ -107,6 +108,9 @@ impl Runner<'_> {
             match line {
                 "card blank" => self.card = Some(InProcessCard::blank()),
                 "card personalized" => self.card = Some(InProcessCard::personalized(&self.fixture)),
+                "card personalized-with-can" => {
+                    self.card = Some(InProcessCard::personalized_with_can(&self.fixture))
+                }
                 "reset" => self.card(at).chip.reset(),
                 "station-auth" => {
                     let card = self.card(at);
@@ -269,6 +273,11 @@ fn recorded_transcripts_match_the_code_and_the_docs() {
             transcript::personalization(&fixture),
         ),
         ("border-check.apdu", transcript::border_check(&fixture)),
+        (
+            "pace-border-check.apdu",
+            transcript::pace_border_check(&fixture),
+        ),
+        ("pace-wrong-can.apdu", transcript::pace_wrong_can(&fixture)),
     ] {
         let committed = std::fs::read_to_string(testdata().join("apdu").join(name)).unwrap();
         assert_eq!(

@@ -1,7 +1,6 @@
 //! PACE with the CAN and secure messaging, in-process: the card (`card-applet-sim`'s chip)
 //! against the one terminal (`stay_core::terminal`), byte for byte as over PC/SC.
 
-use card_applet_sim::CardImage;
 use stay_core::apdu::{Status as Sw, SFI_RECORD};
 use stay_core::pace::Can;
 use stay_core::sm::{SmFailure, SmLink, SM_RESPONSE_MAX};
@@ -10,13 +9,8 @@ use stay_core::{Check, Policy, Role, Status, TrustList};
 use stay_tests::card::InProcessCard;
 use stay_tests::Fixture;
 
-const CAN: &str = "314159";
-
-/// The fixture's resident card, personalized, with `CAN` printed on its face.
 fn card_with_can(fixture: &Fixture) -> InProcessCard {
-    let mut image: CardImage = InProcessCard::personalized(fixture).image().clone();
-    image.can = Some(Can::parse(CAN).unwrap());
-    InProcessCard::new(image)
+    InProcessCard::personalized_with_can(fixture)
 }
 
 fn counter_random() -> impl FnMut(&mut [u8; 32]) {
@@ -72,7 +66,7 @@ fn over_pace_the_border_check_verifies_and_without_it_the_chip_says_nothing() {
     let mut card = card_with_can(&fixture);
     let mut session = Session::new(&mut card);
     let established = session
-        .establish_pace(&Can::parse(CAN).unwrap(), counter_random())
+        .establish_pace(&stay_tests::card::can(), counter_random())
         .unwrap();
     let link = SmLink::<_, SM_RESPONSE_MAX>::new(session.into_link(), established.channel);
     let mut secure = Session::new(link);
@@ -145,7 +139,7 @@ fn a_changed_protected_command_is_refused_and_the_channel_is_gone() {
         let mut card = card_with_can(&fixture);
         let mut session = Session::new(&mut card);
         let established = session
-            .establish_pace(&Can::parse(CAN).unwrap(), counter_random())
+            .establish_pace(&stay_tests::card::can(), counter_random())
             .unwrap();
         let tamper = Tamper {
             inner: session.into_link(),
