@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use reader_host::{card, pcsc_reader, qr, report};
-use stay_core::terminal::Session;
+use stay_core::pace::Can;
 use stay_core::{Check, Decision, Policy, Role, RoleError, Status};
 use stay_std::cli::{exit, fail, now_or, read, read_list, Failure};
 
@@ -65,6 +65,10 @@ enum Command {
         /// Seconds to wait for a card.
         #[arg(long, default_value_t = 10.0, requires = "card")]
         wait: f32,
+        /// The card access number printed on the card's face (six digits): the card opens
+        /// its holder's data only over PACE with it.
+        #[arg(long, requires = "card")]
+        can: Option<String>,
     },
     /// Run the desk daemon: card readers, HTTP API, kiosk page, audit log, trust-list
     /// refresh. Prints the kiosk URL once it listens.
@@ -123,9 +127,10 @@ fn run(command: Command) -> Result<u8, Failure> {
             card,
             reader,
             wait,
+            can,
         } => {
             let source = match (record, qr) {
-                _ if card => Source::Card { reader, wait },
+                _ if card => Source::Card { reader, wait, can },
                 (Some(path), _) => Source::Record(path),
                 (None, Some(path)) => Source::Qr(path),
                 (None, None) => {
@@ -373,7 +378,11 @@ fn audit(
 enum Source {
     Record(PathBuf),
     Qr(PathBuf),
-    Card { reader: Option<String>, wait: f32 },
+    Card {
+        reader: Option<String>,
+        wait: f32,
+        can: Option<String>,
+    },
 }
 
 fn connect_card(reader: Option<&str>, wait: f32) -> Result<(String, pcsc::Card), Failure> {
@@ -425,11 +434,14 @@ fn verify(
     let list = loaded.list();
     let mut reading = None;
     let (bytes, source) = match source {
-        Source::Card { reader, wait } => {
+        Source::Card { reader, wait, can } => {
+            let can = can
+                .map(|can| Can::parse(&can))
+                .transpose()
+                .map_err(|_| Failure(exit::USAGE, anyhow::anyhow!("--can: six digits")))?;
             let (reader, connection) = connect_card(reader.as_deref(), wait)?;
-            let chip = Session::new(card::PcscLink::new(connection))
-                .read_for_border_check(card::fresh_challenge())
-                .map_err(|e| Failure(exit::DATA, anyhow::anyhow!("{e}")))?;
+            let chip = card::border_check(card::PcscLink::new(connection), can.as_ref())
+                .map_err(|e| Failure(exit::DATA, e.into()))?;
             let bytes = chip.record().to_vec();
             reading = Some(chip);
             (bytes, format!("card:{reader}"))

@@ -425,13 +425,14 @@ fn several_slots(w: &mut World) -> Result<()> {
 }
 
 /// `reader-host verify --card --json` on the card in `reader`: exit status, stdout, stderr.
-fn verify_card(w: &World, reader: &str) -> Result<(Option<i32>, String, String)> {
+fn verify_card(w: &World, reader: &str, extra: &[&str]) -> Result<(Option<i32>, String, String)> {
     let list = w.dir.join("trust.list");
     std::fs::write(&list, w.fixture.list())?;
     let root = w.dir.join("root.pub.pem");
     std::fs::write(&root, w.fixture.root.public_pem()?)?;
     let out = Command::new(&w.reader_bin)
         .args(["verify", "--card", "--reader", reader, "--json"])
+        .args(extra)
         .arg("--trust-list")
         .arg(&list)
         .arg("--root-key")
@@ -469,7 +470,7 @@ fn multi_application(w: &mut World) -> Result<()> {
         "scriptor did not get the PPSE's FCI:\n{text}"
     );
 
-    let (code, stdout, stderr) = verify_card(w, &reader)?;
+    let (code, stdout, stderr) = verify_card(w, &reader, &[])?;
     ensure!(code == Some(0), "{code:?}: {stdout}{stderr}");
     let json: serde_json::Value = serde_json::from_str(&stdout)?;
     ensure!(
@@ -499,10 +500,57 @@ fn multi_application(w: &mut World) -> Result<()> {
     drop(card);
 
     let bank = w.insert_with(0, &image, Interface::Contact, &["--payment-only"])?;
-    let (code, stdout, stderr) = verify_card(w, &bank.reader.to_string_lossy())?;
+    let (code, stdout, stderr) = verify_card(w, &bank.reader.to_string_lossy(), &[])?;
     ensure!(
         code == Some(65) && stderr.contains("not a resident card: SELECT answered 6A82"),
         "{code:?}: {stdout}{stderr}"
+    );
+    Ok(())
+}
+
+/// A card with a CAN through pcscd: a skimmer (pyscard, no PACE) gets status words and
+/// nothing else; the desk without the CAN is told to ask for it; with a wrong CAN it gets no
+/// channel; with the right one the border check runs over secure messaging and verifies.
+fn pace_through_pcscd(w: &mut World) -> Result<()> {
+    let card = InProcessCard::personalized_with_can(&w.fixture);
+    let image = w.image("pace", card.image())?;
+    let inserted = w.insert_card(1, &image, Interface::Contactless)?;
+    let reader = inserted.reader.to_string_lossy().into_owned();
+    let out = Command::new("/usr/bin/python3")
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("pcsc/border_check.py"))
+        .arg(&reader)
+        .arg(hex::encode_upper(transcript::CHALLENGE))
+        .output()
+        .context("cannot run python3 (Debian package python3-pyscard)")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    ensure!(out.status.success(), "pyscard failed: {text}");
+    let answers: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("< ")).collect();
+    ensure!(
+        answers.len() == 3 && answers.iter().all(|a| a.len() == 4),
+        "a skimmer got more than status words:\n{text}"
+    );
+    ensure!(
+        answers[0] == "6982",
+        "SELECT with the FCI answered {}",
+        answers[0]
+    );
+
+    let (code, stdout, stderr) = verify_card(w, &reader, &[])?;
+    ensure!(
+        code == Some(65) && stderr.contains("opens only over PACE"),
+        "{code:?}: {stdout}{stderr}"
+    );
+    let (code, stdout, stderr) = verify_card(w, &reader, &["--can", "000000"])?;
+    ensure!(
+        code == Some(65) && stderr.contains("6300"),
+        "{code:?}: {stdout}{stderr}"
+    );
+    let (code, stdout, stderr) = verify_card(w, &reader, &["--can", "314159"])?;
+    ensure!(code == Some(0), "{code:?}: {stdout}{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout)?;
+    ensure!(
+        json["status"] == "valid" && json["chip_authenticated"] == true,
+        "{json}"
     );
     Ok(())
 }
@@ -696,6 +744,7 @@ const CHECKS: &[(&str, SandboxCheck)] = &[
     ("several_slots", several_slots),
     ("reader_host_cli", reader_host_cli),
     ("multi_application", multi_application),
+    ("pace_through_pcscd", pace_through_pcscd),
     ("station_cli", station_cli),
     ("crash_during_personalization", crash_during_personalization),
 ];
