@@ -54,6 +54,8 @@ const FUZZ_TARGETS: &[(&str, &str)] = &[
     ("apdu", "fuzz"),
     ("terminal", "fuzz"),
     ("personalization", "fuzz"),
+    ("sm_unwrap", "fuzz"),
+    ("pace_steps", "fuzz"),
     ("applet", "fuzz/hosts"),
     ("scanner_frames", "fuzz/hosts"),
     ("qr_image", "fuzz/hosts"),
