@@ -127,7 +127,10 @@ impl ReadFailure {
 
 /// The border check on `link`: as it is, or, with the card's CAN, over PACE's secure
 /// channel (the terminal's PACE keys and the challenge from the OS generator).
-pub fn border_check(link: PcscLink, can: Option<&Can>) -> Result<ChipReading, ReadFailure> {
+pub fn border_check<L: ApduLink<Error = LinkFailure>>(
+    link: L,
+    can: Option<&Can>,
+) -> Result<ChipReading, ReadFailure> {
     let mut session = Session::new(link);
     let Some(can) = can else {
         return session

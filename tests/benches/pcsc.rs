@@ -64,7 +64,13 @@ fn run(w: &World) -> Result<()> {
             vec![],
         ),
         ("one APDU (SELECT), pyscard (peer)".into(), vec![]),
+        (
+            "border check over PACE-CAN + verify (tap to verdict, 12 APDUs)".into(),
+            vec![],
+        ),
     ];
+    let pace_card = InProcessCard::personalized_with_can(&w.fixture);
+    let pace_image = w.image("bench-pace", pace_card.image())?;
     for quickack in [true, false] {
         let args: &[&str] = if quickack { &[] } else { &["--no-quickack"] };
         let inserted = w.insert_with(0, &image, Interface::Contact, args)?;
@@ -96,6 +102,27 @@ fn run(w: &World) -> Result<()> {
             Ok(())
         })?;
         drop(connection);
+        let pace_inserted = w.insert_with(1, &pace_image, Interface::Contact, args)?;
+        let pace = {
+            let mut connection = w.connect(&pace_inserted)?;
+            let can = stay_tests::card::can();
+            time(checks, || {
+                let reading = reader_host::card::border_check(&mut connection, Some(&can))?;
+                let verdict = stay_core::verify(
+                    reading.record(),
+                    &list,
+                    &Check::chip(
+                        w.fixture.now,
+                        Role::Border,
+                        reading.proof(),
+                        &Policy::DEFAULT,
+                    ),
+                );
+                ensure!(verdict.status == Status::Valid);
+                Ok(())
+            })?
+        };
+        drop(pace_inserted);
         let peer = Command::new("/usr/bin/python3")
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/pcsc/select_loop.py"))
             .arg(inserted.reader.to_string_lossy().as_ref())
@@ -113,6 +140,9 @@ fn run(w: &World) -> Result<()> {
                 .push(format!("{} ({})", micros(s.median), micros(s.p90)));
         }
         rows[3].1.push(format!("{median} µs ({p90} µs)"));
+        rows[4]
+            .1
+            .push(format!("{} ({})", micros(pace.median), micros(pace.p90)));
         drop(inserted);
     }
     for (name, cells) in rows {
