@@ -65,7 +65,7 @@ fn run(w: &World) -> Result<()> {
         ),
         ("one APDU (SELECT), pyscard (peer)".into(), vec![]),
         (
-            "border check over PACE-CAN + verify (tap to verdict, 12 APDUs)".into(),
+            "border check over PACE-CAN + verify (tap to verdict, 10 APDUs)".into(),
             vec![],
         ),
     ];
