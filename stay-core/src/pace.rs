@@ -27,53 +27,35 @@ pub const PARAMETER_ID_P256: u8 = 12;
 /// Password reference of the CAN in MSE:Set AT (tag `83`).
 pub const PASSWORD_CAN: u8 = 0x02;
 
+/// `head ‖ OID ‖ tail`: the two encodings that name the protocol carry its OID once.
+const fn around_oid<const N: usize>(head: &[u8], tail: &[u8]) -> [u8; N] {
+    let oid = OID_PACE_ECDH_GM_AES_128;
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < head.len() {
+            head[i]
+        } else if i < head.len() + oid.len() {
+            oid[i - head.len()]
+        } else {
+            tail[i - head.len() - oid.len()]
+        };
+        i += 1;
+    }
+    out
+}
+
 /// EF.CardAccess: one PACEInfo (`SET { SEQUENCE { OID, version 2, parameter id 12 } }`).
-pub const CARD_ACCESS: [u8; 22] = [
-    0x31,
-    0x14,
-    0x30,
-    0x12,
-    0x06,
-    0x0A,
-    0x04,
-    0x00,
-    0x7F,
-    0x00,
-    0x07,
-    0x02,
-    0x02,
-    0x04,
-    0x02,
-    0x02,
-    0x02,
-    0x01,
-    0x02,
-    0x02,
-    0x01,
-    PARAMETER_ID_P256,
-];
+pub const CARD_ACCESS: [u8; 22] = around_oid(
+    &[0x31, 0x14, 0x30, 0x12, 0x06, 0x0A],
+    &[0x02, 0x01, 0x02, 0x02, 0x01, PARAMETER_ID_P256],
+);
 
 /// MSE: Set AT's data for PACE with the CAN on P-256: `80 <OID> 83 <CAN> 84 <id 12>`.
-pub const MSE_SET_AT_DATA: [u8; 18] = [
-    0x80,
-    0x0A,
-    0x04,
-    0x00,
-    0x7F,
-    0x00,
-    0x07,
-    0x02,
-    0x02,
-    0x04,
-    0x02,
-    0x02,
-    0x83,
-    0x01,
-    PASSWORD_CAN,
-    0x84,
-    0x01,
-    PARAMETER_ID_P256,
-];
+pub const MSE_SET_AT_DATA: [u8; 18] = around_oid(
+    &[0x80, 0x0A],
+    &[0x83, 0x01, PASSWORD_CAN, 0x84, 0x01, PARAMETER_ID_P256],
+);
 
 /// The counter that picks what [`kdf`] derives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

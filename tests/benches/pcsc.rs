@@ -54,6 +54,18 @@ fn run(w: &World) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("fixture list: {e}"))?;
     let mut select = vec![0u8; 13];
     Apdu::new(0x00, 0xA4, 0x04, 0x0C, &AID).write(&mut select);
+    // The verification a tap ends in: the border's, with the chip's proof.
+    let valid = |reading: &stay_core::terminal::ChipReading| {
+        let check = Check::chip(
+            w.fixture.now,
+            Role::Border,
+            reading.proof(),
+            &Policy::DEFAULT,
+        );
+        let verdict = stay_core::verify(reading.record(), &list, &check);
+        ensure!(verdict.status == Status::Valid);
+        Ok(())
+    };
     println!("| Measure | QUICKACK on: median (p90) | QUICKACK off: median (p90) |");
     println!("|---|---|---|");
     let mut rows: Vec<(String, Vec<String>)> = vec![
@@ -88,18 +100,7 @@ fn run(w: &World) -> Result<()> {
         })?;
         let full = time(checks, || {
             let reading = Session::new(&mut connection).read_for_border_check(fresh_challenge())?;
-            let verdict = stay_core::verify(
-                reading.record(),
-                &list,
-                &Check::chip(
-                    w.fixture.now,
-                    Role::Border,
-                    reading.proof(),
-                    &Policy::DEFAULT,
-                ),
-            );
-            ensure!(verdict.status == Status::Valid);
-            Ok(())
+            valid(&reading)
         })?;
         drop(connection);
         let pace_inserted = w.insert_with(1, &pace_image, Interface::Contact, args)?;
@@ -108,18 +109,7 @@ fn run(w: &World) -> Result<()> {
             let can = stay_tests::card::can();
             time(checks, || {
                 let reading = reader_host::card::border_check(&mut connection, Some(&can))?;
-                let verdict = stay_core::verify(
-                    reading.record(),
-                    &list,
-                    &Check::chip(
-                        w.fixture.now,
-                        Role::Border,
-                        reading.proof(),
-                        &Policy::DEFAULT,
-                    ),
-                );
-                ensure!(verdict.status == Status::Valid);
-                Ok(())
+                valid(&reading)
             })?
         };
         drop(pace_inserted);

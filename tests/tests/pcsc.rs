@@ -559,51 +559,14 @@ fn pace_through_pcscd(w: &mut World) -> Result<()> {
 fn reader_host_cli(w: &mut World) -> Result<()> {
     let image = w.personalized_image("cli")?;
     let card = w.insert_card(1, &image, Interface::Contact)?;
-    let list = w.dir.join("trust.list");
-    std::fs::write(&list, w.fixture.list())?;
-    let root = w.dir.join("root.pub.pem");
-    std::fs::write(&root, w.fixture.root.public_pem()?)?;
-    let out = Command::new(&w.reader_bin)
-        .args([
-            "verify",
-            "--card",
-            "--reader",
-            &card.reader.to_string_lossy(),
-        ])
-        .arg("--trust-list")
-        .arg(&list)
-        .arg("--root-key")
-        .arg(&root)
-        .arg("--at")
-        .arg(stay_std::clock::format_rfc3339(w.fixture.now))
-        .arg("--json")
-        .output()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    ensure!(
-        out.status.code() == Some(0),
-        "{:?}: {text}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, text, errors) = verify_card(w, &card.reader.to_string_lossy(), &[])?;
+    ensure!(code == Some(0), "{code:?}: {text}{errors}");
     let json: serde_json::Value = serde_json::from_str(&text)?;
     ensure!(json["status"] == "valid", "{json}");
     ensure!(json["chip_authenticated"] == true, "{json}");
     // No card in an empty slot: exit 66 after --wait.
-    let out = Command::new(&w.reader_bin)
-        .args([
-            "verify",
-            "--card",
-            "--reader",
-            &w.sandbox.reader_name(0),
-            "--wait",
-            "0.5",
-        ])
-        .arg("--trust-list")
-        .arg(&list)
-        .arg("--root-key")
-        .arg(&root)
-        .output()?;
-    ensure!(out.status.code() == Some(66), "{:?}", out.status);
+    let (code, _, _) = verify_card(w, &w.sandbox.reader_name(0), &["--wait", "0.5"])?;
+    ensure!(code == Some(66), "{code:?}");
     Ok(())
 }
 
