@@ -461,16 +461,9 @@ impl<L: ApduLink> Session<L> {
                     why: Malformation::Fci,
                 }),
             },
-            // What a card without the application, or a chip that speaks no ISO 7816-4
-            // SELECT by name, answers.
-            Answer::Response(
-                _,
-                status @ (Status::NotFound
-                | Status::InstructionNotSupported
-                | Status::ClassNotSupported
-                | Status::IncorrectP1P2
-                | Status::WrongParameters),
-            ) => Err(CardError::NotResidentCard(status)),
+            Answer::Response(_, status) if refuses_the_aid(status) => {
+                Err(CardError::NotResidentCard(status))
+            }
             Answer::Response(_, status) => Err(CardError::Status {
                 command: COMMAND,
                 status,
@@ -625,14 +618,9 @@ impl<L: ApduLink> Session<L> {
         let mut response = [0u8; 2];
         match self.send(COMMAND, &apdu, &mut response) {
             Ok(Answer::Response(_, Status::Success)) => Ok(()),
-            Ok(Answer::Response(
-                _,
-                status @ (Status::NotFound
-                | Status::InstructionNotSupported
-                | Status::ClassNotSupported
-                | Status::IncorrectP1P2
-                | Status::WrongParameters),
-            )) => Err(CardError::NotResidentCard(status)),
+            Ok(Answer::Response(_, status)) if refuses_the_aid(status) => {
+                Err(CardError::NotResidentCard(status))
+            }
             Ok(Answer::Response(_, status)) => Err(CardError::Status {
                 command: COMMAND,
                 status,
@@ -820,6 +808,19 @@ impl<L: ApduLink> Session<L> {
         );
         self.expect_no_data(Instruction::SetStatus, &apdu)
     }
+}
+
+/// What a card without the application, or a chip that speaks no ISO 7816-4 SELECT by
+/// name, answers a SELECT of the stay AID.
+fn refuses_the_aid(status: Status) -> bool {
+    matches!(
+        status,
+        Status::NotFound
+            | Status::InstructionNotSupported
+            | Status::ClassNotSupported
+            | Status::IncorrectP1P2
+            | Status::WrongParameters
+    )
 }
 
 /// Bytes STORE DATA carries for a record of `record_len` bytes and an optional portrait.
