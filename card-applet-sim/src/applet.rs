@@ -10,15 +10,16 @@
 //! Randomness (challenges, the chip key) comes from the caller, so tests can replay exact
 //! transcripts; the bridge passes the operating system's generator.
 
-use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{Signature, SigningKey};
+use std::time::Duration;
+
+use p256::ecdsa::SigningKey;
 use rand_core::CryptoRngCore;
 use sha2::{Digest, Sha256};
 use stay_core::apdu::{self as iso, Command, Status as Sw};
-use stay_core::pace::{self, CardPace};
+use stay_core::pace::{self, Can, CardPace};
 use stay_core::record::MAX_RECORD_LEN;
 use stay_core::signature::PUBLIC_KEY_LEN;
-use stay_core::{chip_proof_message, tlv, StayRecord, CHALLENGE_LEN};
+use stay_core::{tlv, StayRecord};
 
 use crate::dispatch::{Answer, Application, Outcome};
 use crate::image::CardImage;
@@ -89,8 +90,27 @@ impl Interface {
     }
 }
 
-/// Largest STORE DATA chain: the record object and the portrait object.
-pub const STORE_MAX: usize = MAX_RECORD_LEN + 4 + iso::PORTRAIT_MAX_LEN + 5;
+/// Largest STORE DATA chain: the record object, the portrait object and the CAN object.
+pub const STORE_MAX: usize = MAX_RECORD_LEN + 4 + iso::PORTRAIT_MAX_LEN + 5 + 2 + pace::CAN_LEN;
+
+/// Failed PACE attempts the card answers at full speed.
+pub const PACE_FREE_FAILURES: u16 = 3;
+/// The longest the card waits before it answers a PACE attempt.
+pub const PACE_DELAY_MAX: Duration = Duration::from_secs(30);
+
+/// The slow-down after failed PACE attempts: how long the card waits before it answers the
+/// next attempt's first step, given the attempts begun and not completed since the last
+/// success. The first [`PACE_FREE_FAILURES`] are free (a guard mistyping the CAN), then 1 s,
+/// doubling, to at most [`PACE_DELAY_MAX`]. A brute force of the 10⁶ CANs then spends about
+/// 30 s on almost every guess: half the space is 5·10⁵ guesses, about 174 days with the card
+/// held to the attacker's antenna the whole time.
+pub fn pace_delay(failures: u16) -> Duration {
+    match failures.checked_sub(PACE_FREE_FAILURES) {
+        None => Duration::ZERO,
+        Some(n) if n >= 5 => PACE_DELAY_MAX,
+        Some(n) => Duration::from_secs(1 << n).min(PACE_DELAY_MAX),
+    }
+}
 /// Length of the GENERATE ASYMMETRIC KEY PAIR answer: `7F49 43 86 41 04 X Y`.
 pub const PUBLIC_KEY_RESPONSE_LEN: usize = 3 + 2 + PUBLIC_KEY_LEN;
 
@@ -194,12 +214,12 @@ impl Applet {
         &self.card
     }
 
-    /// A personalized card with a CAN answers its holder's data only over PACE.
+    /// A personalized (locked) card answers its holder's data only over PACE.
     fn pace_required(&self) -> bool {
-        self.card.locked && self.card.can.is_some()
+        self.card.locked
     }
 
-    /// MSE: Set AT: PACE with the CAN, on P-256, AES-128 (the only protocol it offers).
+    /// MSE: Set AT: PACE-CAM with the CAN, on P-256, AES-128 (the only protocol it offers).
     fn mse_set_at(&mut self, cmd: &Command<'_>) -> Outcome {
         if [cmd.p1, cmd.p2] != iso::MSE_SET_AT {
             return Err(Sw::IncorrectP1P2);
@@ -208,8 +228,19 @@ impl Applet {
         if cmd.data != pace::MSE_SET_AT_DATA {
             return Err(Sw::IncorrectData);
         }
+        // A card proves its chip only once the station has locked it: a card pulled after
+        // its last STORE DATA but before SET STATUS holds a genuine record, and the journal
+        // calls it spoiled; it must not pass a border check as a working card.
+        if !self.card.locked {
+            return Err(Sw::ConditionsNotSatisfied);
+        }
         let can = self.card.can.ok_or(Sw::ReferencedDataNotFound)?;
-        self.session.pace = Some(CardPace::new(&can));
+        let chip = self
+            .card
+            .chip_private_key
+            .ok_or(Sw::ReferencedDataNotFound)?;
+        let pace = CardPace::new(&can, &chip).map_err(|_| Sw::ReferencedDataNotFound)?;
+        self.session.pace = Some(pace);
         Ok(Answer::ok(Vec::new()))
     }
 
@@ -223,6 +254,7 @@ impl Applet {
         let mut pace = self.session.pace.take().ok_or(Sw::ConditionsNotSatisfied)?;
         let mut random = [0u8; 32];
         rng.fill_bytes(&mut random);
+        let starts = cmd.data.get(2).is_none();
         let step = match cmd.data.get(2).copied() {
             None => {
                 let mut nonce = [0u8; 16];
@@ -238,10 +270,20 @@ impl Applet {
         };
         match step {
             Ok((message, channel)) => {
-                if channel.is_none() {
+                let mut answer = Answer::ok(message.bytes().to_vec());
+                if starts {
+                    // An attempt counts as failed until it completes: saved now, before the
+                    // nonce leaves, so tearing the card away does not reset the count.
+                    answer.delay = pace_delay(self.card.pace_failures);
+                    self.card.pace_failures = self.card.pace_failures.saturating_add(1);
+                    answer.persist = true;
+                }
+                if channel.is_some() {
+                    self.card.pace_failures = 0;
+                    answer.persist = true;
+                } else {
                     self.session.pace = Some(pace);
                 }
-                let mut answer = Answer::ok(message.bytes().to_vec());
                 answer.secure = channel;
                 Ok(answer)
             }
@@ -301,36 +343,13 @@ impl Applet {
             status,
             persist: false,
             secure: None,
+            delay: Duration::ZERO,
         })
     }
 
     fn chip_key(&self) -> Option<SigningKey> {
         // The image loader checked the scalar; a bad one reads as "no key".
         SigningKey::from_slice(self.card.chip_private_key.as_ref()?).ok()
-    }
-
-    fn internal_authenticate(&mut self, cmd: &Command<'_>, secured: bool) -> Outcome {
-        p1p2_zero(cmd)?;
-        if self.pace_required() && !secured {
-            return Err(Sw::SecurityStatusNotSatisfied);
-        }
-        let challenge: &[u8; CHALLENGE_LEN] = cmd.data.try_into().map_err(|_| Sw::WrongLength)?;
-        require_ne(cmd, 64)?;
-        let key = self.chip_key().ok_or(Sw::ReferencedDataNotFound)?;
-        let record = self
-            .card
-            .record
-            .as_deref()
-            .ok_or(Sw::ConditionsNotSatisfied)?;
-        // A card proves its chip only once the station has locked it: a card pulled after
-        // its last STORE DATA but before SET STATUS holds a genuine record, and the journal
-        // calls it spoiled; it must not pass a border check as a working card.
-        if !self.card.locked {
-            return Err(Sw::ConditionsNotSatisfied);
-        }
-        let signature: Signature = key.sign(&chip_proof_message(challenge, record));
-        let signature = signature.normalize_s().unwrap_or(signature);
-        Ok(Answer::ok(signature.to_bytes().to_vec()))
     }
 
     fn get_challenge(&mut self, cmd: &Command<'_>, rng: &mut dyn CryptoRngCore) -> Outcome {
@@ -376,6 +395,7 @@ impl Applet {
                 status: Sw::RemainingRetries(self.card.tries_left),
                 persist: true,
                 secure: None,
+                delay: Duration::ZERO,
             })
         }
     }
@@ -388,13 +408,22 @@ impl Applet {
         out
     }
 
-    fn generate_key_pair(&mut self, cmd: &Command<'_>, mut rng: &mut dyn CryptoRngCore) -> Outcome {
+    fn generate_key_pair(
+        &mut self,
+        cmd: &Command<'_>,
+        secured: bool,
+        mut rng: &mut dyn CryptoRngCore,
+    ) -> Outcome {
         if cmd.p2 != 0 || !matches!(cmd.p1, iso::KEY_GENERATE | iso::KEY_READ_PUBLIC) {
             return Err(Sw::IncorrectP1P2);
         }
         refuse_data(cmd)?;
         require_ne(cmd, PUBLIC_KEY_RESPONSE_LEN)?;
         if cmd.p1 == iso::KEY_READ_PUBLIC {
+            // The chip key is as unique as a serial: on a locked card, over PACE only.
+            if self.pace_required() && !secured {
+                return Err(Sw::SecurityStatusNotSatisfied);
+            }
             let key = self.chip_key().ok_or(Sw::ReferencedDataNotFound)?;
             return Ok(Answer::ok(Self::public_key_response(&key)));
         }
@@ -443,9 +472,10 @@ impl Applet {
             return Ok(Answer::ok(Vec::new()));
         }
         let public = key.verifying_key().to_encoded_point(false);
-        let (record, portrait) = stored_objects(&chain.data, public.as_bytes())?;
+        let (record, portrait, can) = stored_objects(&chain.data, public.as_bytes())?;
         self.card.record = Some(record.to_vec());
         self.card.portrait = portrait.map(<[u8]>::to_vec);
+        self.card.can = Some(can);
         self.session.current_file = None;
         Ok(Answer::ok(Vec::new()).saved())
     }
@@ -461,6 +491,7 @@ impl Applet {
         }
         if self.card.chip_private_key.is_none()
             || self.card.record.is_none()
+            || self.card.can.is_none()
             || self.session.chain.is_some()
         {
             return Err(Sw::ConditionsNotSatisfied);
@@ -481,7 +512,6 @@ impl Application for Applet {
         match ins {
             iso::INS_SELECT
             | iso::INS_READ_BINARY
-            | iso::INS_INTERNAL_AUTHENTICATE
             | iso::INS_GET_CHALLENGE
             | iso::INS_EXTERNAL_AUTHENTICATE
             | iso::INS_GENERATE_KEY_PAIR
@@ -515,12 +545,11 @@ impl Application for Applet {
         }
         match cmd.ins {
             iso::INS_READ_BINARY => self.read_binary(cmd, secured),
-            iso::INS_INTERNAL_AUTHENTICATE => self.internal_authenticate(cmd, secured),
             iso::INS_MANAGE_SECURITY_ENVIRONMENT => self.mse_set_at(cmd),
             iso::INS_GENERAL_AUTHENTICATE => self.general_authenticate(cmd, rng),
             iso::INS_GET_CHALLENGE => self.get_challenge(cmd, rng),
             iso::INS_EXTERNAL_AUTHENTICATE => self.external_authenticate(cmd),
-            iso::INS_GENERATE_KEY_PAIR => self.generate_key_pair(cmd, rng),
+            iso::INS_GENERATE_KEY_PAIR => self.generate_key_pair(cmd, secured, rng),
             iso::INS_STORE_DATA => self.store_data(cmd),
             iso::INS_SET_STATUS => self.set_status(cmd),
             _ => Err(Sw::InstructionNotSupported),
@@ -528,13 +557,17 @@ impl Application for Applet {
     }
 }
 
+/// What one STORE DATA chain holds: the record, the portrait, the CAN.
+type Stored<'a> = (&'a [u8], Option<&'a [u8]>, Can);
+
 /// The STORE DATA payload: exactly one canonical stay record (`7F70`) for this chip's key,
-/// then optionally the portrait (`5F40`) whose SHA-256 the record names. Anything else is
-/// 6A80: a card never stores data its own border check would reject.
+/// then optionally the portrait (`5F40`) whose SHA-256 the record names, then the CAN
+/// (`C2`, six ASCII digits). Anything else is 6A80: a card never stores data its own border
+/// check would reject.
 fn stored_objects<'a>(
     data: &'a [u8],
     chip_public_key: &[u8],
-) -> Result<(&'a [u8], Option<&'a [u8]>), Sw> {
+) -> Result<Stored<'a>, Sw> {
     let mut reader = tlv::Reader::new(data);
     let record = reader
         .expect(stay_core::record::tag::RECORD)
@@ -542,6 +575,11 @@ fn stored_objects<'a>(
     let portrait = reader
         .optional(iso::TAG_PORTRAIT)
         .map_err(|_| Sw::IncorrectData)?;
+    let can = reader.expect(iso::TAG_CAN).map_err(|_| Sw::IncorrectData)?;
+    let can = core::str::from_utf8(can.value)
+        .ok()
+        .and_then(|c| Can::parse(c).ok())
+        .ok_or(Sw::IncorrectData)?;
     reader.finish().map_err(|_| Sw::IncorrectData)?;
     let parsed = StayRecord::parse(record.encoded).map_err(|_| Sw::IncorrectData)?;
     if parsed.fields.chip_public_key.map(|k| &k[..]) != Some(chip_public_key) {
@@ -556,5 +594,5 @@ fn stored_objects<'a>(
         (Some(digest), Some(p)) if Sha256::digest(p)[..] == digest[..] => {}
         _ => return Err(Sw::IncorrectData),
     }
-    Ok((record.encoded, portrait))
+    Ok((record.encoded, portrait, can))
 }

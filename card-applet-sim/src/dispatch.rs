@@ -12,6 +12,8 @@ use rand_core::CryptoRngCore;
 use stay_core::apdu::{self as iso, Command, Status};
 use stay_core::sm::{SecureChannel, CLA_SM};
 
+use std::time::Duration;
+
 use crate::applet::Applet;
 use crate::image::CardImage;
 use crate::payment::Payment;
@@ -22,6 +24,9 @@ use crate::payment::Payment;
 pub struct Reply {
     pub response: Vec<u8>,
     pub persist: bool,
+    /// How long the card works before this response leaves (PACE's slow-down after failed
+    /// attempts); the bridge waits it out, an in-process test reads it.
+    pub delay: Duration,
 }
 
 impl Reply {
@@ -42,6 +47,8 @@ pub struct Answer {
     /// PACE completed: secure messaging starts with the next command (this answer still
     /// leaves in plain).
     pub secure: Option<SecureChannel>,
+    /// See [`Reply::delay`].
+    pub delay: Duration,
 }
 
 fn plain_reply(answer: Answer) -> Reply {
@@ -50,6 +57,7 @@ fn plain_reply(answer: Answer) -> Reply {
     Reply {
         response,
         persist: answer.persist,
+        delay: answer.delay,
     }
 }
 
@@ -61,6 +69,7 @@ impl Answer {
             status,
             persist: false,
             secure: None,
+            delay: Duration::ZERO,
         }
     }
 
@@ -70,6 +79,7 @@ impl Answer {
             status: Status::Success,
             persist: false,
             secure: None,
+            delay: Duration::ZERO,
         }
     }
 
@@ -234,6 +244,7 @@ impl Chip {
                     Reply {
                         response: out,
                         persist: answer.persist,
+                        delay: answer.delay,
                     }
                 }
                 Err(_) => plain_reply(Answer::refused(Status::MemoryFailure)),

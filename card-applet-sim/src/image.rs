@@ -32,9 +32,13 @@ pub struct CardImage {
     pub chip_private_key: Option<[u8; 32]>,
     pub record: Option<Vec<u8>>,
     pub portrait: Option<Vec<u8>>,
-    /// The card access number printed on the card face: PACE's password. A card without
-    /// one does not take PACE.
+    /// The card access number printed on the card face: PACE's password, stored by the
+    /// station with the record. Every locked card has one.
     pub can: Option<Can>,
+    /// PACE attempts begun and not completed since the last success: the slow-down's
+    /// count, saved when an attempt begins so that pulling the card mid-attempt does not
+    /// reset it.
+    pub pace_failures: u16,
 }
 
 impl std::fmt::Debug for CardImage {
@@ -48,6 +52,7 @@ impl std::fmt::Debug for CardImage {
             .field("record_len", &self.record.as_ref().map(Vec::len))
             .field("portrait_len", &self.portrait.as_ref().map(Vec::len))
             .field("can", &self.can.is_some())
+            .field("pace_failures", &self.pace_failures)
             .finish()
     }
 }
@@ -69,6 +74,12 @@ struct ImageFile {
     portrait: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     can: Option<String>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pace_failures: u16,
+}
+
+fn is_zero(n: &u16) -> bool {
+    *n == 0
 }
 
 fn fixed<const N: usize>(field: &str, text: &str) -> Result<[u8; N]> {
@@ -90,6 +101,7 @@ impl CardImage {
             record: None,
             portrait: None,
             can: None,
+            pace_failures: 0,
         }
     }
 
@@ -132,14 +144,14 @@ impl CardImage {
         {
             bail!("portrait: longer than {PORTRAIT_MAX_LEN} bytes");
         }
-        ensure!(
-            !file.locked || (chip_private_key.is_some() && record.is_some()),
-            "a locked card must hold a chip key and a record"
-        );
         let can = file
             .can
             .map(|c| Can::parse(&c).map_err(|_| anyhow::anyhow!("can: six digits")))
             .transpose()?;
+        ensure!(
+            !file.locked || (chip_private_key.is_some() && record.is_some() && can.is_some()),
+            "a locked card must hold a chip key, a record and a CAN"
+        );
         Ok(CardImage {
             can,
             serial: fixed("serial", &file.serial)?,
@@ -149,6 +161,7 @@ impl CardImage {
             chip_private_key,
             record,
             portrait,
+            pace_failures: file.pace_failures,
         })
     }
 
@@ -165,6 +178,7 @@ impl CardImage {
             can: self
                 .can
                 .map(|c| String::from_utf8_lossy(c.digits()).into_owned()),
+            pace_failures: self.pace_failures,
         };
         let mut text = serde_json::to_string_pretty(&file).expect("an image serializes");
         text.push('\n');

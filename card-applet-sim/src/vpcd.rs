@@ -35,6 +35,7 @@ pub const DEFAULT_PORT: u16 = 35_963;
 /// An answer of the bridge's own, before the applet sees the command.
 fn refusal(status: Status) -> Reply {
     Reply {
+        delay: std::time::Duration::ZERO,
         response: status.to_bytes().to_vec(),
         persist: false,
     }
@@ -224,6 +225,8 @@ impl Card {
                             return Err(e.context("cannot save the card image"));
                         }
                     }
+                    // PACE's slow-down: the card works this long before it answers.
+                    std::thread::sleep(reply.delay);
                     write_frame(&mut stream, &reply.response)?;
                     if self.faults.after() {
                         return Ok(Ended::Pulled);

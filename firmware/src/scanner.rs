@@ -5,14 +5,19 @@
 //! Everything the guard sees comes from `stay_core::verify` with the border role (or the
 //! employer's), the same as on the host; a read that fails (card pulled away, damaged code)
 //! is "try again", never a verdict. Each check is kept in a small audit ring.
+//!
+//! The chip opens only over PACE with the CAN printed on the card's face: the guard shows
+//! the face to the imager (its QR code carries the CAN, [`stay_core::card_face`]), then
+//! holds the card to the antenna. A card held first is asked for its face.
 
 use core::fmt::Write as _;
 
 use embedded_hal::digital::OutputPin;
 use heapless::{Deque, String, Vec};
 use stay_core::audit::{AuditKey, DOCUMENT_DIGEST_LEN};
-use stay_core::terminal::{ApduLink, CardError, Session};
-use stay_core::{Check, Policy, Role, Status, TrustList, UnixTime, CHALLENGE_LEN};
+use stay_core::pace::{Can, PaceError};
+use stay_core::terminal::{ApduLink, BorderCheckError, CardError, Instruction};
+use stay_core::{Check, Policy, Role, Status, TrustList, UnixTime};
 
 use crate::imager::{Imager, ImagerError};
 use crate::RECORD_MAX;
@@ -21,6 +26,8 @@ use crate::RECORD_MAX;
 pub const SHOW_MS: u64 = 3_000;
 /// A code's frame must complete within this after its first byte.
 pub const SCAN_MS: u64 = 500;
+/// How long a CAN read from a card face waits for its card at the antenna.
+pub const CAN_MS: u64 = 60_000;
 /// Checks kept in the audit ring (the oldest is overwritten).
 pub const AUDIT_LEN: usize = 64;
 /// Characters on one display line.
@@ -39,7 +46,7 @@ pub trait Display {
     fn show(&mut self, lines: &[&str]);
 }
 
-/// Fresh challenges for the chip (a hardware random generator).
+/// Fresh secrets for PACE (a hardware random generator).
 pub trait Entropy {
     fn fill(&mut self, bytes: &mut [u8]);
 }
@@ -110,6 +117,12 @@ pub enum Event {
     NotAResidentCard,
     /// The verdict's time is over; the display is back to idle.
     Idle,
+    /// A card face was read: its CAN waits for the card at the antenna.
+    CanRead,
+    /// A card was held to the antenna before its face was shown to the imager.
+    CanNeeded,
+    /// The CAN read does not open the card at the antenna: no verdict.
+    WrongCan,
 }
 
 pub struct Scanner<'l, N, U, C, D, E, G, R, B> {
@@ -128,6 +141,8 @@ pub struct Scanner<'l, N, U, C, D, E, G, R, B> {
     state: State,
     scan_started: Option<u64>,
     payload: Vec<u8, RECORD_MAX>,
+    /// The CAN from the last card face, and when it was read.
+    can: Option<(Can, u64)>,
     audit: Deque<AuditEntry, AUDIT_LEN>,
 }
 
@@ -170,6 +185,7 @@ where
             state: State::Idle,
             scan_started: None,
             payload: Vec::new(),
+            can: None,
             audit: Deque::new(),
         };
         scanner.show_idle();
@@ -208,6 +224,7 @@ where
     /// One pass of the main loop.
     pub fn step(&mut self) -> Event {
         let now_ms = self.clock.millis();
+        let mut card_checked = false;
         match self.state {
             State::Showing { until } if now_ms < until => return Event::Nothing,
             State::Showing { .. } => {
@@ -217,12 +234,14 @@ where
                 return Event::Idle;
             }
             State::CardStillThere => {
-                // The same card lying on the scanner is not checked over and over.
+                // The same card lying on the scanner is not checked over and over (the
+                // imager still is: the guard may show the face of the next card).
                 if matches!(self.nfc.card_present(), Ok(true)) {
                     self.nfc.release();
-                    return Event::Nothing;
+                    card_checked = true;
+                } else {
+                    self.state = State::Idle;
                 }
-                self.state = State::Idle;
             }
             State::Idle => {}
         }
@@ -231,6 +250,15 @@ where
         match self.imager.poll(&mut self.payload) {
             Ok(true) => {
                 self.scan_started = None;
+                if let (record_len, Some(can)) = {
+                    let (record, can) = stay_core::card_face::split(&self.payload);
+                    (record.len(), can)
+                } {
+                    // A card face: its CAN opens the chip; the printed copy itself is not
+                    // judged (it could never be valid: the chip must be read).
+                    self.payload.truncate(record_len);
+                    return self.can_read(can, now_ms);
+                }
                 return self.verdict(Source::Code, None);
             }
             Ok(false) => {
@@ -250,23 +278,92 @@ where
         }
 
         // A card in the field.
-        if !matches!(self.nfc.card_present(), Ok(true)) {
+        if card_checked || !matches!(self.nfc.card_present(), Ok(true)) {
             return Event::Nothing;
         }
-        let mut challenge = [0u8; CHALLENGE_LEN];
-        self.entropy.fill(&mut challenge);
-        let reading = Session::new(self.nfc.link()).read_for_border_check(challenge);
+        let can = match self.can {
+            Some((can, at)) if now_ms.saturating_sub(at) <= CAN_MS => can,
+            _ => {
+                self.can = None;
+                self.nfc.release();
+                return self.can_needed();
+            }
+        };
+        let entropy = &mut self.entropy;
+        let reading =
+            stay_core::terminal::border_check(self.nfc.link(), &can, |secret| entropy.fill(secret));
         self.nfc.release();
         match reading {
             Ok(reading) => {
+                self.can = None;
                 self.payload.clear();
                 // Same capacity: cannot fail.
                 let _ = self.payload.extend_from_slice(reading.record());
                 self.verdict(Source::Card, Some(reading))
             }
-            Err(CardError::NotResidentCard(_)) => self.not_a_resident_card(),
+            Err(BorderCheckError::Pace(CardError::NotResidentCard(_))) => {
+                self.not_a_resident_card()
+            }
+            Err(BorderCheckError::Pace(
+                CardError::Pace(PaceError::BadToken)
+                | CardError::Status {
+                    command: Instruction::GeneralAuthenticate,
+                    status: stay_core::apdu::Status::AuthenticationFailed,
+                },
+            )) => {
+                self.can = None;
+                self.wrong_can()
+            }
             Err(_) => self.try_again(Source::Card),
         }
+    }
+
+    fn can_read(&mut self, can: Can, now_ms: u64) -> Event {
+        self.can = Some((can, now_ms));
+        // The card now held to the antenna is read, even the one that asked for its face.
+        self.state = State::Idle;
+        let _ = self.indicators.green.set_low();
+        let _ = self.indicators.red.set_low();
+        self.display
+            .show(&["CARD FACE READ", "now hold the card", "to the antenna"]);
+        Event::CanRead
+    }
+
+    fn can_needed(&mut self) -> Event {
+        let _ = self.indicators.red.set_high();
+        self.display.show(&[
+            "SHOW THE CARD FACE",
+            "to the imager first:",
+            "its code opens the chip",
+        ]);
+        self.state = State::Showing {
+            until: self.clock.millis() + SHOW_MS / 3,
+        };
+        Event::CanNeeded
+    }
+
+    fn wrong_can(&mut self) -> Event {
+        let at = self.clock.now();
+        remember(
+            &mut self.audit,
+            AuditEntry {
+                at,
+                source: Source::Card,
+                document_digest: None,
+                outcome: "wrong-can",
+                reason: None,
+            },
+        );
+        let _ = self.indicators.red.set_high();
+        self.display.show(&[
+            "WRONG CARD FACE",
+            "the code is another",
+            "card's: show this one",
+        ]);
+        self.state = State::Showing {
+            until: self.clock.millis() + SHOW_MS,
+        };
+        Event::WrongCan
     }
 
     fn not_a_resident_card(&mut self) -> Event {

@@ -9,12 +9,14 @@ use firmware::pn532::{Error, Pn532};
 use proptest::prelude::*;
 use sim::{applet_card, NoDelay, SimPn532};
 use stay_core::apdu::Status as Sw;
-use stay_core::terminal::{CardError, Session};
-use stay_core::{Check, Policy, Role, Status, TrustList};
-use stay_tests::card::InProcessCard;
+use stay_core::terminal::{BorderCheckError, CardError};
+use stay_core::{Check, ChipAuthentication, Policy, Role, Status, TrustList};
+use stay_tests::card::{read, InProcessCard};
 use stay_tests::Fixture;
 
-const CHALLENGE: [u8; 16] = [0x5A; 16];
+/// APDUs of a PACE-CAM border check: SELECT, EF.CardAccess, MSE: Set AT, four GENERAL
+/// AUTHENTICATE, then SELECT and READ BINARY under secure messaging.
+const BORDER_CHECK_APDUS: usize = 9;
 
 fn front_end(sim: SimPn532) -> Pn532<SimPn532, NoDelay> {
     let mut pn532 = Pn532::new(sim, NoDelay);
@@ -27,11 +29,7 @@ fn fixture_card(fixture: &Fixture) -> card_applet_sim::CardImage {
     InProcessCard::personalized(fixture).image().clone()
 }
 
-fn border_status(
-    fixture: &Fixture,
-    record: &[u8],
-    proof: Option<stay_core::ChipProof<'_>>,
-) -> Status {
+fn border_status(fixture: &Fixture, record: &[u8], proof: Option<&ChipAuthentication>) -> Status {
     let list_bytes = fixture.list();
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
     stay_core::verify(
@@ -47,10 +45,9 @@ fn the_border_check_through_the_pn532_matches_the_host() {
     let fixture = Fixture::new();
     let image = fixture_card(&fixture);
 
-    // The host's reader-host session on the same card, same challenge.
+    // The host's border check on the same card, with the same terminal secrets.
     let mut host_card = InProcessCard::new(image.clone());
-    let mut host = Session::new(&mut host_card);
-    let host_reading = host.read_for_border_check(CHALLENGE).unwrap();
+    let host_reading = read(&mut host_card).unwrap();
     let host_apdus = host_card.log.len();
 
     let mut pn532 = front_end(SimPn532::new(Some(applet_card(image))));
@@ -58,20 +55,19 @@ fn the_border_check_through_the_pn532_matches_the_host() {
     let target = pn532.detect().unwrap().expect("a card in the field");
     assert_eq!(target.sel_res & 0x20, 0x20);
     assert_eq!(target.uid.len(), 4);
-    let mut session = Session::new(&mut pn532);
-    let reading = session.read_for_border_check(CHALLENGE).unwrap();
-    let apdus = session.transcript.apdus;
+    let reading = read(&mut pn532).unwrap();
+    let apdus = reading.transcript.apdus;
 
     assert_eq!(reading.record(), host_reading.record());
-    assert_eq!(reading.signature, host_reading.signature);
+    assert!(reading.proof().is_some());
     assert_eq!(apdus as usize, host_apdus, "no more APDUs than the host");
-    assert_eq!(apdus, 3);
+    assert_eq!(apdus as usize, BORDER_CHECK_APDUS);
     assert_eq!(
         border_status(&fixture, reading.record(), reading.proof()),
         Status::Valid
     );
     let (sim, _) = pn532.free();
-    assert_eq!(sim.apdus, 3);
+    assert_eq!(sim.apdus, BORDER_CHECK_APDUS);
     assert_eq!(sim.protocol_errors, 0);
     assert!(
         reading.record().len() > sim::FRAME_DATA,
@@ -95,9 +91,7 @@ fn a_bus_that_sends_msb_first_works_with_software_bit_reversal() {
     let mut pn532 = front_end(sim).lsb_first_in_software();
     pn532.init().unwrap();
     pn532.detect().unwrap().unwrap();
-    let reading = Session::new(&mut pn532)
-        .read_for_border_check(CHALLENGE)
-        .unwrap();
+    let reading = read(&mut pn532).unwrap();
     assert_eq!(
         border_status(&fixture, reading.record(), reading.proof()),
         Status::Valid
@@ -121,7 +115,7 @@ fn an_empty_field_and_a_card_without_apdus_are_told_apart() {
 #[test]
 fn a_card_that_leaves_mid_read_is_an_error_not_a_verdict() {
     let fixture = Fixture::new();
-    for leaves_after in 0..3 {
+    for leaves_after in 0..BORDER_CHECK_APDUS {
         let mut sim = SimPn532::new(Some(applet_card(fixture_card(&fixture))));
         sim.card_leaves_after = Some(leaves_after);
         let mut pn532 = front_end(sim);
@@ -131,11 +125,13 @@ fn a_card_that_leaves_mid_read_is_an_error_not_a_verdict() {
             continue;
         }
         pn532.detect().unwrap().unwrap();
-        let result = Session::new(&mut pn532).read_for_border_check(CHALLENGE);
+        let result = read(&mut pn532);
         match result {
-            // Gone before INTERNAL AUTHENTICATE: the link error ends the check (a missing
-            // proof would be a different verdict).
-            Err(CardError::Link(Error::Card(0x01))) => {}
+            // Gone in PACE or on the channel: the link error ends the check.
+            Err(BorderCheckError::Pace(CardError::Link(Error::Card(0x01))))
+            | Err(BorderCheckError::Secure(CardError::Link(stay_core::sm::SmFailure::Link(
+                Error::Card(0x01),
+            )))) => {}
             other => panic!("left after {leaves_after}: {other:?}"),
         }
     }
@@ -151,9 +147,14 @@ fn a_garbled_answer_frame_is_refused() {
     (sim, _) = pn532.free();
     sim.corrupt_next_answer = true;
     let mut pn532 = front_end(sim);
-    let result = Session::new(&mut pn532).read_for_border_check(CHALLENGE);
+    let result = read(&mut pn532);
     assert!(
-        matches!(result, Err(CardError::Link(Error::Frame("data checksum")))),
+        matches!(
+            result,
+            Err(BorderCheckError::Pace(CardError::Link(Error::Frame(
+                "data checksum"
+            ))))
+        ),
         "{result:?}"
     );
 }

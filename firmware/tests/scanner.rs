@@ -151,6 +151,23 @@ impl Bench {
         self.millis.set(self.millis.get() + ms);
     }
 
+    /// The fixture card's face at the imager: its record and its CAN.
+    fn show_face(&self, can: &str) {
+        let record = InProcessCard::personalized(&self.fixture)
+            .image()
+            .record
+            .clone()
+            .unwrap();
+        let mut payload = vec![0u8; record.len() + 8];
+        let n = stay_core::card_face::write(
+            &record,
+            &stay_core::pace::Can::parse(can).unwrap(),
+            &mut payload,
+        )
+        .unwrap();
+        self.show_code(&payload[..n]);
+    }
+
     fn show_code(&self, record: &[u8]) {
         let mut frame = vec![0u8; record.len() + 5];
         let n = encode_frame(record, &mut frame).unwrap();
@@ -172,6 +189,9 @@ fn a_card_is_checked_once_and_its_verdict_shown_for_its_time() {
     assert_eq!(bench.screen.first(), "READY");
     assert_eq!(scanner.step(), Event::Nothing, "empty field");
 
+    bench.show_face(CAN);
+    assert_eq!(scanner.step(), Event::CanRead);
+    assert_eq!(bench.screen.first(), "CARD FACE READ");
     bench.in_field.set(true);
     assert_eq!(
         scanner.step(),
@@ -202,7 +222,55 @@ fn a_card_is_checked_once_and_its_verdict_shown_for_its_time() {
     for _ in 0..5 {
         assert_eq!(scanner.step(), Event::Nothing);
     }
-    assert_eq!(scanner.nfc.free().0.apdus, 3);
+    assert_eq!(scanner.nfc.free().0.apdus, BORDER_CHECK_APDUS);
+}
+
+/// The CAN of the fixture cards.
+const CAN: &str = "314159";
+/// PACE-CAM (7 APDUs), then SELECT and READ BINARY under secure messaging.
+const BORDER_CHECK_APDUS: usize = 9;
+
+/// A card held before its face was shown: asked for the face, nothing sent to it; the face
+/// then opens the card still lying there. Another card's face: "wrong card face", no
+/// verdict.
+#[test]
+fn the_face_opens_the_chip_and_another_cards_face_does_not() {
+    let fixture = Fixture::new();
+    let (bench, sim) = Bench::new(Some(fixture_card(&fixture)));
+    let list_bytes = fixture.list();
+    let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
+    let mut scanner = bench.scanner(sim, Some(&list), None);
+    bench.in_field.set(true);
+    assert_eq!(scanner.step(), Event::CanNeeded);
+    assert_eq!(bench.screen.first(), "SHOW THE CARD FACE");
+    bench.later(SHOW_MS);
+    assert_eq!(scanner.step(), Event::Idle);
+    assert_eq!(
+        scanner.step(),
+        Event::Nothing,
+        "the card lies there, no CAN"
+    );
+    bench.show_face(CAN);
+    assert_eq!(scanner.step(), Event::CanRead);
+    assert!(matches!(
+        scanner.step(),
+        Event::Verdict {
+            status: Status::Valid,
+            chip_authenticated: true,
+            ..
+        }
+    ));
+    bench.later(SHOW_MS);
+    assert_eq!(scanner.step(), Event::Idle);
+    bench.in_field.set(false);
+    assert_eq!(scanner.step(), Event::Nothing);
+    bench.show_face("000000");
+    assert_eq!(scanner.step(), Event::CanRead);
+    bench.in_field.set(true);
+    assert_eq!(scanner.step(), Event::WrongCan);
+    assert_eq!(bench.screen.first(), "WRONG CARD FACE");
+    assert!(bench.red.0.get() && !bench.green.0.get());
+    assert_eq!(scanner.audit().last().map(|e| e.outcome), Some("wrong-can"));
 }
 
 /// A bank card without the resident-card application: "not a resident card", red, once
@@ -218,6 +286,8 @@ fn a_bank_card_is_not_a_resident_card_and_is_not_retried() {
     let list_bytes = fixture.list();
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
     let mut scanner = bench.scanner(sim, Some(&list), None);
+    bench.show_face(CAN);
+    assert_eq!(scanner.step(), Event::CanRead);
     bench.in_field.set(true);
     assert_eq!(scanner.step(), Event::NotAResidentCard);
     assert!(bench.red.0.get() && !bench.green.0.get());
@@ -245,12 +315,17 @@ fn the_card_is_read_again_only_after_it_left_the_field() {
     let list_bytes = fixture.list();
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
     let mut scanner = bench.scanner(sim, Some(&list), None);
+    bench.show_face(CAN);
+    assert_eq!(scanner.step(), Event::CanRead);
     bench.in_field.set(true);
     assert!(matches!(scanner.step(), Event::Verdict { .. }));
     bench.later(SHOW_MS);
     assert_eq!(scanner.step(), Event::Idle);
     bench.in_field.set(false);
     assert_eq!(scanner.step(), Event::Nothing);
+    // A CAN opens one check: the next tap shows the face again.
+    bench.show_face(CAN);
+    assert_eq!(scanner.step(), Event::CanRead);
     bench.in_field.set(true);
     assert!(matches!(scanner.step(), Event::Verdict { .. }));
     let audit: Vec<_> = scanner.audit().map(|e| (e.source, e.outcome)).collect();
@@ -310,6 +385,8 @@ fn failed_reads_ask_to_try_again_and_give_no_verdict() {
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
     let mut scanner = bench.scanner(sim, Some(&list), None);
     // The card leaves after SELECT.
+    bench.show_face(CAN);
+    assert_eq!(scanner.step(), Event::CanRead);
     bench.in_field.set(true);
     assert_eq!(scanner.step(), Event::TryAgain(Source::Card));
     assert_eq!(bench.screen.first(), "TRY AGAIN");
@@ -359,6 +436,8 @@ fn an_employer_asks_about_its_own_tin() {
     let list_bytes = fixture.list();
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
     let mut scanner = bench.scanner(sim, Some(&list), Some(stay_tests::golden::EMPLOYER_TIN));
+    bench.show_face(CAN);
+    assert_eq!(scanner.step(), Event::CanRead);
     bench.in_field.set(true);
     assert!(matches!(
         scanner.step(),

@@ -1,27 +1,21 @@
 //! Every golden vector in testdata/ through the scanner's own paths gives the host's
-//! verdict: printed cases as imager frames on the UART, chip cases as a card behind the
-//! simulated PN532 that answers with the vector's record and proof.
+//! verdict: printed cases as imager frames on the UART, chip cases as the recorded PACE-CAM
+//! border check answered by a card behind the simulated PN532.
 
 mod sim;
 
 use firmware::imager::{encode_frame, Imager};
 use firmware::pn532::Pn532;
 use sim::{NoDelay, SimPn532, SimUart};
-use stay_core::apdu::{Fci, Status as Sw, INS_INTERNAL_AUTHENTICATE, INS_READ_BINARY, INS_SELECT};
-use stay_core::terminal::Session;
-use stay_core::{Check, Policy, Role, TrustList, UnixTime};
-use stay_tests::golden::{Case, Outcome, Vectors};
+use stay_core::{Check, ChipAuthentication, Policy, Role, TrustList, UnixTime};
+use stay_tests::golden::{parse_transcript, Case, Outcome, Vectors};
 use stay_tests::testdata;
-
-fn hex_array<const N: usize>(text: Option<&str>) -> Option<[u8; N]> {
-    text.map(|h| hex::decode(h).unwrap().try_into().unwrap())
-}
 
 fn outcome(
     record: &[u8],
     list: &TrustList<'_>,
     case: &Case,
-    proof: Option<stay_core::ChipProof<'_>>,
+    proof: Option<&ChipAuthentication>,
 ) -> Outcome {
     let role = Role::from_str(&case.role, case.employer_tin.as_deref()).unwrap();
     let now = UnixTime(case.now);
@@ -51,26 +45,10 @@ fn through_the_imager(record: &[u8]) -> Vec<u8> {
     payload.to_vec()
 }
 
-/// A card that answers the border check with the vector's record and proof.
-fn scripted_card(record: Vec<u8>, proof: Option<[u8; 64]>) -> sim::CardFn {
-    let fci = Fci {
-        serial: [0; 8],
-        locked: true,
-    }
-    .write();
-    Box::new(move |apdu: &[u8]| {
-        let (mut answer, status) = match apdu.get(1).copied() {
-            Some(INS_SELECT) => (fci.to_vec(), Sw::Success),
-            Some(INS_READ_BINARY) => (record.clone(), Sw::Success),
-            Some(INS_INTERNAL_AUTHENTICATE) => match proof {
-                Some(proof) => (proof.to_vec(), Sw::Success),
-                None => (vec![], Sw::ConditionsNotSatisfied),
-            },
-            _ => (vec![], Sw::InstructionNotSupported),
-        };
-        answer.extend(status.to_bytes());
-        answer
-    })
+/// A card that answers with the recorded responses, in order, whatever it is sent.
+fn replaying_card(exchanges: Vec<(Vec<u8>, Vec<u8>)>) -> sim::CardFn {
+    let mut answers = exchanges.into_iter().map(|(_, response)| response);
+    Box::new(move |_: &[u8]| answers.next().unwrap_or_else(|| vec![0x6F, 0x00]))
 }
 
 #[test]
@@ -90,21 +68,27 @@ fn every_golden_case_gives_the_hosts_verdict_on_the_scanner() {
             outcome(&payload, &list, case, None)
         } else {
             chip += 1;
-            let challenge = hex_array::<16>(case.challenge.as_deref()).unwrap_or([0; 16]);
-            let proof = hex_array::<64>(case.proof.as_deref());
-            let mut pn532 = Pn532::new(
-                SimPn532::new(Some(scripted_card(record.clone(), proof))),
-                NoDelay,
-            );
+            let transcript = case
+                .transcript
+                .as_deref()
+                .expect("a chip case's transcript");
+            let exchanges =
+                parse_transcript(&std::fs::read_to_string(dir.join(transcript)).unwrap()).unwrap();
+            let mut pn532 = Pn532::new(SimPn532::new(Some(replaying_card(exchanges))), NoDelay);
             pn532.init().unwrap();
             pn532.detect().unwrap().unwrap();
-            let mut session = Session::new(&mut pn532);
-            match session.read_for_border_check(challenge) {
+            let can = stay_core::pace::Can::parse(case.can.as_deref().unwrap()).unwrap();
+            let seed = case.terminal_seed.unwrap_or(0);
+            match stay_core::terminal::border_check(
+                &mut pn532,
+                &can,
+                stay_tests::card::recorded_random(seed),
+            ) {
                 Ok(reading) => {
-                    assert_eq!(session.transcript.apdus, 3, "{}", case.name);
+                    assert_eq!(reading.transcript.apdus, 9, "{}", case.name);
                     outcome(reading.record(), &list, case, reading.proof())
                 }
-                Err(e) => panic!("{}: {e:?}", case.name),
+                Err(e) => Outcome::no_channel(&e),
             }
         };
         let host = vectors.run(&dir, case).unwrap();

@@ -39,6 +39,12 @@ impl KeyPair {
         }
     }
 
+    /// The private scalar: for the card images of test vectors (a chip key the vectors
+    /// name), never for an issuing key.
+    pub fn secret_bytes(&self) -> [u8; 32] {
+        self.signing.to_bytes().into()
+    }
+
     pub fn public_sec1(&self) -> [u8; PUBLIC_KEY_LEN] {
         let point = self.signing.verifying_key().to_encoded_point(false);
         point

@@ -2,10 +2,9 @@
 //! said to the card is `stay_core::terminal`'s; this file only carries the bytes.
 
 use stay_core::apdu::Status;
-use stay_core::pace::Can;
-use stay_core::sm::{SmFailure, SmLink, SM_RESPONSE_MAX};
-use stay_core::terminal::{self, ApduLink, ChipReading, LinkError, Session};
-use stay_core::CHALLENGE_LEN;
+use stay_core::pace::{Can, PaceError};
+use stay_core::sm::SmFailure;
+use stay_core::terminal::{self, ApduLink, ChipReading, LinkError};
 
 /// Why the PC/SC link failed an exchange.
 #[derive(Debug, thiserror::Error)]
@@ -81,69 +80,41 @@ fn is_extended(command: &[u8]) -> bool {
     stay_core::apdu::Command::parse(command).is_ok_and(|c| c.extended)
 }
 
-/// A fresh random challenge for INTERNAL AUTHENTICATE.
-pub fn fresh_challenge() -> [u8; CHALLENGE_LEN] {
-    let mut challenge = [0u8; CHALLENGE_LEN];
-    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut challenge);
-    challenge
-}
+/// Why a border check through PC/SC gave no reading.
+pub type ReadFailure = terminal::BorderCheckError<LinkFailure>;
 
-/// Why a border check through PC/SC gave no reading: before PACE (or without it), or on the
-/// secure channel.
-#[derive(Debug)]
-pub enum ReadFailure {
-    Plain(CardError),
-    Secure(terminal::CardError<SmFailure<LinkFailure>>),
-}
-
-impl std::fmt::Display for ReadFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ReadFailure::Plain(e) if self.needs_pace() => write!(
-                f,
-                "{e}: this card opens only over PACE; give the CAN printed on its face (--can)"
-            ),
-            ReadFailure::Plain(e) => write!(f, "{e}"),
-            ReadFailure::Secure(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl std::error::Error for ReadFailure {}
-
-impl ReadFailure {
-    /// The card refused its FCI outside a secure channel: it takes PACE, and no CAN was
-    /// given.
-    pub fn needs_pace(&self) -> bool {
-        matches!(
-            self,
-            ReadFailure::Plain(terminal::CardError::Status {
-                command: terminal::Instruction::Select,
-                status: Status::SecurityStatusNotSatisfied,
-            })
+/// Whether the failure is the card refusing the CAN: PACE's tokens did not match.
+pub fn wrong_can(failure: &ReadFailure) -> bool {
+    matches!(
+        failure,
+        terminal::BorderCheckError::Pace(
+            terminal::CardError::Pace(PaceError::BadToken)
+                | terminal::CardError::Status {
+                    command: terminal::Instruction::GeneralAuthenticate,
+                    status: Status::AuthenticationFailed,
+                }
         )
-    }
+    )
 }
 
-/// The border check on `link`: as it is, or, with the card's CAN, over PACE's secure
-/// channel (the terminal's PACE keys and the challenge from the OS generator).
+/// Whether the card left the reader during the check.
+pub fn card_removed(failure: &ReadFailure) -> bool {
+    matches!(
+        failure,
+        terminal::BorderCheckError::Pace(terminal::CardError::Link(LinkFailure::Removed))
+            | terminal::BorderCheckError::Secure(terminal::CardError::Link(SmFailure::Link(
+                LinkFailure::Removed
+            )))
+    )
+}
+
+/// The border check on `link` with the card's CAN: PACE-CAM, the terminal's secrets from
+/// the operating system's generator, then the reading over the secure channel.
 pub fn border_check<L: ApduLink<Error = LinkFailure>>(
     link: L,
-    can: Option<&Can>,
+    can: &Can,
 ) -> Result<ChipReading, ReadFailure> {
-    let mut session = Session::new(link);
-    let Some(can) = can else {
-        return session
-            .read_for_border_check(fresh_challenge())
-            .map_err(ReadFailure::Plain);
-    };
-    let established = session
-        .establish_pace(can, |secret| {
-            rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, secret)
-        })
-        .map_err(ReadFailure::Plain)?;
-    let link = SmLink::<_, SM_RESPONSE_MAX>::new(session.into_link(), established.channel);
-    Session::new(link)
-        .read_for_border_check(fresh_challenge())
-        .map_err(ReadFailure::Secure)
+    terminal::border_check(link, can, |secret| {
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, secret)
+    })
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::Value;
+use stay_core::pace::Can;
 use stay_core::terminal::ChipReading;
 use stay_core::{Check, Policy, Status, StayRecord};
 use tokio::sync::broadcast;
@@ -28,6 +29,13 @@ pub enum Kind {
     NotAResidentCard,
     /// The card answered, but not as docs/apdu.md says.
     CardUnreadable,
+    /// A card is in a reader and its chip opens only with the CAN on its face: type it at
+    /// the kiosk, or show the face to the camera.
+    CanNeeded,
+    /// A CAN was given (typed, or read from a card face): the next card is opened with it.
+    CanReady,
+    /// The CAN given does not open the card in the reader: no verdict.
+    WrongCan,
     /// An image that shows no readable QR code (or several different ones).
     QrUnreadable,
     /// A camera that cannot be opened or stopped giving frames; retried until it is back.
@@ -64,6 +72,8 @@ pub struct Event {
 
 /// A chip read and a QR read this close together are taken as one document shown twice.
 pub const PAIR_WINDOW: Duration = Duration::from_secs(120);
+/// How long a CAN given at the kiosk or read from a card face waits for its card.
+pub const CAN_WINDOW: Duration = Duration::from_secs(120);
 /// Events kept for `/api/verdicts` and late subscribers.
 pub const RECENT: usize = 200;
 /// Events buffered per event-stream subscriber before it is told it lagged.
@@ -87,6 +97,8 @@ pub struct Desk {
     recent: Mutex<VecDeque<Arc<Event>>>,
     next_id: AtomicU64,
     pairing: Mutex<Pairing>,
+    /// The CAN for the next card, and when it was given; used once.
+    can: Mutex<Option<(Instant, Can)>>,
     pub verdicts: AtomicU64,
 }
 
@@ -127,6 +139,7 @@ impl Desk {
             recent: Mutex::new(VecDeque::with_capacity(RECENT)),
             next_id: AtomicU64::new(1),
             pairing: Mutex::new(Pairing::default()),
+            can: Mutex::new(None),
             verdicts: AtomicU64::new(0),
         }
     }
@@ -139,6 +152,41 @@ impl Desk {
     pub fn recent(&self, limit: usize) -> Vec<Arc<Event>> {
         let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         recent.iter().rev().take(limit).cloned().collect()
+    }
+
+    /// Keeps `can` for the next card (replacing any earlier one) and says so.
+    pub fn offer_can(&self, can: Can, source: &str) -> Arc<Event> {
+        *self.can.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), can));
+        self.announce(
+            Kind::CanReady,
+            source,
+            "CAN received: the card in the reader is opened with it",
+        )
+    }
+
+    /// Whether a CAN given within [`CAN_WINDOW`] waits for its card.
+    pub fn can_pending(&self) -> bool {
+        let slot = self.can.lock().unwrap_or_else(|e| e.into_inner());
+        slot.is_some_and(|(at, _)| at.elapsed() <= CAN_WINDOW)
+    }
+
+    /// The CAN for the card just presented, if one was given within [`CAN_WINDOW`]: taken,
+    /// so one typed CAN opens one card.
+    pub fn take_can(&self) -> Option<Can> {
+        let taken = self.can.lock().unwrap_or_else(|e| e.into_inner()).take();
+        taken
+            .filter(|(at, _)| at.elapsed() <= CAN_WINDOW)
+            .map(|(_, can)| can)
+    }
+
+    /// A QR payload from a camera, an image or the API: a card face that carries a CAN
+    /// opens the chip (the CAN is kept for the card, and no verdict is given for the
+    /// printed copy); anything else is verified as printed.
+    pub fn printed(&self, payload: &[u8], source: &str) -> Arc<Event> {
+        match stay_core::card_face::split(payload) {
+            (_, Some(can)) => self.offer_can(can, source),
+            (record, None) => self.verify(record, None, source),
+        }
     }
 
     /// Publishes anything but a verdict.

@@ -254,7 +254,7 @@ pub fn scan(source: &mut dyn FrameSource, desk: &Desk, stop: &AtomicBool) {
             .is_some_and(|(r, at)| *r == record && at.elapsed() < SAME_SHOWING);
         last = Some((record.clone(), Instant::now()));
         if !repeat {
-            desk.verify(&record, None, &frame.origin);
+            desk.printed(&record, &frame.origin);
         }
     }
 }

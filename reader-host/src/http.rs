@@ -8,6 +8,7 @@
 //! | `GET /api/events` | server-sent events: every event as it happens |
 //! | `POST /api/verify` | body: a QR image (`image/png`, `image/jpeg`) or the record's bytes (`application/vnd.kg-stay.record`); answers the event |
 //! | `POST /api/trust-list/refresh` | refresh the trust list now; answers the outcome |
+//! | `POST /api/can` | body `{"can":"123456"}` (`application/json`): the CAN for the card in the reader; answers the event |
 //!
 //! Every request passes [`crate::access`] first (host name, origin, the desk token).
 //! Bodies are capped at [`MAX_BODY`]; verifications run on the blocking pool, so a slow
@@ -74,6 +75,7 @@ pub fn router(desk: Arc<Desk>, access: Arc<Access>) -> Router {
         .route("/api/events", get(events))
         .route("/api/verify", post(verify))
         .route("/api/trust-list/refresh", post(refresh))
+        .route("/api/can", post(can))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(api)
         .layer(axum::middleware::from_fn_with_state(
@@ -235,12 +237,47 @@ async fn verify(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> Resp
     let task = tokio::task::spawn_blocking(move || {
         let _decoding = permit;
         let record = record_from_body(&content_type, &body)?;
-        Ok::<_, BodyError>(desk.verify(&record, None, "api"))
+        Ok::<_, BodyError>(desk.printed(&record, "api"))
     });
     match task.await {
         Ok(Ok(event)) => Json(&*event).into_response(),
         Ok(Err(e)) => problem(e.status(), e.to_string()),
         Err(e) => problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CanBody {
+    can: String,
+}
+
+/// The CAN typed at the kiosk. JSON only: a page of another origin cannot send it without
+/// a preflight, which the access layer refuses.
+async fn can(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> Response {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the CAN comes as application/json".into(),
+        );
+    }
+    let Ok(CanBody { can }) = serde_json::from_slice::<CanBody>(&body) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "expected {\"can\": \"123456\"}".into(),
+        );
+    };
+    match stay_core::pace::Can::parse(can.trim()) {
+        Ok(can) => Json(&*api.desk.offer_can(can, "kiosk")).into_response(),
+        Err(_) => problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the CAN is the six digits printed on the card's face".into(),
+        ),
     }
 }
 

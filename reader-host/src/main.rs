@@ -435,13 +435,31 @@ fn verify(
     let mut reading = None;
     let (bytes, source) = match source {
         Source::Card { reader, wait, can } => {
-            let can = can
-                .map(|can| Can::parse(&can))
-                .transpose()
+            let can = can.ok_or_else(|| {
+                Failure(
+                    exit::USAGE,
+                    anyhow::anyhow!(
+                        "the chip opens only over PACE: give the six-digit CAN printed on the \
+                         card's face (--can 123456)"
+                    ),
+                )
+            })?;
+            let can = Can::parse(&can)
                 .map_err(|_| Failure(exit::USAGE, anyhow::anyhow!("--can: six digits")))?;
             let (reader, connection) = connect_card(reader.as_deref(), wait)?;
-            let chip = card::border_check(card::PcscLink::new(connection), can.as_ref())
-                .map_err(|e| Failure(exit::DATA, e.into()))?;
+            let chip = card::border_check(card::PcscLink::new(connection), &can).map_err(|e| {
+                if card::wrong_can(&e) {
+                    Failure(
+                        exit::DATA,
+                        anyhow::anyhow!(
+                            "the CAN does not open this card ({e}): check the six digits on \
+                             its face"
+                        ),
+                    )
+                } else {
+                    Failure(exit::DATA, e.into())
+                }
+            })?;
             let bytes = chip.record().to_vec();
             reading = Some(chip);
             (bytes, format!("card:{reader}"))

@@ -6,17 +6,21 @@
 //! - a card without our application: "not a resident card";
 //! - a reader without extended length: the session falls back to short reads;
 //! - pcscd restarted underneath: the context is established again, readers re-learned;
-//! - several readers: one loop serves them all, one card at a time, in arrival order.
+//! - several readers: one loop serves them all, one card at a time, in arrival order;
+//! - a chip opens only over PACE with the CAN printed on its face: a card that arrives
+//!   before its CAN waits in its reader ("type the CAN, or show the face to the camera")
+//!   and is checked as soon as the CAN comes; a wrong CAN is said so, never a verdict.
 
-use std::ffi::CStr;
+use std::ffi::{CStr, CString};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use pcsc::{Context, Disposition, ReaderState, Scope, State, PNP_NOTIFICATION};
-use stay_core::terminal::Session;
+use stay_core::pace::Can;
+use stay_core::terminal::{BorderCheckError, CardError};
 
-use crate::card::{fresh_challenge, CardError, LinkFailure, PcscLink};
+use crate::card::{self, LinkFailure, PcscLink};
 use crate::desk::{Desk, Kind};
 use crate::pcsc_reader::{self, service_gone};
 
@@ -79,7 +83,17 @@ fn watch(
     stop: &AtomicBool,
 ) -> Result<(), pcsc::Error> {
     let mut states = vec![ReaderState::new(PNP_NOTIFICATION(), State::UNAWARE)];
+    // Readers holding a card that waits for its CAN, in arrival order.
+    let mut waiting: Vec<CString> = Vec::new();
     loop {
+        if desk.can_pending() && !waiting.is_empty() {
+            let name = waiting.remove(0);
+            if let Some(can) = desk.take_can() {
+                if check_card(ctx, desk, &name, &can) == AfterCheck::WaitForCan {
+                    waiting.push(name);
+                }
+            }
+        }
         if stop.load(Ordering::Relaxed) {
             return Ok(());
         }
@@ -96,7 +110,14 @@ fn watch(
         for new in &added {
             desk.announce(Kind::ReaderAdded, &source(new), "reader ready");
         }
-        match ctx.get_status_change(WAKE, &mut states) {
+        // While a card waits for its CAN, wake often enough that a typed CAN is acted on
+        // at once.
+        let wake = if waiting.is_empty() {
+            WAKE
+        } else {
+            Duration::from_millis(100)
+        };
+        match ctx.get_status_change(wake, &mut states) {
             Ok(()) => {}
             Err(pcsc::Error::Timeout) => continue,
             // A reader vanished between listing and waiting: list again.
@@ -114,8 +135,26 @@ fn watch(
             let arrived = now.contains(State::PRESENT) && !before.contains(State::PRESENT);
             let name = state.name().to_owned();
             state.sync_current_state();
+            if !now.contains(State::PRESENT) {
+                waiting.retain(|w| w.as_c_str() != name.as_c_str());
+            }
             if arrived && !now.contains(State::MUTE) {
-                check_card(ctx, desk, &name);
+                match desk.take_can() {
+                    Some(can) => {
+                        if check_card(ctx, desk, &name, &can) == AfterCheck::WaitForCan {
+                            waiting.push(name);
+                        }
+                    }
+                    None => {
+                        desk.announce(
+                            Kind::CanNeeded,
+                            &source(&name),
+                            "type the six-digit CAN printed on the card's face, or show the \
+                             face to the camera",
+                        );
+                        waiting.push(name);
+                    }
+                }
             } else if arrived {
                 desk.announce(
                     Kind::CardUnreadable,
@@ -131,8 +170,16 @@ fn source(reader: &CStr) -> String {
     format!("reader:{}", reader.to_string_lossy())
 }
 
-/// One border check of the card just presented in `reader`.
-fn check_card(ctx: &Context, desk: &Desk, reader: &CStr) {
+/// What the card in the reader waits for after its check.
+#[derive(Debug, PartialEq, Eq)]
+enum AfterCheck {
+    Done,
+    /// The CAN was wrong: the card stays, for the CAN typed again.
+    WaitForCan,
+}
+
+/// One border check of the card in `reader`, opened with `can`.
+fn check_card(ctx: &Context, desk: &Desk, reader: &CStr, can: &Can) -> AfterCheck {
     let source = source(reader);
     let card = match pcsc_reader::connect(ctx, reader) {
         Ok(card) => card,
@@ -149,30 +196,36 @@ fn check_card(ctx: &Context, desk: &Desk, reader: &CStr) {
             } else {
                 desk.announce(Kind::CardUnreadable, &source, format!("{e:#}"));
             }
-            return;
+            return AfterCheck::Done;
         }
     };
-    let mut session = Session::new(PcscLink::new(card));
-    let reading = session.read_for_border_check(fresh_challenge());
+    let mut link = PcscLink::new(card);
+    let reading = card::border_check(&mut link, can);
     // Leave the card as it is: a reset sent to a card that just left confuses some
     // readers (vpcd reports the slot empty while holding the next card), and a border
     // check leaves nothing on the card to clear.
-    let _ = session
-        .into_link()
-        .into_card()
-        .disconnect(Disposition::LeaveCard);
+    let _ = link.into_card().disconnect(Disposition::LeaveCard);
     match reading {
         Ok(chip) => {
             desk.verify(chip.record(), Some(&chip), &source);
         }
-        Err(CardError::Link(LinkFailure::Removed)) => {
+        Err(e) if card::card_removed(&e) => {
             desk.announce(
                 Kind::CardRemoved,
                 &source,
                 "card removed during the check; present it again",
             );
         }
-        Err(CardError::NotResidentCard(_)) => {
+        Err(e) if card::wrong_can(&e) => {
+            desk.announce(
+                Kind::WrongCan,
+                &source,
+                "the CAN does not open this card: check the six digits on its face and \
+                 type them again",
+            );
+            return AfterCheck::WaitForCan;
+        }
+        Err(BorderCheckError::Pace(CardError::NotResidentCard(_))) => {
             desk.announce(
                 Kind::NotAResidentCard,
                 &source,
@@ -182,9 +235,15 @@ fn check_card(ctx: &Context, desk: &Desk, reader: &CStr) {
         // A card pulled out mid-command often surfaces as a failed transmission
         // (SCARD_E_NOT_TRANSACTED), or as an empty answer from the reader's driver, before
         // pcscd notices the slot is empty: ask the reader.
-        Err(e @ (CardError::Link(LinkFailure::Reader(_)) | CardError::Malformed { .. }))
-            if card_left(ctx, reader) =>
-        {
+        Err(
+            e @ (BorderCheckError::Pace(
+                CardError::Link(LinkFailure::Reader(_)) | CardError::Malformed { .. },
+            )
+            | BorderCheckError::Secure(
+                CardError::Link(stay_core::sm::SmFailure::Link(LinkFailure::Reader(_)))
+                | CardError::Malformed { .. },
+            )),
+        ) if card_left(ctx, reader) => {
             tracing::debug!(error = %e, "transmission failed as the card left");
             desk.announce(
                 Kind::CardRemoved,
@@ -200,6 +259,7 @@ fn check_card(ctx: &Context, desk: &Desk, reader: &CStr) {
             );
         }
     }
+    AfterCheck::Done
 }
 
 /// How long a failed transmission waits for the reader to report the card gone (pcscd

@@ -7,6 +7,11 @@
 //!   document number was drawn), `signed` (the record exists; STORE DATA may be under way),
 //!   `written`, `locked`, `verified`, `issued`, or `spoiled` (with the reason).
 //!
+//! Each attempt keeps the card's CAN (drawn by the station, stored on the chip, printed on
+//! the face): a stopped station can print the face of a card it verified, and the office can
+//! reprint a face. The journal is the station's own file, private to its user, like the
+//! image of a card.
+//!
 //! Document numbers are drawn from the journal's counter in the same transaction that
 //! records the attempt, and never drawn again: a spoiled card's number is retired, not
 //! reused, so no number can ever be on two cards. The schema itself refuses a second
@@ -36,6 +41,7 @@ CREATE TABLE IF NOT EXISTS attempts (
     serial TEXT NOT NULL,
     document_number TEXT NOT NULL UNIQUE,
     chip_key TEXT NOT NULL,
+    can TEXT CHECK (can IS NULL OR (length(can) = 6 AND can NOT GLOB '*[^0-9]*')),
     record BLOB,
     state TEXT NOT NULL CHECK (state IN
         ('started', 'signed', 'written', 'locked', 'verified', 'issued', 'spoiled')),
@@ -112,6 +118,9 @@ pub struct Attempt {
     pub state: Step,
     #[serde(skip)]
     pub record: Option<Vec<u8>>,
+    /// The card's CAN: a password, so never in the status output.
+    #[serde(skip)]
+    pub can: Option<stay_core::pace::Can>,
     pub reason: Option<String>,
 }
 
@@ -185,6 +194,13 @@ impl Journal {
         }
         // Each step is on the disk before the card is told to do the next one.
         let db = stay_std::files::open_durable(path, "journal", SCHEMA)?;
+        // A journal from before the CAN: add its column (NULL for the cards it holds).
+        let has_can: bool = db
+            .prepare("SELECT 1 FROM pragma_table_info('attempts') WHERE name = 'can'")?
+            .exists([])?;
+        if !has_can {
+            db.execute_batch("ALTER TABLE attempts ADD COLUMN can TEXT")?;
+        }
         Ok(Journal {
             db,
             prefix: prefix.into(),
@@ -238,7 +254,14 @@ impl Journal {
 
     /// Records a new attempt for `application_id` on card `serial` and draws its document
     /// number, in one transaction.
-    pub fn start(&mut self, application_id: &str, serial: &str, chip_key: &str) -> Result<Attempt> {
+    pub fn start(
+        &mut self,
+        application_id: &str,
+        serial: &str,
+        chip_key: &str,
+        can: &stay_core::pace::Can,
+    ) -> Result<Attempt> {
+        let can_text = std::str::from_utf8(can.digits()).expect("a CAN is ASCII digits");
         let tx = self.db.transaction()?;
         let next: i64 = tx
             .query_row(
@@ -259,9 +282,9 @@ impl Journal {
         )?;
         let now = unix_now();
         tx.execute(
-            "INSERT INTO attempts (application_id, serial, document_number, chip_key, state,
-             started_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'started', ?5, ?5)",
-            params![application_id, serial, number, chip_key, now],
+            "INSERT INTO attempts (application_id, serial, document_number, chip_key, can, state,
+             started_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'started', ?6, ?6)",
+            params![application_id, serial, number, chip_key, can_text, now],
         )
         .with_context(|| format!("card {serial} already holds a live attempt"))?;
         let id = tx.last_insert_rowid();
@@ -274,6 +297,7 @@ impl Journal {
             document_number: number,
             state: Step::Started,
             record: None,
+            can: Some(*can),
             reason: None,
         })
     }
@@ -354,7 +378,7 @@ impl Journal {
 
     fn attempts(&self, filter: &str) -> Result<Vec<Attempt>> {
         let mut statement = self.db.prepare(&format!(
-            "SELECT id, application_id, serial, document_number, state, record, reason
+            "SELECT id, application_id, serial, document_number, state, record, reason, can
              FROM attempts WHERE {filter} ORDER BY id"
         ))?;
         let rows = statement.query_map([], |r| {
@@ -367,6 +391,9 @@ impl Journal {
                 state: Step::from_name(&state).unwrap_or(Step::Spoiled),
                 record: r.get(5)?,
                 reason: r.get(6)?,
+                can: r
+                    .get::<_, Option<String>>(7)?
+                    .and_then(|c| stay_core::pace::Can::parse(&c).ok()),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

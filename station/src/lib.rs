@@ -19,6 +19,7 @@
 
 pub mod batch;
 pub mod cli;
+pub mod face;
 pub mod journal;
 pub mod reader;
 
@@ -27,12 +28,24 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use stay_core::{Check, Decision, Policy, Role, UnixTime};
 
+use stay_core::pace::Can;
 use stay_core::terminal::{ApduLink, CardError, Session};
 
 use batch::Application;
 use journal::{Attempt, Journal, Step};
-use reader_host::card::fresh_challenge;
 use stay_std::LoadedList;
+
+/// A card access number drawn uniformly from 000000 to 999999 (by rejection, so no CAN is
+/// likelier than another) with the operating system's generator.
+pub fn draw_can() -> Can {
+    const LIMIT: u32 = u32::MAX - u32::MAX % 1_000_000;
+    loop {
+        let n = rand_core::RngCore::next_u32(&mut rand_core::OsRng);
+        if n < LIMIT {
+            return Can::parse(&format!("{:06}", n % 1_000_000)).expect("six digits");
+        }
+    }
+}
 
 /// Signs records for the station: with a key file here, or through the signing service.
 pub trait Signer {
@@ -230,11 +243,12 @@ pub enum Progress {
     },
 }
 
-/// What STORE DATA carries: the record object, then the portrait object (`5F40`).
-pub fn store_payload(record: &[u8], portrait: Option<&[u8]>) -> Vec<u8> {
+/// What STORE DATA carries: the record object, the portrait object (`5F40`), the CAN
+/// (`C2`).
+pub fn store_payload(record: &[u8], portrait: Option<&[u8]>, can: &Can) -> Vec<u8> {
     let mut payload =
         vec![0u8; stay_core::terminal::store_payload_len(record.len(), portrait.map(<[u8]>::len))];
-    stay_core::terminal::write_store_payload(record, portrait, &mut payload)
+    stay_core::terminal::write_store_payload(record, portrait, can, &mut payload)
         .expect("sized by store_payload_len");
     payload
 }
@@ -276,7 +290,7 @@ pub struct Station<'a> {
     pub list: &'a LoadedList,
     pub policy: Policy,
     pub now: UnixTime,
-    /// Where the card-face QR codes go: `NUMBER.png` and `NUMBER.svg`.
+    /// Where the card faces go (QR code and CAN): `NUMBER.png` and `NUMBER.svg`.
     pub out_dir: PathBuf,
     /// Called at each [`Checkpoint`]; production passes `&|_| {}`.
     pub checkpoint: &'a dyn Fn(Checkpoint),
@@ -298,13 +312,13 @@ impl Station<'_> {
     /// rendered now), any other unfinished attempt is spoiled.
     pub fn resume(&mut self, progress: &mut dyn FnMut(Progress)) -> Result<()> {
         for mut attempt in self.journal.interrupted()? {
-            let outcome = match (&attempt.state, attempt.record.clone()) {
-                (Step::Verified, Some(record)) => {
-                    self.render(&attempt.document_number, &record)?;
+            let outcome = match (&attempt.state, attempt.record.clone(), attempt.can) {
+                (Step::Verified, Some(record), Some(can)) => {
+                    self.render(&attempt.document_number, &record, &can)?;
                     self.journal.advance(&mut attempt, Step::Issued, None)?;
                     Step::Issued
                 }
-                (state, _) => {
+                (state, _, _) => {
                     let reason = format!("the station stopped with the card {}", state.name());
                     self.journal.spoil(&mut attempt, &reason)?;
                     Step::Spoiled
@@ -393,16 +407,8 @@ impl Station<'_> {
         Ok(())
     }
 
-    fn render(&self, document_number: &str, record: &[u8]) -> Result<()> {
-        std::fs::create_dir_all(&self.out_dir)
-            .with_context(|| format!("cannot create {}", self.out_dir.display()))?;
-        for ext in ["png", "svg"] {
-            issuer::qr::write(
-                record,
-                &self.out_dir.join(format!("{document_number}.{ext}")),
-            )?;
-        }
-        Ok(())
+    fn render(&self, document_number: &str, record: &[u8], can: &Can) -> Result<()> {
+        face::write(&self.out_dir, document_number, record, can)
     }
 
     /// One card for one application. `Err` only when the station itself cannot go on
@@ -441,9 +447,13 @@ impl Station<'_> {
         };
         let serial = hex::encode_upper(serial);
         (self.checkpoint)(Checkpoint::Authenticated);
-        let mut attempt =
-            self.journal
-                .start(&application.application_id, &serial, &hex::encode(chip_key))?;
+        let can = draw_can();
+        let mut attempt = self.journal.start(
+            &application.application_id,
+            &serial,
+            &hex::encode(chip_key),
+            &can,
+        )?;
         (self.checkpoint)(Checkpoint::Committed(Step::Started));
 
         let issue_date = self.now.bishkek_date();
@@ -471,7 +481,7 @@ impl Station<'_> {
         (self.checkpoint)(Checkpoint::Committed(Step::Signed));
 
         let written = session.store(
-            &store_payload(&record, portrait.as_deref()),
+            &store_payload(&record, portrait.as_deref(), &can),
             stay_core::apdu::STORE_BLOCK_MAX,
         );
         if let Err(e) = written {
@@ -490,8 +500,11 @@ impl Station<'_> {
         self.journal.advance(&mut attempt, Step::Locked, None)?;
         (self.checkpoint)(Checkpoint::Committed(Step::Locked));
 
-        // The proof: exactly what a border guard's reader does with this card.
-        let reading = match session.read_for_border_check(fresh_challenge()) {
+        // The proof: exactly what a border guard's reader does with this card, PACE with
+        // the CAN just stored included.
+        let reading = match stay_core::terminal::border_check(session.into_link(), &can, |secret| {
+            rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, secret)
+        }) {
             Ok(reading) => reading,
             Err(e) => {
                 self.journal
@@ -524,7 +537,7 @@ impl Station<'_> {
         self.journal.advance(&mut attempt, Step::Verified, None)?;
         (self.checkpoint)(Checkpoint::Committed(Step::Verified));
 
-        self.render(&attempt.document_number, &record)?;
+        self.render(&attempt.document_number, &record, &can)?;
         self.journal.advance(&mut attempt, Step::Issued, None)?;
         (self.checkpoint)(Checkpoint::Committed(Step::Issued));
         Ok(CardOutcome::Issued(attempt))

@@ -17,7 +17,6 @@ pub const CLA_PROPRIETARY: u8 = 0x80;
 
 pub const INS_SELECT: u8 = 0xA4;
 pub const INS_READ_BINARY: u8 = 0xB0;
-pub const INS_INTERNAL_AUTHENTICATE: u8 = 0x88;
 pub const INS_GET_CHALLENGE: u8 = 0x84;
 pub const INS_EXTERNAL_AUTHENTICATE: u8 = 0x82;
 pub const INS_GENERATE_KEY_PAIR: u8 = 0x47;
@@ -57,6 +56,9 @@ pub const TAG_PUBLIC_KEY_TEMPLATE: u16 = 0x7F49;
 pub const TAG_EC_POINT: u16 = 0x86;
 /// Cardholder portrait image (ISO/IEC 7816-6).
 pub const TAG_PORTRAIT: u16 = 0x5F40;
+/// The card access number in the station's STORE DATA (private class: the card keeps it as
+/// PACE's password and never reads it out).
+pub const TAG_CAN: u16 = 0xC2;
 
 /// Life-cycle status bytes (ISO/IEC 7816-4 §7.4.10) the FCI reports.
 pub const LCS_INITIALISATION: u8 = 0x03;

@@ -4,13 +4,14 @@
 //! handheld firmware and the personalization station all decide through [`verify`].
 //!
 //! Data flow: [`record`] and [`trust_list`] parse views over bytes, [`signature`] checks
-//! ECDSA P-256, [`chip_proof`] checks the card's answer, [`verify`] applies [`policy`] and
+//! ECDSA P-256, [`chip_proof`] checks the chip's PACE-CAM proof, [`verify`] applies [`policy`] and
 //! returns a [`verdict::Verdict`].
 #![no_std]
 #![forbid(unsafe_code)]
 
 pub mod apdu;
 pub mod audit;
+pub mod card_face;
 pub mod chip_proof;
 pub mod date;
 pub mod high_water;
@@ -25,7 +26,7 @@ pub mod trust_list;
 pub mod verdict;
 mod verify;
 
-pub use chip_proof::{chip_proof_message, ChipProof, CHALLENGE_LEN};
+pub use chip_proof::{ChipAuthentication, ChipAuthenticationError};
 pub use date::{Date, UnixTime};
 pub use high_water::HighWater;
 pub use policy::{Policy, Role, RoleError};

@@ -1,6 +1,8 @@
 //! PACE (ICAO Doc 9303 part 11 §4.4, BSI TR-03110): the symmetric parts both sides share,
-//! without a heap. The password is the card access number (CAN), the mapping Generic
-//! Mapping over ECDH, the cipher AES-128 with CMAC: `id-PACE-ECDH-GM-AES-CBC-CMAC-128`.
+//! without a heap. The password is the card access number (CAN), the mapping Chip
+//! Authentication Mapping over ECDH on NIST P-256 (Generic Mapping plus the chip's proof of
+//! its key, [`crate::chip_proof`]), the cipher AES-128 with CMAC:
+//! `id-PACE-ECDH-CAM-AES-CBC-CMAC-128`.
 //!
 //! What is here: the key derivation function (§9.7.1), the password key `K_pi`, the
 //! nonce's encryption and decryption, the authentication tokens (§4.4.3.4), and AES-CBC /
@@ -19,9 +21,16 @@ pub const MAC_LEN: usize = 8;
 /// Digits of a card access number.
 pub const CAN_LEN: usize = 6;
 
-/// `id-PACE-ECDH-GM-AES-CBC-CMAC-128`: 0.4.0.127.0.7.2.2.4.2.2, as its DER content bytes.
+/// `id-PACE-ECDH-GM-AES-CBC-CMAC-128`: 0.4.0.127.0.7.2.2.4.2.2, as its DER content bytes
+/// (the worked example of Appendix G.1 uses it; this card does not offer it).
 pub const OID_PACE_ECDH_GM_AES_128: [u8; 10] =
     [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04, 0x02, 0x02];
+/// `id-PACE-ECDH-CAM-AES-CBC-CMAC-128`: 0.4.0.127.0.7.2.2.4.6.2, the one protocol this card
+/// and terminal speak.
+pub const OID_PACE_ECDH_CAM_AES_128: [u8; 10] =
+    [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04, 0x06, 0x02];
+/// The protocol of EF.CardAccess, MSE: Set AT and the authentication tokens.
+pub const PROTOCOL_OID: [u8; 10] = OID_PACE_ECDH_CAM_AES_128;
 /// Standardized domain parameter id of NIST P-256 (ICAO 9303-11 §9.5.1).
 pub const PARAMETER_ID_P256: u8 = 12;
 /// Password reference of the CAN in MSE:Set AT (tag `83`).
@@ -29,7 +38,7 @@ pub const PASSWORD_CAN: u8 = 0x02;
 
 /// `head ‖ OID ‖ tail`: the two encodings that name the protocol carry its OID once.
 const fn around_oid<const N: usize>(head: &[u8], tail: &[u8]) -> [u8; N] {
-    let oid = OID_PACE_ECDH_GM_AES_128;
+    let oid = PROTOCOL_OID;
     let mut out = [0u8; N];
     let mut i = 0;
     while i < N {
@@ -199,11 +208,11 @@ pub fn mac_eq(a: &[u8; MAC_LEN], b: &[u8; MAC_LEN]) -> bool {
 pub const POINT_LEN: usize = 65;
 
 /// The public key data object an authentication token covers: `7F49 4F 06 0A <OID>
-/// 86 41 <point>` (§4.4.3.4, §9.4.2).
-pub fn public_key_template(point: &[u8; POINT_LEN]) -> [u8; 82] {
+/// 86 41 <point>` (§4.4.3.4, §9.4.2), the OID the protocol's.
+pub fn public_key_template(oid: &[u8; 10], point: &[u8; POINT_LEN]) -> [u8; 82] {
     let mut t = [0u8; 82];
     t[..5].copy_from_slice(&[0x7F, 0x49, 0x4F, 0x06, 0x0A]);
-    t[5..15].copy_from_slice(&OID_PACE_ECDH_GM_AES_128);
+    t[5..15].copy_from_slice(oid);
     t[15..17].copy_from_slice(&[0x86, 0x41]);
     t[17..].copy_from_slice(point);
     t
@@ -213,7 +222,54 @@ pub fn public_key_template(point: &[u8; POINT_LEN]) -> [u8; 82] {
 /// public key (the terminal's `T_IFD` covers the chip's key, the chip's `T_IC` the
 /// terminal's).
 pub fn authentication_token(ks_mac: &[u8; BLOCK], other: &[u8; POINT_LEN]) -> [u8; MAC_LEN] {
-    cmac8(ks_mac, &[&public_key_template(other)])
+    authentication_token_for(&PROTOCOL_OID, ks_mac, other)
+}
+
+/// [`authentication_token`] for another protocol's OID (the Appendix G.1 example).
+pub fn authentication_token_for(
+    oid: &[u8; 10],
+    ks_mac: &[u8; BLOCK],
+    other: &[u8; POINT_LEN],
+) -> [u8; MAC_LEN] {
+    cmac8(ks_mac, &[&public_key_template(oid, other)])
+}
+
+/// Length of the encrypted chip authentication data: 32 bytes padded to three blocks.
+pub const ENCRYPTED_CHIP_AUTHENTICATION_LEN: usize = 48;
+
+/// The IV of the chip authentication data: `E(KSenc, -1)`, the all-ones block encrypted
+/// (ICAO 9303-11 §4.4.3.5.1), so it never equals an IV secure messaging uses.
+fn chip_authentication_iv(ks_enc: &[u8; BLOCK]) -> [u8; BLOCK] {
+    encrypt_block(ks_enc, &[0xFF; BLOCK])
+}
+
+/// `A_IC = E(KSenc, CA_IC)`: AES-CBC of the 32-byte scalar with ISO/IEC 9797-1 padding
+/// method 2.
+pub fn encrypt_chip_authentication(
+    ks_enc: &[u8; BLOCK],
+    data: &[u8; 32],
+) -> [u8; ENCRYPTED_CHIP_AUTHENTICATION_LEN] {
+    let mut out = [0u8; ENCRYPTED_CHIP_AUTHENTICATION_LEN];
+    out[..32].copy_from_slice(data);
+    out[32] = 0x80;
+    cbc_encrypt(ks_enc, &chip_authentication_iv(ks_enc), &mut out);
+    out
+}
+
+/// The terminal's side of [`encrypt_chip_authentication`]: `None` when the padding is not
+/// method 2 around exactly 32 bytes.
+pub fn decrypt_chip_authentication(
+    ks_enc: &[u8; BLOCK],
+    encrypted: &[u8; ENCRYPTED_CHIP_AUTHENTICATION_LEN],
+) -> Option<[u8; 32]> {
+    let mut plain = *encrypted;
+    cbc_decrypt(ks_enc, &chip_authentication_iv(ks_enc), &mut plain);
+    if plain[32] != 0x80 || plain[33..].iter().any(|&b| b != 0) {
+        return None;
+    }
+    let mut data = [0u8; 32];
+    data.copy_from_slice(&plain[..32]);
+    Some(data)
 }
 
 /// The session keys from the shared secret (the x coordinate of the agreed point).
@@ -288,7 +344,7 @@ mod tests {
              3556F3B3B186DF10B857B58F6A7EB80F20BA5DC7BE1D43D9BF850149FBB36462",
         );
         assert_eq!(
-            public_key_template(&chip)[..],
+            public_key_template(&OID_PACE_ECDH_GM_AES_128, &chip)[..],
             hex::decode(
                 "7F494F060A04007F000702020402028641049E880F842905B8B3181F7AF7CAA9F0EFB7\
                  43847F44A306D2D28C1D9EC65DF6DB7764B22277A2EDDC3C265A9F018F9CB852E111B7\
@@ -297,22 +353,35 @@ mod tests {
             .unwrap()[..]
         );
         assert_eq!(
-            authentication_token(&ks_mac, &chip),
+            authentication_token_for(&OID_PACE_ECDH_GM_AES_128, &ks_mac, &chip),
             hex::<8>("C2B0BD78D94BA866")
         );
         assert_eq!(
-            authentication_token(&ks_mac, &terminal),
+            authentication_token_for(&OID_PACE_ECDH_GM_AES_128, &ks_mac, &terminal),
             hex::<8>("3ABB9674BCE93C08")
         );
     }
 
     #[test]
     fn the_card_access_and_mse_data_carry_our_oid_and_curve() {
-        assert_eq!(CARD_ACCESS[6..16], OID_PACE_ECDH_GM_AES_128);
-        assert_eq!(MSE_SET_AT_DATA[2..12], OID_PACE_ECDH_GM_AES_128);
+        assert_eq!(CARD_ACCESS[6..16], OID_PACE_ECDH_CAM_AES_128);
+        assert_eq!(MSE_SET_AT_DATA[2..12], OID_PACE_ECDH_CAM_AES_128);
         // The encodings are canonical DER / BER-TLV: the lengths add up.
         assert_eq!(usize::from(CARD_ACCESS[1]), CARD_ACCESS.len() - 2);
         assert_eq!(usize::from(CARD_ACCESS[3]), CARD_ACCESS.len() - 4);
+    }
+
+    #[test]
+    fn chip_authentication_data_roundtrips_and_refuses_bad_padding() {
+        let ks_enc = [3u8; 16];
+        let data = [0xA5u8; 32];
+        let encrypted = encrypt_chip_authentication(&ks_enc, &data);
+        assert_eq!(decrypt_chip_authentication(&ks_enc, &encrypted), Some(data));
+        // Another key decrypts to noise, whose padding fails.
+        assert_eq!(decrypt_chip_authentication(&[4u8; 16], &encrypted), None);
+        let mut changed = encrypted;
+        changed[47] ^= 1;
+        assert_eq!(decrypt_chip_authentication(&ks_enc, &changed), None);
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! The desk (`reader-host`, over PC/SC), the scanner firmware (over its PN532) and the
 //! personalization station (`station`) all run exactly this.
 //!
-//! The border check: SELECT of the resident-card AID (its FCI must name that AID), one
-//! extended READ BINARY of the record (short reads of 256 bytes when the card or the link
-//! refuse extended length), INTERNAL AUTHENTICATE with the terminal's fresh challenge.
+//! The border check ([`border_check`]): PACE-CAM with the card's CAN (SELECT without FCI,
+//! EF.CardAccess, MSE: Set AT, four GENERAL AUTHENTICATE), then over secure messaging SELECT
+//! of the resident-card AID (its FCI must name that AID) and one extended READ BINARY of the
+//! record (short reads of 256 bytes when the card or the link refuse extended length). The
+//! chip proves its key inside PACE ([`crate::chip_proof`]); nothing it sends is a signature.
 //! Personalization: SELECT of a blank card, GET CHALLENGE and EXTERNAL AUTHENTICATE
 //! (station authentication), GENERATE ASYMMETRIC KEY PAIR, STORE DATA, SET STATUS.
 //!
@@ -19,10 +21,11 @@ use crate::apdu::{
     self as iso, Command, Fci, FciError, Status, AID, CARD_CHALLENGE_LEN, NE_MAX_EXTENDED,
     NE_MAX_SHORT, STORE_BLOCK_MAX,
 };
-use crate::chip_proof::{ChipProof, CHALLENGE_LEN};
+use crate::chip_proof::ChipAuthentication;
 use crate::pace::{self, Can, Established, PaceError, TerminalPace};
 use crate::record::MAX_RECORD_LEN;
 use crate::signature::{PUBLIC_KEY_LEN, SIGNATURE_LEN};
+use crate::sm::{SmFailure, SmLink, SM_RESPONSE_MAX};
 use crate::tlv;
 
 /// The longest command APDU the terminal sends: a full STORE DATA block (header, Lc, 255
@@ -77,7 +80,6 @@ impl<L: ApduLink + ?Sized> ApduLink for &mut L {
 pub enum Instruction {
     Select,
     ReadBinary,
-    InternalAuthenticate,
     GetChallenge,
     ExternalAuthenticate,
     GenerateKeyPair,
@@ -88,10 +90,9 @@ pub enum Instruction {
 }
 
 impl Instruction {
-    pub const ALL: [Instruction; 10] = [
+    pub const ALL: [Instruction; 9] = [
         Instruction::Select,
         Instruction::ReadBinary,
-        Instruction::InternalAuthenticate,
         Instruction::GetChallenge,
         Instruction::ExternalAuthenticate,
         Instruction::GenerateKeyPair,
@@ -106,7 +107,6 @@ impl Instruction {
         match self {
             Instruction::Select => "SELECT",
             Instruction::ReadBinary => "READ BINARY",
-            Instruction::InternalAuthenticate => "INTERNAL AUTHENTICATE",
             Instruction::GetChallenge => "GET CHALLENGE",
             Instruction::ExternalAuthenticate => "EXTERNAL AUTHENTICATE",
             Instruction::GenerateKeyPair => "GENERATE ASYMMETRIC KEY PAIR",
@@ -121,7 +121,6 @@ impl Instruction {
         match self {
             Instruction::Select => iso::INS_SELECT,
             Instruction::ReadBinary => iso::INS_READ_BINARY,
-            Instruction::InternalAuthenticate => iso::INS_INTERNAL_AUTHENTICATE,
             Instruction::GetChallenge => iso::INS_GET_CHALLENGE,
             Instruction::ExternalAuthenticate => iso::INS_EXTERNAL_AUTHENTICATE,
             Instruction::GenerateKeyPair => iso::INS_GENERATE_KEY_PAIR,
@@ -156,8 +155,6 @@ pub enum Malformation {
     FileTooLong,
     /// SELECT's FCI is not `6F{84 AID, 8A LCS, A5{C1 serial}}`.
     Fci,
-    /// INTERNAL AUTHENTICATE's signature is not 64 bytes.
-    SignatureLength,
     /// GET CHALLENGE's challenge is not 16 bytes.
     ChallengeLength,
     /// GENERATE's answer is not `7F49{86 uncompressed point}` on the curve.
@@ -176,7 +173,6 @@ impl Malformation {
             Malformation::ResponseTooLong => "response longer than asked for",
             Malformation::FileTooLong => "file longer than the format allows",
             Malformation::Fci => "FCI is not 6F{84 AID, 8A LCS, A5{C1 serial}}",
-            Malformation::SignatureLength => "signature is not 64 bytes",
             Malformation::ChallengeLength => "challenge is not 16 bytes",
             Malformation::PublicKey => "not 7F49{86 uncompressed point}",
             Malformation::TooManyBlocks => "payload needs more than 256 blocks",
@@ -297,14 +293,31 @@ impl Transcript {
         self.counts[command.index()]
     }
 
+    /// `other`'s exchanges after this one's (those past [`TRANSCRIPT_KEPT`] counted only).
+    pub fn append(&mut self, other: &Transcript) {
+        for exchange in other.exchanges() {
+            self.keep(*exchange);
+        }
+        self.apdus += other.apdus;
+        self.bytes_sent += other.bytes_sent;
+        self.bytes_received += other.bytes_received;
+        for (mine, theirs) in self.counts.iter_mut().zip(other.counts) {
+            *mine += theirs;
+        }
+    }
+
+    fn keep(&mut self, exchange: Exchange) {
+        if let Some(slot) = self.kept.iter_mut().find(|slot| slot.is_none()) {
+            *slot = Some(exchange);
+        }
+    }
+
     fn note(&mut self, exchange: Exchange) {
         self.apdus += 1;
         self.bytes_sent += usize::from(exchange.sent);
         self.bytes_received += usize::from(exchange.received);
         self.counts[exchange.command.index()] += 1;
-        if let Some(slot) = self.kept.iter_mut().find(|slot| slot.is_none()) {
-            *slot = Some(exchange);
-        }
+        self.keep(exchange);
     }
 }
 
@@ -315,11 +328,10 @@ pub struct ChipReading {
     record_len: usize,
     /// The serial number the FCI reported.
     pub serial: [u8; iso::SERIAL_LEN],
-    pub challenge: [u8; CHALLENGE_LEN],
-    /// `None` when the card refused INTERNAL AUTHENTICATE or answered nonsense, which the
+    /// PACE-CAM's proof of the chip key; `None` when the card sent none, which the
     /// verification turns into `Invalid(chip-proof-missing)`.
-    pub signature: Option<[u8; SIGNATURE_LEN]>,
-    /// Every exchange of the check, in order.
+    pub chip_authentication: Option<ChipAuthentication>,
+    /// Every exchange of the check, in order: PACE's in the clear, then the secure ones.
     pub transcript: Transcript,
 }
 
@@ -327,7 +339,7 @@ impl fmt::Debug for ChipReading {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChipReading")
             .field("record_len", &self.record_len)
-            .field("signature", &self.signature.is_some())
+            .field("chip_authentication", &self.chip_authentication.is_some())
             .field("transcript", &self.transcript)
             .finish()
     }
@@ -338,11 +350,8 @@ impl ChipReading {
         &self.record[..self.record_len]
     }
 
-    pub fn proof(&self) -> Option<ChipProof<'_>> {
-        self.signature.as_ref().map(|signature| ChipProof {
-            challenge: &self.challenge,
-            signature,
-        })
+    pub fn proof(&self) -> Option<&ChipAuthentication> {
+        self.chip_authentication.as_ref()
     }
 }
 
@@ -549,41 +558,11 @@ impl<L: ApduLink> Session<L> {
         }
     }
 
-    /// INTERNAL AUTHENTICATE: the chip signs the challenge and its record.
-    pub fn internal_authenticate(
-        &mut self,
-        challenge: &[u8; CHALLENGE_LEN],
-    ) -> Result<[u8; SIGNATURE_LEN], CardError<L::Error>> {
-        const COMMAND: Instruction = Instruction::InternalAuthenticate;
-        let apdu = Command::new(
-            iso::CLA_ISO,
-            iso::INS_INTERNAL_AUTHENTICATE,
-            0,
-            0,
-            challenge,
-        )
-        .expect(NE_MAX_SHORT);
-        let mut response = [0u8; SIGNATURE_LEN + 2];
-        let malformed = CardError::Malformed {
-            command: COMMAND,
-            why: Malformation::SignatureLength,
-        };
-        match self.expect_success(COMMAND, &apdu, &mut response) {
-            Ok(SIGNATURE_LEN) => {
-                let mut signature = [0u8; SIGNATURE_LEN];
-                signature.copy_from_slice(&response[..SIGNATURE_LEN]);
-                Ok(signature)
-            }
-            Ok(_) | Err(CardError::Malformed { .. }) => Err(malformed),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// The border check's card part. `challenge` must be fresh and random for every check,
-    /// or a recorded answer would replay.
+    /// The border check's reading, over the secure channel: SELECT with the FCI, the record.
+    /// `chip_authentication` is what PACE-CAM gave on this channel.
     pub fn read_for_border_check(
         &mut self,
-        challenge: [u8; CHALLENGE_LEN],
+        chip_authentication: Option<ChipAuthentication>,
     ) -> Result<ChipReading, CardError<L::Error>> {
         let fci = self.select()?;
         let mut buf = [0u8; MAX_RECORD_LEN + 2];
@@ -593,19 +572,13 @@ impl<L: ApduLink> Session<L> {
                 command: Instruction::ReadBinary,
                 status: Status::NotFound,
             })?;
-        let signature = match self.internal_authenticate(&challenge) {
-            Ok(signature) => Some(signature),
-            Err(CardError::Status { .. } | CardError::Malformed { .. }) => None,
-            Err(e) => return Err(e),
-        };
         let mut record = [0u8; MAX_RECORD_LEN];
         record[..record_len].copy_from_slice(&buf[..record_len]);
         Ok(ChipReading {
             record,
             record_len,
             serial: fci.serial,
-            challenge,
-            signature,
+            chip_authentication,
             transcript: self.transcript,
         })
     }
@@ -696,9 +669,17 @@ impl<L: ApduLink> Session<L> {
         self.expect_success(Instruction::GeneralAuthenticate, &apdu, answer)
     }
 
-    /// Personalization's first step: SELECT, and refuse a card that is already locked.
+    /// Personalization's first step: SELECT, and refuse a card that is already locked
+    /// (a locked card answers the FCI only over PACE: 6982 here).
     pub fn select_blank(&mut self) -> Result<Fci, CardError<L::Error>> {
-        let fci = self.select()?;
+        let fci = match self.select() {
+            // Only a locked card keeps its FCI behind PACE.
+            Err(CardError::Status {
+                command: Instruction::Select,
+                status: Status::SecurityStatusNotSatisfied,
+            }) => return Err(CardError::Locked),
+            other => other?,
+        };
         if fci.locked {
             return Err(CardError::Locked);
         }
@@ -824,26 +805,85 @@ fn refuses_the_aid(status: Status) -> bool {
 }
 
 /// Bytes STORE DATA carries for a record of `record_len` bytes and an optional portrait.
-pub fn store_payload_len(record_len: usize, portrait_len: Option<usize>) -> usize {
-    record_len + portrait_len.map_or(0, |len| tlv::encoded_len(iso::TAG_PORTRAIT, len))
+/// Why a border check gave no reading: in PACE (or before it, in the clear), or on the
+/// secure channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BorderCheckError<E> {
+    Pace(CardError<E>),
+    Secure(CardError<SmFailure<E>>),
 }
 
-/// Writes what STORE DATA carries into `out`: the record object, then the portrait object
-/// (`5F40`). Returns the length, or `None` when `out` is too small.
+impl<E: fmt::Display> fmt::Display for BorderCheckError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BorderCheckError::Pace(e) => write!(f, "{e}"),
+            BorderCheckError::Secure(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> core::error::Error for BorderCheckError<E> {}
+
+/// The border check on `link`: PACE-CAM with the card's CAN, then the reading over its
+/// secure channel. `random` fills the terminal's two PACE secrets: fresh for every check
+/// (the operating system's generator on the desk, the scanner's TRNG), or fixed to replay a
+/// recorded transcript. The transcript of the reading holds both parts.
+pub fn border_check<L: ApduLink>(
+    link: L,
+    can: &Can,
+    random: impl FnMut(&mut [u8; 32]),
+) -> Result<ChipReading, BorderCheckError<L::Error>> {
+    border_check_with(link, can, random, true)
+}
+
+/// [`border_check`], with `extended_length: false` reading the record in short reads only
+/// (as over a reader that cannot carry extended APDUs).
+pub fn border_check_with<L: ApduLink>(
+    link: L,
+    can: &Can,
+    random: impl FnMut(&mut [u8; 32]),
+    extended_length: bool,
+) -> Result<ChipReading, BorderCheckError<L::Error>> {
+    let mut session = Session::new(link);
+    let established = session
+        .establish_pace(can, random)
+        .map_err(BorderCheckError::Pace)?;
+    let pace_transcript = session.transcript;
+    let link = SmLink::<_, SM_RESPONSE_MAX>::new(session.into_link(), established.channel);
+    let mut secure = Session::new(link);
+    secure.extended_length = extended_length;
+    let mut reading = secure
+        .read_for_border_check(established.chip_authentication)
+        .map_err(BorderCheckError::Secure)?;
+    let mut transcript = pace_transcript;
+    transcript.append(&reading.transcript);
+    reading.transcript = transcript;
+    Ok(reading)
+}
+
+pub fn store_payload_len(record_len: usize, portrait_len: Option<usize>) -> usize {
+    record_len
+        + portrait_len.map_or(0, |len| tlv::encoded_len(iso::TAG_PORTRAIT, len))
+        + tlv::encoded_len(iso::TAG_CAN, pace::CAN_LEN)
+}
+
+/// Writes what STORE DATA carries into `out`: the record object, the portrait object
+/// (`5F40`), the CAN (`C2`). Returns the length, or `None` when `out` is too small.
 pub fn write_store_payload(
     record: &[u8],
     portrait: Option<&[u8]>,
+    can: &Can,
     out: &mut [u8],
 ) -> Option<usize> {
     let len = store_payload_len(record.len(), portrait.map(<[u8]>::len));
     let out = out.get_mut(..len)?;
     let (head, tail) = out.split_at_mut(record.len());
     head.copy_from_slice(record);
+    let mut writer = tlv::Writer::new(tail);
     if let Some(portrait) = portrait {
-        tlv::Writer::new(tail)
-            .field(iso::TAG_PORTRAIT, portrait)
-            .ok()?;
+        writer.field(iso::TAG_PORTRAIT, portrait).ok()?;
     }
+    writer.field(iso::TAG_CAN, can.digits()).ok()?;
     Some(len)
 }
 

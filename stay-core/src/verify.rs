@@ -22,7 +22,7 @@
 //! would reject the document outranks it, but only the chip proves the card is there, so it
 //! never reaches `Valid` (decision `read-the-chip`).
 
-use crate::chip_proof::ChipProof;
+use crate::chip_proof::ChipAuthentication;
 use crate::date::UnixTime;
 use crate::policy::{Policy, Role};
 use crate::record::{DocumentType, StayRecord};
@@ -34,8 +34,10 @@ use crate::verdict::{
 /// How the record reached the terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Presentation<'a> {
-    /// Read from the card's chip, with the chip's answer to the terminal's challenge.
-    Chip { proof: Option<ChipProof<'a>> },
+    /// Read from the card's chip over PACE, with the chip's PACE-CAM proof of its key.
+    Chip {
+        proof: Option<&'a ChipAuthentication>,
+    },
     /// Printed: the card's or document's QR code, or a record file. Proves the data, not
     /// that the original card is present.
     Printed,
@@ -51,12 +53,12 @@ pub struct Check<'a> {
 }
 
 impl<'a> Check<'a> {
-    /// A record read from the chip, with the chip's answer to the challenge (`None`: it
-    /// gave none).
+    /// A record read from the chip, with the chip's proof of its key (`None`: it gave
+    /// none).
     pub const fn chip(
         now: UnixTime,
         role: Role<'a>,
-        proof: Option<ChipProof<'a>>,
+        proof: Option<&'a ChipAuthentication>,
         policy: &'a Policy,
     ) -> Check<'a> {
         Check {
@@ -130,7 +132,7 @@ fn evaluate(
     if let Presentation::Chip { proof } = check.presentation {
         match (f.chip_public_key, proof) {
             (Some(key), Some(proof)) => {
-                if proof.check(key, record.bytes).is_err() {
+                if proof.check(key).is_err() {
                     return Status::Invalid(Inv::ChipProofFailed);
                 }
                 ev.chip_authenticated = true;

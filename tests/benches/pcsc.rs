@@ -10,9 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Result};
 use card_applet_sim::Interface;
-use reader_host::card::fresh_challenge;
 use stay_core::apdu::{Command as Apdu, Status as Sw, AID};
-use stay_core::terminal::Session;
 use stay_core::{Check, Policy, Role, Status, TrustList};
 use stay_tests::card::InProcessCard;
 use stay_tests::pcsc_world::{run_bench, World};
@@ -70,19 +68,17 @@ fn run(w: &World) -> Result<()> {
     println!("|---|---|---|");
     let mut rows: Vec<(String, Vec<String>)> = vec![
         ("one APDU (SELECT), our host".into(), vec![]),
-        ("border check, card part (3 APDUs)".into(), vec![]),
+        (
+            "border check, card part (PACE-CAM + 2 APDUs under SM: 9 APDUs)".into(),
+            vec![],
+        ),
         (
             "border check, card part + verify (tap to verdict)".into(),
             vec![],
         ),
         ("one APDU (SELECT), pyscard (peer)".into(), vec![]),
-        (
-            "border check over PACE-CAN + verify (tap to verdict, 10 APDUs)".into(),
-            vec![],
-        ),
     ];
-    let pace_card = InProcessCard::personalized_with_can(&w.fixture);
-    let pace_image = w.image("bench-pace", pace_card.image())?;
+    let can = stay_tests::card::can();
     for quickack in [true, false] {
         let args: &[&str] = if quickack { &[] } else { &["--no-quickack"] };
         let inserted = w.insert_with(0, &image, Interface::Contact, args)?;
@@ -95,24 +91,14 @@ fn run(w: &World) -> Result<()> {
             Ok(())
         })?;
         let card_part = time(checks, || {
-            Session::new(&mut connection).read_for_border_check(fresh_challenge())?;
+            reader_host::card::border_check(&mut connection, &can)?;
             Ok(())
         })?;
         let full = time(checks, || {
-            let reading = Session::new(&mut connection).read_for_border_check(fresh_challenge())?;
+            let reading = reader_host::card::border_check(&mut connection, &can)?;
             valid(&reading)
         })?;
         drop(connection);
-        let pace_inserted = w.insert_with(1, &pace_image, Interface::Contact, args)?;
-        let pace = {
-            let mut connection = w.connect(&pace_inserted)?;
-            let can = stay_tests::card::can();
-            time(checks, || {
-                let reading = reader_host::card::border_check(&mut connection, Some(&can))?;
-                valid(&reading)
-            })?
-        };
-        drop(pace_inserted);
         let peer = Command::new("/usr/bin/python3")
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/pcsc/select_loop.py"))
             .arg(inserted.reader.to_string_lossy().as_ref())
@@ -130,9 +116,6 @@ fn run(w: &World) -> Result<()> {
                 .push(format!("{} ({})", micros(s.median), micros(s.p90)));
         }
         rows[3].1.push(format!("{median} µs ({p90} µs)"));
-        rows[4]
-            .1
-            .push(format!("{} ({})", micros(pace.median), micros(pace.p90)));
         drop(inserted);
     }
     for (name, cells) in rows {

@@ -2,7 +2,8 @@
 //! Run: `cargo xtask bench` (prints `openssl speed ecdsap256` from the same run after).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use stay_core::{verify, Check, ChipProof, Policy, Role, TrustList};
+use stay_core::{verify, Check, Policy, Role, TrustList};
+use stay_tests::card::{read, InProcessCard};
 use stay_tests::Fixture;
 use std::time::Duration;
 
@@ -10,13 +11,14 @@ fn verification(c: &mut Criterion) {
     let f = Fixture::new();
     let list_bytes = f.list();
     let list = TrustList::load(&list_bytes, &f.root.public_key(), None).unwrap();
-    let record = f.record(&f.holder());
+    let card = InProcessCard::personalized(&f);
+    let record = card.image().record.clone().unwrap();
+    let proof = read(&mut InProcessCard::new(card.image().clone()))
+        .unwrap()
+        .chip_authentication
+        .unwrap();
     // Printed, only a QR-only document is valid: a chip card's record says read the chip.
     let printed_record = f.record(&stay_tests::golden::unified_window("UW0000001"));
-    let challenge = [9u8; 16];
-    let proof = f
-        .chip
-        .sign(&stay_core::chip_proof_message(&challenge, &record));
     let mut group = c.benchmark_group("verify");
     group.throughput(Throughput::Elements(1));
     let printed = Check::printed(f.now, Role::Border, &Policy::DEFAULT);
@@ -27,17 +29,18 @@ fn verification(c: &mut Criterion) {
                 .is_valid())
         })
     });
-    let chip = Check::chip(
-        f.now,
-        Role::Border,
-        Some(ChipProof {
-            challenge: &challenge,
-            signature: &proof,
-        }),
-        &Policy::DEFAULT,
+    let chip = Check::chip(f.now, Role::Border, Some(&proof), &Policy::DEFAULT);
+    group.bench_function(
+        "record + chip proof (issuer signature, PACE-CAM check)",
+        |b| b.iter(|| assert!(verify(black_box(&record), &list, &chip).status.is_valid())),
     );
-    group.bench_function("record + chip proof (two signatures)", |b| {
-        b.iter(|| assert!(verify(black_box(&record), &list, &chip).status.is_valid()))
+    // Both halves of PACE-CAM and secure messaging in-process: the terminal's and the
+    // card's arithmetic, no transport.
+    group.bench_function("border check in-process (PACE-CAM, both sides)", |b| {
+        b.iter(|| {
+            let mut card = InProcessCard::new(card.image().clone());
+            black_box(read(&mut card).unwrap());
+        })
     });
     group.bench_function("ecdsa p256 verify (one signature)", |b| {
         let key = f.signer.public_key();

@@ -1,15 +1,15 @@
 //! The golden vectors in `testdata/`: records, lists and the verdict each case must give.
-//! Host and firmware run the same files. Regenerate with `cargo xtask vectors`; keys come
+//! Host and firmware run the same files. A chip case is a recorded PACE-CAM border check
+//! (`apdu/golden-*.apdu`, the terminal's secrets fixed): the runner replays the card's
+//! answers to the one terminal and verifies what it read. Regenerate with `cargo xtask vectors`; keys come
 //! from fixed seeds and ECDSA signing is deterministic (RFC 6979), so the bytes never drift.
 
 use std::path::Path;
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
-use stay_core::{
-    chip_proof_message, Check, ChipProof, Date, DocumentType, Policy, PublicKey, Purpose, Role,
-    TrustList, UnixTime,
-};
+use stay_core::terminal::{ApduLink, BorderCheckError, CardError, LinkError};
+use stay_core::{Check, Date, DocumentType, Policy, PublicKey, Purpose, Role, TrustList, UnixTime};
 
 use issuer::KeyPair;
 use issuer::{seal_record, Holder};
@@ -56,10 +56,17 @@ pub struct Case {
     pub employer_tin: Option<String>,
     /// `chip` or `printed`.
     pub presentation: String,
+    /// A chip case's recorded border check: the card's answers, replayed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub challenge: Option<String>,
+    pub transcript: Option<String>,
+    /// The CAN the terminal opens the card with.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub proof: Option<String>,
+    pub can: Option<String>,
+    /// Present when the terminal runs with other secrets than the recording's (a card
+    /// that replays an old session): its n-th secret is then 32 bytes of `seed + n`, and
+    /// its commands differ from the transcript's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub terminal_seed: Option<u8>,
     pub expect_status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expect_reason: Option<String>,
@@ -74,6 +81,75 @@ pub struct Outcome {
     pub reason: Option<String>,
     pub decision: String,
     pub chip_authenticated: bool,
+}
+
+impl Outcome {
+    /// No verdict: the card gave no channel (status `no-channel`, reason the failure).
+    pub fn no_channel<E: std::fmt::Debug>(e: &BorderCheckError<E>) -> Outcome {
+        let reason = match e {
+            BorderCheckError::Pace(CardError::Pace(stay_core::pace::PaceError::BadToken)) => {
+                "pace-bad-token".to_string()
+            }
+            other => format!("{other:?}"),
+        };
+        Outcome {
+            status: "no-channel".into(),
+            reason: Some(reason),
+            decision: "no-verdict".into(),
+            chip_authenticated: false,
+        }
+    }
+}
+
+/// `> command` / `< response` lines of a transcript file (`#` comments and the setup line
+/// skipped), as (command, response) pairs.
+pub fn parse_transcript(text: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let mut pairs = Vec::new();
+    let mut command = None;
+    for line in text.lines() {
+        if let Some(hex) = line.strip_prefix("> ") {
+            command = Some(hex::decode(hex)?);
+        } else if let Some(hex) = line.strip_prefix("< ") {
+            let c = command
+                .take()
+                .ok_or_else(|| anyhow::anyhow!("a response without its command"))?;
+            pairs.push((c, hex::decode(hex)?));
+        }
+    }
+    Ok(pairs)
+}
+
+/// A card that answers a recorded session: the recorded responses in order, whatever it
+/// is sent; `matched` stays true while the terminal sends exactly the recorded commands.
+pub struct Replay {
+    exchanges: std::vec::IntoIter<(Vec<u8>, Vec<u8>)>,
+    pub matched: bool,
+}
+
+impl Replay {
+    pub fn new(exchanges: Vec<(Vec<u8>, Vec<u8>)>) -> Replay {
+        Replay {
+            exchanges: exchanges.into_iter(),
+            matched: true,
+        }
+    }
+}
+
+impl ApduLink for Replay {
+    type Error = &'static str;
+
+    fn exchange(
+        &mut self,
+        command: &[u8],
+        response: &mut [u8],
+    ) -> Result<usize, LinkError<&'static str>> {
+        let (expected, answer) = self
+            .exchanges
+            .next()
+            .ok_or(LinkError::Failed("the recording ended"))?;
+        self.matched &= expected == command;
+        stay_core::terminal::deliver(&answer, response)
+    }
 }
 
 impl Case {
@@ -118,41 +194,48 @@ impl Vectors {
         let list = TrustList::load(&list_bytes, &root, None)
             .map_err(|e| anyhow::anyhow!("{}: {e}", case.list))?;
         let record = std::fs::read(dir.join(&case.record))?;
-        let challenge: Option<[u8; 16]> = case
-            .challenge
-            .as_deref()
-            .map(|h| {
-                hex::decode(h)?
-                    .try_into()
-                    .map_err(|_| anyhow::anyhow!("challenge length"))
-            })
-            .transpose()
-            .map_err(|e: anyhow::Error| e)?;
-        let proof: Option<[u8; 64]> = case
-            .proof
-            .as_deref()
-            .map(|h| {
-                hex::decode(h)?
-                    .try_into()
-                    .map_err(|_| anyhow::anyhow!("proof length"))
-            })
-            .transpose()?;
         let role = Role::from_str(&case.role, case.employer_tin.as_deref())
             .map_err(|e| anyhow::anyhow!("{}: role {}: {e}", case.name, case.role))?;
         let now = UnixTime(case.now);
-        let check = match case.presentation.as_str() {
-            "printed" => Check::printed(now, role, &Policy::DEFAULT),
+        let reading = match case.presentation.as_str() {
+            "printed" => None,
             "chip" => {
-                let proof = match (&challenge, &proof) {
-                    (Some(challenge), Some(signature)) => Some(ChipProof {
-                        challenge,
-                        signature,
-                    }),
-                    _ => None,
-                };
-                Check::chip(now, role, proof, &Policy::DEFAULT)
+                let file = case.transcript.as_deref().ok_or_else(|| {
+                    anyhow::anyhow!("{}: a chip case needs a transcript", case.name)
+                })?;
+                let exchanges = parse_transcript(&std::fs::read_to_string(dir.join(file))?)?;
+                let can = stay_core::pace::Can::parse(case.can.as_deref().unwrap_or_default())
+                    .map_err(|_| anyhow::anyhow!("{}: can", case.name))?;
+                let mut card = Replay::new(exchanges);
+                let read = stay_core::terminal::border_check(
+                    &mut card,
+                    &can,
+                    crate::card::recorded_random(case.terminal_seed.unwrap_or(0)),
+                );
+                let strict = case.terminal_seed.is_none();
+                match read {
+                    Ok(reading) => {
+                        anyhow::ensure!(
+                            !strict || card.matched,
+                            "{}: the terminal's commands differ from the transcript",
+                            case.name
+                        );
+                        anyhow::ensure!(
+                            reading.record() == record.as_slice(),
+                            "{}: the chip holds another record than {}",
+                            case.name,
+                            case.record
+                        );
+                        Some(reading)
+                    }
+                    Err(e) => return Ok(Outcome::no_channel(&e)),
+                }
             }
             other => anyhow::bail!("{}: unknown presentation {other}", case.name),
+        };
+        let check = match &reading {
+            None => Check::printed(now, role, &Policy::DEFAULT),
+            Some(reading) => Check::chip(now, role, reading.proof(), &Policy::DEFAULT),
         };
         let v = stay_core::verify(&record, &list, &check);
         Ok(Outcome {
@@ -233,6 +316,42 @@ fn forge(holder: &Holder, key: &KeyPair) -> Vec<u8> {
         fields.chip_public_key = None;
     }
     seal_record(&fields, key)
+}
+
+/// The CAN of the golden chip cards.
+pub const GOLDEN_CAN: &str = "271828";
+
+/// A locked card holding `chip`'s key, `record` and [`GOLDEN_CAN`], read once by the
+/// terminal with the recorded secrets: the log of that border check.
+fn record_border_check(chip: &KeyPair, record: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut image = card_applet_sim::CardImage::blank(
+        *b"KG-GOLD1",
+        &crate::card::personalization_key().public_key(),
+    );
+    image.chip_private_key = Some(chip.secret_bytes());
+    image.record = Some(record.to_vec());
+    image.can = Some(stay_core::pace::Can::parse(GOLDEN_CAN).expect("six digits"));
+    image.locked = true;
+    let mut card = crate::card::InProcessCard::new(image);
+    let can = stay_core::pace::Can::parse(GOLDEN_CAN).expect("six digits");
+    stay_core::terminal::border_check(&mut card, &can, crate::card::recorded_random(0))
+        .expect("the golden card answers");
+    card.log
+}
+
+/// The same log with the chip authentication data (`8A`) cut from the last GENERAL
+/// AUTHENTICATE answer: a card that runs PACE without proving its key.
+fn strip_chip_authentication(log: &[(Vec<u8>, Vec<u8>)]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut log = log.to_vec();
+    let last_ga = log
+        .iter()
+        .rposition(|(c, _)| c.get(1) == Some(&stay_core::apdu::INS_GENERAL_AUTHENTICATE))
+        .expect("PACE ran");
+    let (_, response) = &mut log[last_ga];
+    // `7C 3C 86 08 <token> 8A 30 <48 bytes> 90 00` becomes `7C 0A 86 08 <token> 90 00`.
+    let token = response[2..12].to_vec();
+    *response = [&[0x7C, 0x0A][..], &token, &[0x90, 0x00]].concat();
+    log
 }
 
 /// Writes every vector into `dir` (which must exist).
@@ -460,11 +579,26 @@ pub fn generate(dir: &Path) -> Result<()> {
         stay_std::files::write_atomic(&dir.join(format!("records/{name}.bin")), bytes)?;
     }
 
-    let challenge1 = [0x11u8; 16];
-    let challenge2 = [0x22u8; 16];
-    let proof1 = chip1.sign(&chip_proof_message(&challenge1, &rc_chip));
-    let clone_proof = chip2.sign(&chip_proof_message(&challenge1, &rc_chip));
-    let study_proof = chip1.sign(&chip_proof_message(&challenge1, &rc_study));
+    // The chip cases' cards, each border check recorded once.
+    std::fs::create_dir_all(dir.join("apdu"))?;
+    let golden_chip = record_border_check(&chip1, &rc_chip);
+    let without_chip_data = strip_chip_authentication(&golden_chip);
+    for (name, log) in [
+        ("golden-chip", golden_chip),
+        ("golden-clone", record_border_check(&chip2, &rc_chip)),
+        ("golden-study", record_border_check(&chip1, &rc_study)),
+        ("golden-no-chip-data", without_chip_data),
+    ] {
+        let intro = format!(
+            "Golden chip case {name} (generated by `cargo xtask vectors`): PACE-CAM with CAN\n\
+             {GOLDEN_CAN}, the terminal's n-th secret 32 bytes of n, then SELECT and READ\n\
+             BINARY under secure messaging."
+        );
+        stay_std::files::write_atomic(
+            &dir.join(format!("apdu/{name}.apdu")),
+            crate::transcript::render(&intro, "card golden", &log).as_bytes(),
+        )?;
+    }
 
     struct Spec<'a> {
         name: &'a str,
@@ -472,11 +606,12 @@ pub fn generate(dir: &Path) -> Result<()> {
         list: &'a str,
         now: u64,
         role: &'a str,
-        presentation: (&'a str, Option<[u8; 16]>, Option<[u8; 64]>),
+        /// Presentation, transcript, terminal seed.
+        presentation: (&'a str, Option<&'a str>, Option<u8>),
         expect: (&'a str, Option<&'a str>, &'a str, bool),
     }
     let printed = ("printed", None, None);
-    let chip_ok = ("chip", Some(challenge1), Some(proof1));
+    let chip_ok = ("chip", Some("golden-chip"), None);
     let now = NOW.0;
     let specs = [
         Spec {
@@ -583,7 +718,7 @@ pub fn generate(dir: &Path) -> Result<()> {
             list: "current",
             now,
             role: "border",
-            presentation: ("chip", None, None),
+            presentation: ("chip", Some("golden-no-chip-data"), None),
             expect: ("invalid", Some("chip-proof-missing"), "may-not-stay", false),
         },
         Spec {
@@ -592,7 +727,7 @@ pub fn generate(dir: &Path) -> Result<()> {
             list: "current",
             now,
             role: "border",
-            presentation: ("chip", Some(challenge1), Some(clone_proof)),
+            presentation: ("chip", Some("golden-clone"), None),
             expect: ("invalid", Some("chip-proof-failed"), "may-not-stay", false),
         },
         Spec {
@@ -601,8 +736,10 @@ pub fn generate(dir: &Path) -> Result<()> {
             list: "current",
             now,
             role: "border",
-            presentation: ("chip", Some(challenge2), Some(proof1)),
-            expect: ("invalid", Some("chip-proof-failed"), "may-not-stay", false),
+            // A card replaying a recorded session to a terminal with fresh secrets: the
+            // card's token no longer matches, and there is no channel, so no verdict.
+            presentation: ("chip", Some("golden-chip"), Some(0x40)),
+            expect: ("no-channel", Some("pace-bad-token"), "no-verdict", false),
         },
         Spec {
             name: "unified-window-border",
@@ -646,7 +783,7 @@ pub fn generate(dir: &Path) -> Result<()> {
             list: "current",
             now,
             role: "employer",
-            presentation: ("chip", Some(challenge1), Some(study_proof)),
+            presentation: ("chip", Some("golden-study"), None),
             expect: ("valid", None, "may-not-employ:purpose-of-stay", true),
         },
         Spec {
@@ -825,8 +962,9 @@ pub fn generate(dir: &Path) -> Result<()> {
             role: role.into(),
             employer_tin,
             presentation: s.presentation.0.into(),
-            challenge: s.presentation.1.map(hex::encode),
-            proof: s.presentation.2.map(hex::encode),
+            transcript: s.presentation.1.map(|t| format!("apdu/{t}.apdu")),
+            can: s.presentation.1.map(|_| GOLDEN_CAN.to_string()),
+            terminal_seed: s.presentation.2,
             expect_status: s.expect.0.into(),
             expect_reason: s.expect.1.map(Into::into),
             expect_decision: s.expect.2.into(),

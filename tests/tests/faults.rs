@@ -4,14 +4,13 @@
 //! list and past its grace. Nothing here may give a false VALID, and the last good list
 //! always stays in force.
 
-use reader_host::card::{CardError, LinkFailure};
 use reader_host::trust_cache::{
     copy_path, high_water_path, previous_path, ListState, RefreshResult, TrustCache,
 };
-use stay_core::terminal::{ChipReading, Session};
+use stay_core::terminal::ChipReading;
 use stay_core::HighWater;
 use stay_core::{Check, Policy, Role, Status, UnixTime};
-use stay_tests::card::{InProcessCard, LeavingCard};
+use stay_tests::card::{read, InProcessCard, LeavingCard};
 use stay_tests::Fixture;
 
 /// Every way to damage `list`: each length it could be cut to, and each byte with one bit
@@ -50,29 +49,28 @@ fn a_card_pulled_at_every_apdu_of_the_border_check_gives_no_verdict() {
         inner: InProcessCard::personalized(&fixture),
         left: None,
     };
-    let reading = Session::new(&mut card)
-        .read_for_border_check([7; 16])
-        .unwrap();
+    let reading = read(&mut card).unwrap();
     assert_eq!(check(&reading), Status::Valid);
     let total = card.inner.log.len();
-    assert_eq!(total, 3, "SELECT, READ BINARY, INTERNAL AUTHENTICATE");
+    assert_eq!(
+        total, 9,
+        "SELECT, EF.CardAccess, MSE, GENERAL AUTHENTICATE x4, SELECT, READ BINARY"
+    );
 
     for pulled_at in 0..total {
         let mut card = LeavingCard {
             inner: InProcessCard::personalized(&fixture),
             left: Some(pulled_at),
         };
-        let outcome = Session::new(&mut card).read_for_border_check([7; 16]);
+        let outcome = read(&mut card);
         assert!(
-            matches!(outcome, Err(CardError::Link(LinkFailure::Removed))),
+            outcome.as_ref().is_err_and(reader_host::card::card_removed),
             "pulled at APDU {pulled_at}: {outcome:?}"
         );
         // Put back, the same card reads and verifies: nothing on it changed.
         card.left = None;
         card.inner.chip.reset();
-        let reading = Session::new(&mut card)
-            .read_for_border_check([8; 16])
-            .unwrap();
+        let reading = read(&mut card).unwrap();
         assert_eq!(check(&reading), Status::Valid, "pulled at APDU {pulled_at}");
     }
 }

@@ -1,24 +1,34 @@
-//! PACE with the CAN and secure messaging, in-process: the card (`card-applet-sim`'s chip)
-//! against the one terminal (`stay_core::terminal`), byte for byte as over PC/SC.
+//! PACE-CAM with the CAN and secure messaging, in-process: the card (`card-applet-sim`'s
+//! chip) against the one terminal (`stay_core::terminal`), byte for byte as over PC/SC.
 
-use stay_core::apdu::{Status as Sw, SFI_RECORD};
+use std::time::Duration;
+
+use card_applet_sim::applet::{pace_delay, PACE_DELAY_MAX, PACE_FREE_FAILURES};
+use stay_core::apdu::{Status as Sw, SFI_PORTRAIT, SFI_RECORD};
 use stay_core::pace::Can;
 use stay_core::sm::{SmFailure, SmLink, SM_RESPONSE_MAX};
-use stay_core::terminal::{ApduLink, CardError, Instruction, Session};
-use stay_core::{Check, Policy, Role, Status, TrustList};
-use stay_tests::card::InProcessCard;
+use stay_core::terminal::{ApduLink, BorderCheckError, CardError, Instruction, Session};
+use stay_core::{Check, InvalidReason, Policy, Role, Status, TrustList};
+use stay_tests::card::{read, recorded_random, InProcessCard};
 use stay_tests::Fixture;
 
 fn card_with_can(fixture: &Fixture) -> InProcessCard {
-    InProcessCard::personalized_with_can(fixture)
+    InProcessCard::personalized(fixture)
 }
 
 fn counter_random() -> impl FnMut(&mut [u8; 32]) {
-    let mut n = 0u8;
-    move |out: &mut [u8; 32]| {
-        n += 1;
-        *out = [n; 32];
-    }
+    recorded_random(0)
+}
+
+fn verdict_status(fixture: &Fixture, reading: &stay_core::terminal::ChipReading) -> Status {
+    let list_bytes = fixture.list();
+    let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
+    stay_core::verify(
+        reading.record(),
+        &list,
+        &Check::chip(fixture.now, Role::Border, reading.proof(), &Policy::DEFAULT),
+    )
+    .status
 }
 
 #[test]
@@ -27,8 +37,8 @@ fn over_pace_the_border_check_verifies_and_without_it_the_chip_says_nothing() {
     let list_bytes = fixture.list();
     let list = TrustList::load(&list_bytes, &fixture.root.public_key(), None).unwrap();
 
-    // A skimmer: SELECT works, the FCI (the serial), the record and the chip's signature do
-    // not.
+    // A skimmer: SELECT works, the FCI (the serial), the record, the portrait and the old
+    // INTERNAL AUTHENTICATE do not.
     let mut card = card_with_can(&fixture);
     let mut skimmer = Session::new(&mut card);
     assert!(matches!(
@@ -48,12 +58,20 @@ fn over_pace_the_border_check_verifies_and_without_it_the_chip_says_nothing() {
         })
     ));
     assert!(matches!(
-        skimmer.internal_authenticate(&[1; 16]),
+        skimmer.read_file(SFI_PORTRAIT, &mut buf),
         Err(CardError::Status {
             status: Sw::SecurityStatusNotSatisfied,
             ..
         })
     ));
+    let mut response = [0u8; 80];
+    let mut internal_authenticate = vec![0x00, 0x88, 0x00, 0x00, 0x10];
+    internal_authenticate.extend([1u8; 16]);
+    internal_authenticate.push(0x00);
+    let n = card
+        .exchange(&internal_authenticate, &mut response)
+        .unwrap();
+    assert_eq!(&response[..n], &Sw::InstructionNotSupported.to_bytes());
     for (command, response) in &card.log {
         assert!(
             !response.windows(8).any(|w| w == card.image().serial),
@@ -64,13 +82,7 @@ fn over_pace_the_border_check_verifies_and_without_it_the_chip_says_nothing() {
 
     // The guard who sees the card: PACE with its CAN, then the border check as always.
     let mut card = card_with_can(&fixture);
-    let mut session = Session::new(&mut card);
-    let established = session
-        .establish_pace(&stay_tests::card::can(), counter_random())
-        .unwrap();
-    let link = SmLink::<_, SM_RESPONSE_MAX>::new(session.into_link(), established.channel);
-    let mut secure = Session::new(link);
-    let reading = secure.read_for_border_check([9; 16]).unwrap();
+    let reading = read(&mut card).unwrap();
     let verdict = stay_core::verify(
         reading.record(),
         &list,
@@ -148,7 +160,7 @@ fn a_changed_protected_command_is_refused_and_the_channel_is_gone() {
         };
         let link = SmLink::<_, SM_RESPONSE_MAX>::new(tamper, established.channel);
         let mut secure = Session::new(link);
-        let outcome = secure.read_for_border_check([9; 16]);
+        let outcome = secure.read_for_border_check(established.chip_authentication);
         // The second command (READ BINARY) was changed: the terminal sees a plain status
         // word where a protected answer was due, and stops.
         assert!(
@@ -164,4 +176,92 @@ fn a_changed_protected_command_is_refused_and_the_channel_is_gone() {
         let n = card.exchange(&again, &mut response).unwrap();
         assert_eq!(n, 2, "bit {bit}: the channel survived");
     }
+}
+
+#[test]
+fn a_genuine_record_in_another_chip_fails_chip_authentication() {
+    let fixture = Fixture::new();
+    let mut image = card_with_can(&fixture).image().clone();
+    image.chip_private_key = Some(*b"another chip key, 32 bytes long!");
+    let mut clone = InProcessCard::new(image);
+    let reading = read(&mut clone).unwrap();
+    assert!(reading.proof().is_some(), "the clone ran PACE-CAM");
+    assert_eq!(
+        verdict_status(&fixture, &reading),
+        Status::Invalid(InvalidReason::ChipProofFailed)
+    );
+}
+
+#[test]
+fn an_unlocked_card_takes_no_pace() {
+    let fixture = Fixture::new();
+    let mut image = card_with_can(&fixture).image().clone();
+    image.locked = false;
+    let outcome = read(&mut InProcessCard::new(image));
+    assert!(
+        matches!(
+            outcome,
+            Err(BorderCheckError::Pace(CardError::Status {
+                command: Instruction::ManageSecurityEnvironment,
+                status: Sw::ConditionsNotSatisfied
+            }))
+        ),
+        "{:?}",
+        outcome.err()
+    );
+}
+
+/// The slow-down's schedule, and the card keeping it: the attempt is counted before the
+/// nonce leaves (pulling the card does not reset it), and a success clears it.
+#[test]
+fn failed_attempts_slow_the_card_down_and_a_success_clears_the_count() {
+    assert_eq!(pace_delay(0), Duration::ZERO);
+    assert_eq!(pace_delay(PACE_FREE_FAILURES), Duration::from_secs(1));
+    assert_eq!(pace_delay(PACE_FREE_FAILURES + 1), Duration::from_secs(2));
+    assert_eq!(pace_delay(PACE_FREE_FAILURES + 4), Duration::from_secs(16));
+    assert_eq!(pace_delay(u16::MAX), PACE_DELAY_MAX);
+    let total: Duration = (0..1_000_000u32)
+        .map(|n| pace_delay(n.min(60) as u16))
+        .sum();
+    // A brute force of every CAN: about 347 days of the card answering, at worst.
+    assert!(total > Duration::from_secs(340 * 86_400), "{total:?}");
+
+    let fixture = Fixture::new();
+    let mut card = card_with_can(&fixture);
+    let wrong = Can::parse("000000").unwrap();
+    let mse = {
+        let mut apdu = vec![
+            0x00,
+            0x22,
+            0xC1,
+            0xA4,
+            stay_core::pace::MSE_SET_AT_DATA.len() as u8,
+        ];
+        apdu.extend(stay_core::pace::MSE_SET_AT_DATA);
+        apdu
+    };
+    let start = [0x10, 0x86, 0x00, 0x00, 0x02, 0x7C, 0x00, 0x00];
+    let delay_of_next_attempt = |card: &mut InProcessCard| {
+        let select = [
+            0x00, 0xA4, 0x04, 0x0C, 0x08, 0xF0, 0x4B, 0x47, 0x53, 0x54, 0x41, 0x59, 0x01,
+        ];
+        card.chip.process(&select, &mut card.rng);
+        card.chip.process(&mse, &mut card.rng);
+        let reply = card.chip.process(&start, &mut card.rng);
+        card.chip.reset();
+        reply.delay
+    };
+    for failure in 0..PACE_FREE_FAILURES + 2 {
+        let _ = Session::new(&mut card).establish_pace(&wrong, counter_random());
+        assert_eq!(card.image().pace_failures, failure + 1);
+    }
+    // An attempt begun and abandoned (the card pulled after the nonce) counts too.
+    assert_eq!(delay_of_next_attempt(&mut card), Duration::from_secs(4));
+    assert_eq!(card.image().pace_failures, PACE_FREE_FAILURES + 3);
+    assert_eq!(delay_of_next_attempt(&mut card), Duration::from_secs(8));
+    // The right CAN opens the card (after its wait) and clears the count.
+    let reading = read(&mut card).unwrap();
+    assert_eq!(verdict_status(&fixture, &reading), Status::Valid);
+    assert_eq!(card.image().pace_failures, 0);
+    assert_eq!(delay_of_next_attempt(&mut card), Duration::ZERO);
 }

@@ -9,19 +9,8 @@ use stay_tests::Fixture;
 
 /// The fixture's card read from its chip, at `now`.
 fn status_at(record: &[u8], list: &TrustList<'_>, now: u64) -> Status {
-    const CHALLENGE: [u8; 16] = [3; 16];
-    let proof = Fixture::new()
-        .chip
-        .sign(&stay_core::chip_proof_message(&CHALLENGE, record));
-    let check = Check::chip(
-        UnixTime(now),
-        Role::Border,
-        Some(stay_core::ChipProof {
-            challenge: &CHALLENGE,
-            signature: &proof,
-        }),
-        &Policy::DEFAULT,
-    );
+    let proof = Fixture::new().chip_proof();
+    let check = Check::chip(UnixTime(now), Role::Border, Some(&proof), &Policy::DEFAULT);
     verify(record, list, &check).status
 }
 

@@ -130,12 +130,15 @@ impl Office {
     }
 
     /// The border check a guard's reader runs, on a card the station handed back.
-    fn border_check(&self, card: &mut Card) -> Status {
-        let mut session = Session::new(card);
-        let reading = session
-            .read_for_border_check(reader_host::card::fresh_challenge())
-            .unwrap();
-        stay_core::verify(
+    /// The border check with the CAN the station stored on the card; `Err` when the card
+    /// gives no reading (PACE refused).
+    fn border_check(&self, card: &mut Card) -> Result<Status, String> {
+        let can = card.inner.image().can.ok_or("the card holds no CAN")?;
+        let reading = stay_core::terminal::border_check(card, &can, |secret| {
+            rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, secret)
+        })
+        .map_err(|e| format!("{e:?}"))?;
+        Ok(stay_core::verify(
             reading.record(),
             self.list.list(),
             &Check::chip(
@@ -145,7 +148,7 @@ impl Office {
                 &Policy::DEFAULT,
             ),
         )
-        .status
+        .status)
     }
 }
 
@@ -175,8 +178,18 @@ fn assert_consistent(journal: &Journal, faces: &Path) {
                 assert_eq!(issued.len(), 1, "{standing:?}");
                 let number = standing.document_number.as_deref().unwrap();
                 assert_eq!(number, issued[0].document_number);
-                assert!(faces.join(format!("{number}.png")).exists());
-                assert!(faces.join(format!("{number}.svg")).exists());
+                // The face's code carries the record and the CAN the journal keeps.
+                let face = reader_host::qr::read_image(&faces.join(format!("{number}.png")), false)
+                    .unwrap();
+                let payload =
+                    reader_host::qr::single_record(reader_host::qr::decode(face)).unwrap();
+                let (record, can) = stay_core::card_face::split(&payload);
+                assert_eq!(Some(record), issued[0].record.as_deref());
+                assert_eq!(can, issued[0].can);
+                assert!(can.is_some());
+                let svg = std::fs::read_to_string(faces.join(format!("{number}.svg"))).unwrap();
+                let digits = String::from_utf8_lossy(can.unwrap().digits()).into_owned();
+                assert!(svg.contains(&format!("CAN {digits}")), "{svg}");
             }
             _ => assert!(issued.is_empty(), "{standing:?}"),
         }
@@ -217,14 +230,19 @@ fn a_batch_ends_in_locked_cards_that_verify() {
     assert_eq!(tray.done.len(), 3);
     for card in &mut tray.done {
         assert!(card.inner.image().locked);
-        assert_eq!(office.border_check(card), Status::Valid);
+        assert_eq!(office.border_check(card), Ok(Status::Valid));
     }
     // The printed code carries the same record as the chip.
     let face = image::open(office.dir.path().join("faces/ST0000002.png"))
         .unwrap()
         .to_luma8();
     let printed = reader_host::qr::single_record(reader_host::qr::decode(face)).unwrap();
-    assert_eq!(Some(printed), tray.done[1].inner.image().record.clone());
+    let (record, can) = stay_core::card_face::split(&printed);
+    assert_eq!(
+        Some(record.to_vec()),
+        tray.done[1].inner.image().record.clone()
+    );
+    assert_eq!(can, tray.done[1].inner.image().can);
     assert_consistent(&station.journal, &office.dir.path().join("faces"));
 }
 
@@ -238,9 +256,13 @@ fn a_locked_card_is_handed_back_untouched_and_refuses_personalization() {
     // The station's own commands on a locked card: 6985, and nothing changes.
     {
         let mut session = Session::new(&mut issued);
-        let info = session.select().unwrap();
-        assert!(info.locked);
+        // Locked: the FCI only over PACE, which the station calls locked.
         assert!(matches!(session.select_blank(), Err(CardError::Locked)));
+        session.select_without_fci().unwrap();
+        let info = stay_core::apdu::Fci {
+            serial: before.serial,
+            locked: true,
+        };
         let key = personalization_key();
         let refused = session
             .authenticate_station(&info, |message| key.sign(message))
@@ -374,25 +396,11 @@ fn a_card_pulled_at_every_apdu_is_never_issued_twice() {
             unlocked_with_record += 1;
             let mut unlocked = tray.done.remove(0);
             unlocked.left = None;
-            assert_eq!(
-                office.border_check(&mut unlocked),
-                Status::Invalid(stay_core::InvalidReason::ChipProofMissing),
-                "pulled at {pulled_at}"
-            );
-            let mut session = Session::new(&mut unlocked);
-            session.select().unwrap();
-            let refused = session
-                .internal_authenticate(&[7; stay_core::CHALLENGE_LEN])
-                .unwrap_err();
+            // PACE refuses an unlocked card (MSE: Set AT 6985): no reading, no verdict.
+            let refused = office.border_check(&mut unlocked).unwrap_err();
             assert!(
-                matches!(
-                    refused,
-                    CardError::Status {
-                        command: Instruction::InternalAuthenticate,
-                        status: Sw::ConditionsNotSatisfied
-                    }
-                ),
-                "pulled at {pulled_at}: {refused:?}"
+                refused.contains("ManageSecurityEnvironment") && refused.contains("6985"),
+                "pulled at {pulled_at}: {refused}"
             );
         }
         assert_consistent(&station.journal, &office.dir.path().join("faces"));
@@ -429,7 +437,7 @@ fn a_station_stopped_at_any_step_resumes_without_loss_or_duplicate() {
         let record = station::Signer::sign(&office.signer, &holder).unwrap();
         let mut attempt = station
             .journal
-            .start("D-1", "4B47000000001001", "04ab")
+            .start("D-1", "4B47000000001001", "04ab", &stay_tests::card::can())
             .unwrap();
         for step in [Step::Signed, Step::Written, Step::Locked, Step::Verified] {
             if step > stopped_at {
@@ -507,7 +515,7 @@ fn a_batch_signed_through_the_signing_service() {
         standings[2]
     );
     for card in &mut tray.done[..2] {
-        assert_eq!(office.border_check(card), Status::Valid);
+        assert_eq!(office.border_check(card), Ok(Status::Valid));
     }
     // The refused application cost no record: its card was never written or locked.
     assert!(tray.done[2].inner.image().record.is_none());
@@ -575,7 +583,7 @@ fn a_batch_valid_from_next_month_is_issued() {
     assert!(tray.done[0].inner.image().locked);
     assert_eq!(
         office.border_check(&mut tray.done[0]),
-        Status::Invalid(stay_core::InvalidReason::NotYetValid)
+        Ok(Status::Invalid(stay_core::InvalidReason::NotYetValid))
     );
     assert_consistent(&station.journal, &office.dir.path().join("faces"));
 }

@@ -1,18 +1,21 @@
 //! No altered record or list ever verifies: every single-bit flip, and random damage.
 
 use proptest::prelude::*;
-use stay_core::{verify, Check, ChipProof, Policy, Presentation, Role, Status, TrustList};
+use stay_core::{verify, Check, ChipAuthentication, Policy, Presentation, Role, Status, TrustList};
+use stay_tests::card::{read, InProcessCard};
 use stay_tests::Fixture;
 
-const CHALLENGE: [u8; 16] = [7; 16];
+/// The fixture card's PACE-CAM proof, as a border check gets it.
+fn proof(f: &Fixture) -> ChipAuthentication {
+    let mut card = InProcessCard::personalized(f);
+    read(&mut card)
+        .expect("the fixture card answers")
+        .chip_authentication
+        .expect("a chip proof")
+}
 
-fn chip(signature: &[u8; 64]) -> Presentation<'_> {
-    Presentation::Chip {
-        proof: Some(ChipProof {
-            challenge: &CHALLENGE,
-            signature,
-        }),
-    }
+fn chip(proof: &ChipAuthentication) -> Presentation<'_> {
+    Presentation::Chip { proof: Some(proof) }
 }
 
 fn check<'a>(f: &Fixture, presentation: Presentation<'a>) -> Check<'a> {
@@ -27,10 +30,9 @@ fn every_bit_flip_of_a_record_is_refused() {
     let f = Fixture::new();
     let list_bytes = f.list();
     let list = TrustList::load(&list_bytes, &f.root.public_key(), None).unwrap();
-    let record = f.record(&f.holder());
-    let proof = f
-        .chip
-        .sign(&stay_core::chip_proof_message(&CHALLENGE, &record));
+    let card = InProcessCard::personalized(&f);
+    let record = card.image().record.clone().expect("a record");
+    let proof = proof(&f);
 
     assert_eq!(
         verify(&record, &list, &check(&f, chip(&proof))).status,

@@ -1,12 +1,14 @@
-//! PACE's exchange: Generic Mapping over ECDH on NIST P-256 (ICAO 9303-11 §4.4.3.3.1) and
-//! the four GENERAL AUTHENTICATE steps, as two pure state machines, one for the terminal
+//! PACE's exchange: Chip Authentication Mapping over ECDH on NIST P-256 (ICAO 9303-11
+//! §4.4.3.3.1 and §4.4.3.5: Generic Mapping, plus the chip's proof of its key) and the four
+//! GENERAL AUTHENTICATE steps, as two pure state machines, one for the terminal
 //! and one for the card, so both sides are the same code's two halves and a test can run
 //! them against each other. Randomness comes from the caller (recorded transcripts replay).
 //!
 //! 1. card → terminal: `80` the encrypted nonce `z = E(K_pi, s)`;
 //! 2. both: mapping keys `81` / `82`; `H = SK_map · PK_map,other`, `G~ = s·G + H`;
 //! 3. both: ephemeral keys on `G~`, `83` / `84`; `K = x(SK · PK_other)`;
-//! 4. both: authentication tokens `85` / `86` over the other's ephemeral key, under `KSmac`.
+//! 4. both: authentication tokens `85` / `86` over the other's ephemeral key, under `KSmac`;
+//!    the card adds `8A`, its chip authentication data `E(KSenc, SK_IC⁻¹ · SK_Map,IC)`.
 //!
 //! Every point received is checked: uncompressed, on the curve, not the identity; and each
 //! side refuses the other's key if it equals its own (§4.4.3.3 d). Coordinates are always 32
@@ -18,9 +20,11 @@ use p256::elliptic_curve::{Field, PrimeField};
 use p256::{AffinePoint, EncodedPoint, FieldBytes, ProjectivePoint, Scalar, U256};
 
 use super::{
-    authentication_token, decrypt_nonce, encrypt_nonce, mac_eq, session_keys, Can, BLOCK, MAC_LEN,
+    authentication_token, decrypt_chip_authentication, decrypt_nonce, encrypt_chip_authentication,
+    encrypt_nonce, mac_eq, session_keys, Can, BLOCK, ENCRYPTED_CHIP_AUTHENTICATION_LEN, MAC_LEN,
     POINT_LEN,
 };
+use crate::chip_proof::ChipAuthentication;
 use crate::sm::SecureChannel;
 
 /// Why PACE stopped.
@@ -51,12 +55,13 @@ pub mod tag {
     pub const EPHEMERAL_CARD: u8 = 0x84;
     pub const TOKEN_TERMINAL: u8 = 0x85;
     pub const TOKEN_CARD: u8 = 0x86;
+    pub const ENCRYPTED_CHIP_AUTHENTICATION: u8 = 0x8A;
 }
 
 /// The longest GENERAL AUTHENTICATE data: `7C 43 8x 41 <65-byte point>`.
 pub const MESSAGE_MAX: usize = 4 + POINT_LEN;
 
-/// A step's message: `7C L <tag> L <value>`, or `7C 00` for the terminal's first.
+/// A step's message: `7C L <tag> L <value>...`, or `7C 00` for the terminal's first.
 #[derive(Clone, Copy)]
 pub struct Message {
     bytes: [u8; MESSAGE_MAX],
@@ -65,21 +70,25 @@ pub struct Message {
 
 impl Message {
     fn new(tag: Option<u8>, value: &[u8]) -> Message {
+        match tag {
+            None => Message::of(&[]),
+            Some(tag) => Message::of(&[(tag, value)]),
+        }
+    }
+
+    /// `7C L` around the objects, in order (each under 128 bytes, all within
+    /// [`MESSAGE_MAX`]).
+    fn of(objects: &[(u8, &[u8])]) -> Message {
         let mut bytes = [0u8; MESSAGE_MAX];
         bytes[0] = tag::DYNAMIC_AUTHENTICATION_DATA;
-        let len = match tag {
-            None => {
-                bytes[1] = 0;
-                2
-            }
-            Some(tag) => {
-                bytes[1] = (2 + value.len()) as u8;
-                bytes[2] = tag;
-                bytes[3] = value.len() as u8;
-                bytes[4..4 + value.len()].copy_from_slice(value);
-                4 + value.len()
-            }
-        };
+        let mut len = 2;
+        for (tag, value) in objects {
+            bytes[len] = *tag;
+            bytes[len + 1] = value.len() as u8;
+            bytes[len + 2..len + 2 + value.len()].copy_from_slice(value);
+            len += 2 + value.len();
+        }
+        bytes[1] = (len - 2) as u8;
         Message { bytes, len }
     }
 
@@ -102,6 +111,38 @@ pub fn parse_message(message: &[u8], expected: u8) -> Result<&[u8], PaceError> {
             } else {
                 Err(PaceError::Malformed)
             }
+        }
+        _ => Err(PaceError::Malformed),
+    }
+}
+
+/// The card's last message: its token `86`, and with PACE-CAM its encrypted chip
+/// authentication data `8A` (absent from a card that runs Generic Mapping only).
+fn parse_token_message(
+    message: &[u8],
+) -> Result<
+    (
+        &[u8; MAC_LEN],
+        Option<&[u8; ENCRYPTED_CHIP_AUTHENTICATION_LEN]>,
+    ),
+    PaceError,
+> {
+    let malformed = |_| PaceError::Malformed;
+    let [tag::DYNAMIC_AUTHENTICATION_DATA, outer, rest @ ..] = message else {
+        return Err(PaceError::Malformed);
+    };
+    let [tag::TOKEN_CARD, 8, rest @ ..] = rest else {
+        return Err(PaceError::Malformed);
+    };
+    if usize::from(*outer) != rest.len() + 2 || rest.len() < MAC_LEN {
+        return Err(PaceError::Malformed);
+    }
+    let (token, rest) = rest.split_at(MAC_LEN);
+    let token = token.try_into().map_err(malformed)?;
+    match rest {
+        [] => Ok((token, None)),
+        [tag::ENCRYPTED_CHIP_AUTHENTICATION, 0x30, data @ ..] => {
+            Ok((token, Some(data.try_into().map_err(malformed)?)))
         }
         _ => Err(PaceError::Malformed),
     }
@@ -162,11 +203,13 @@ fn key_pair(
     Ok((secret, encode_point(&(*generator * secret))?))
 }
 
-/// What one side holds once the exchange is through: the session keys, and the other side's
-/// ephemeral public key (PACE-CAM and chip authentication bind to it).
+/// What the terminal holds once the exchange is through: the session keys, the card's
+/// ephemeral public key, and what the card sent to prove its chip key (`None` from a card
+/// that sent no `8A`: the verification calls that a missing chip proof).
 pub struct Established {
     pub channel: SecureChannel,
     pub card_ephemeral: [u8; POINT_LEN],
+    pub chip_authentication: Option<ChipAuthentication>,
 }
 
 enum TerminalStep {
@@ -179,12 +222,14 @@ enum TerminalStep {
     AwaitingEphemeral {
         secret: Scalar,
         public: [u8; POINT_LEN],
+        card_mapping: [u8; POINT_LEN],
     },
     AwaitingToken {
         ks_enc: [u8; BLOCK],
         ks_mac: [u8; BLOCK],
         public: [u8; POINT_LEN],
         card: [u8; POINT_LEN],
+        card_mapping: [u8; POINT_LEN],
     },
     Done,
 }
@@ -237,20 +282,31 @@ impl TerminalPace {
         else {
             return Err(PaceError::OutOfOrder);
         };
-        let card = parse_message(message, tag::MAPPING_CARD)?;
-        if card == public {
+        let card_mapping: [u8; POINT_LEN] = parse_message(message, tag::MAPPING_CARD)?
+            .try_into()
+            .map_err(|_| PaceError::BadPoint)?;
+        if &card_mapping == public {
             return Err(PaceError::SameKey);
         }
-        let h = parse_point(card)? * secret;
+        let h = parse_point(&card_mapping)? * secret;
         let generator = map_generator(nonce, &h);
         let (secret, public) = key_pair(random, &generator)?;
-        self.step = TerminalStep::AwaitingEphemeral { secret, public };
+        self.step = TerminalStep::AwaitingEphemeral {
+            secret,
+            public,
+            card_mapping,
+        };
         Ok(Message::new(Some(tag::EPHEMERAL_TERMINAL), &public))
     }
 
     /// Takes the card's ephemeral key; answers the terminal's token.
     pub fn on_ephemeral(&mut self, message: &[u8]) -> Result<Message, PaceError> {
-        let TerminalStep::AwaitingEphemeral { secret, public } = &self.step else {
+        let TerminalStep::AwaitingEphemeral {
+            secret,
+            public,
+            card_mapping,
+        } = &self.step
+        else {
             return Err(PaceError::OutOfOrder);
         };
         let card: [u8; POINT_LEN] = parse_message(message, tag::EPHEMERAL_CARD)?
@@ -267,36 +323,49 @@ impl TerminalPace {
             ks_mac,
             public: *public,
             card,
+            card_mapping: *card_mapping,
         };
         Ok(Message::new(Some(tag::TOKEN_TERMINAL), &token))
     }
 
-    /// Takes the card's token: the channel, if the card knew the CAN.
+    /// Takes the card's token: the channel, if the card knew the CAN, and the chip
+    /// authentication data, decrypted, to check against the record's chip key once the
+    /// record is read.
     pub fn on_token(&mut self, message: &[u8]) -> Result<Established, PaceError> {
         let TerminalStep::AwaitingToken {
             ks_enc,
             ks_mac,
             public,
             card,
+            card_mapping,
         } = &self.step
         else {
             return Err(PaceError::OutOfOrder);
         };
-        let token: &[u8; MAC_LEN] = parse_message(message, tag::TOKEN_CARD)?
-            .try_into()
-            .map_err(|_| PaceError::Malformed)?;
+        let (token, encrypted) = parse_token_message(message)?;
         if !mac_eq(token, &authentication_token(ks_mac, public)) {
             self.step = TerminalStep::Done;
             return Err(PaceError::BadToken);
         }
+        let chip_authentication = match encrypted {
+            None => None,
+            Some(encrypted) => Some(ChipAuthentication {
+                card_mapping_key: *card_mapping,
+                data: decrypt_chip_authentication(ks_enc, encrypted).ok_or(PaceError::Malformed)?,
+            }),
+        };
         let established = Established {
             channel: SecureChannel::new(*ks_enc, *ks_mac),
             card_ephemeral: *card,
+            chip_authentication,
         };
         self.step = TerminalStep::Done;
         Ok(established)
     }
 }
+
+/// `CA_IC`, computed with the mapping key, sent in the last step.
+type ChipData = [u8; 32];
 
 enum CardStep {
     AwaitingStart,
@@ -304,32 +373,38 @@ enum CardStep {
         nonce: [u8; BLOCK],
         secret: Scalar,
         public: [u8; POINT_LEN],
+        chip_data: ChipData,
     },
     AwaitingEphemeral {
         generator: ProjectivePoint,
         random: [u8; 32],
+        chip_data: ChipData,
     },
     AwaitingToken {
         ks_enc: [u8; BLOCK],
         ks_mac: [u8; BLOCK],
         public: [u8; POINT_LEN],
         terminal: [u8; POINT_LEN],
+        chip_data: ChipData,
     },
     Done,
 }
 
-/// The card's half of PACE with its CAN.
+/// The card's half of PACE-CAM with its CAN and its chip key.
 pub struct CardPace {
     k_pi: [u8; BLOCK],
+    chip_secret: Scalar,
     step: CardStep,
 }
 
 impl CardPace {
-    pub fn new(can: &Can) -> CardPace {
-        CardPace {
+    /// `chip_secret`: the chip key whose public half the signed record names.
+    pub fn new(can: &Can, chip_secret: &[u8; 32]) -> Result<CardPace, PaceError> {
+        Ok(CardPace {
             k_pi: can.password_key(),
+            chip_secret: secret(chip_secret)?,
             step: CardStep::AwaitingStart,
-        }
+        })
     }
 
     /// `7C 00` in: the nonce `nonce` out, encrypted; `random` makes the mapping key, used in
@@ -347,10 +422,13 @@ impl CardPace {
             return Err(PaceError::Malformed);
         }
         let (secret, public) = key_pair(random, &ProjectivePoint::GENERATOR)?;
+        let chip_data =
+            ChipAuthentication::data_for(&self.chip_secret, &secret).ok_or(PaceError::BadSecret)?;
         self.step = CardStep::AwaitingMapping {
             nonce: *nonce,
             secret,
             public,
+            chip_data,
         };
         Ok(Message::new(
             Some(tag::ENCRYPTED_NONCE),
@@ -364,6 +442,7 @@ impl CardPace {
             nonce,
             secret,
             public,
+            chip_data,
         } = &self.step
         else {
             return Err(PaceError::OutOfOrder);
@@ -378,13 +457,19 @@ impl CardPace {
         self.step = CardStep::AwaitingEphemeral {
             generator,
             random: *random,
+            chip_data: *chip_data,
         };
         Ok(answer)
     }
 
     /// The terminal's ephemeral key in, the card's out.
     pub fn on_ephemeral(&mut self, message: &[u8]) -> Result<Message, PaceError> {
-        let CardStep::AwaitingEphemeral { generator, random } = &self.step else {
+        let CardStep::AwaitingEphemeral {
+            generator,
+            random,
+            chip_data,
+        } = &self.step
+        else {
             return Err(PaceError::OutOfOrder);
         };
         let terminal: [u8; POINT_LEN] = parse_message(message, tag::EPHEMERAL_TERMINAL)?
@@ -401,6 +486,7 @@ impl CardPace {
             ks_mac,
             public,
             terminal,
+            chip_data: *chip_data,
         };
         Ok(Message::new(Some(tag::EPHEMERAL_CARD), &public))
     }
@@ -412,6 +498,7 @@ impl CardPace {
             ks_mac,
             public,
             terminal,
+            chip_data,
         } = &self.step
         else {
             return Err(PaceError::OutOfOrder);
@@ -423,10 +510,13 @@ impl CardPace {
             self.step = CardStep::Done;
             return Err(PaceError::BadToken);
         }
-        let answer = Message::new(
-            Some(tag::TOKEN_CARD),
-            &authentication_token(ks_mac, terminal),
-        );
+        let answer = Message::of(&[
+            (tag::TOKEN_CARD, &authentication_token(ks_mac, terminal)),
+            (
+                tag::ENCRYPTED_CHIP_AUTHENTICATION,
+                &encrypt_chip_authentication(ks_enc, chip_data),
+            ),
+        ]);
         let channel = SecureChannel::new(*ks_enc, *ks_mac);
         self.step = CardStep::Done;
         Ok((answer, channel))
@@ -438,6 +528,8 @@ mod tests {
     use super::*;
     use crate::apdu::{Command, Status};
 
+    const CHIP: [u8; 32] = [0x2C; 32];
+
     fn random(seed: u8) -> [u8; 32] {
         let mut r = [seed; 32];
         r[0] = 0x01;
@@ -447,7 +539,7 @@ mod tests {
     /// Both halves, with the CANs given; the terminal's result.
     fn run(terminal_can: &str, card_can: &str) -> Result<(Established, SecureChannel), PaceError> {
         let mut terminal = TerminalPace::new(&Can::parse(terminal_can).unwrap());
-        let mut card = CardPace::new(&Can::parse(card_can).unwrap());
+        let mut card = CardPace::new(&Can::parse(card_can).unwrap(), &CHIP).unwrap();
         let nonce = [0x3F; 16];
         let m = card.on_start(terminal.start().bytes(), &nonce, &random(2))?;
         let m = terminal.on_nonce(m.bytes(), &random(3))?;
@@ -479,6 +571,35 @@ mod tests {
             .unwrap_response(&wire[..r], &mut plain)
             .unwrap();
         assert_eq!(&plain[..b], b"record\x90\x00");
+    }
+
+    #[test]
+    fn the_chip_proves_its_key_and_only_that_key() {
+        let (established, _) = run("123456", "123456").unwrap();
+        let auth = established.chip_authentication.unwrap();
+        let chip = secret(&CHIP).unwrap();
+        let public = encode_point(&(ProjectivePoint::GENERATOR * chip)).unwrap();
+        assert_eq!(auth.check(&public), Ok(()));
+        let other =
+            encode_point(&(ProjectivePoint::GENERATOR * secret(&[0x2D; 32]).unwrap())).unwrap();
+        assert!(auth.check(&other).is_err());
+    }
+
+    #[test]
+    fn a_token_without_chip_data_gives_no_chip_proof_and_bad_padding_no_channel() {
+        let message = Message::of(&[(tag::TOKEN_CARD, &[0u8; 8])]);
+        assert!(matches!(
+            parse_token_message(message.bytes()),
+            Ok((_, None))
+        ));
+        let message = Message::of(&[
+            (tag::TOKEN_CARD, &[0u8; 8]),
+            (tag::ENCRYPTED_CHIP_AUTHENTICATION, &[0u8; 47]),
+        ]);
+        assert_eq!(
+            parse_token_message(message.bytes()).err(),
+            Some(PaceError::Malformed)
+        );
     }
 
     #[test]
@@ -519,14 +640,14 @@ mod tests {
             fresh.on_nonce(&z, &random(1)).err(),
             Some(PaceError::Malformed)
         );
-        let mut card = CardPace::new(&Can::parse("123456").unwrap());
+        let mut card = CardPace::new(&Can::parse("123456").unwrap(), &CHIP).unwrap();
         assert_eq!(
             card.on_start(&[0x7C, 0x01, 0x00], &[0; 16], &random(1))
                 .err(),
             Some(PaceError::Malformed)
         );
         // Secrets the caller's randomness cannot make.
-        let mut card = CardPace::new(&Can::parse("123456").unwrap());
+        let mut card = CardPace::new(&Can::parse("123456").unwrap(), &CHIP).unwrap();
         assert_eq!(
             card.on_start(&[0x7C, 0x00], &[0; 16], &[0; 32]).err(),
             Some(PaceError::BadSecret)
