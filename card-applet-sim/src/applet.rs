@@ -564,10 +564,7 @@ type Stored<'a> = (&'a [u8], Option<&'a [u8]>, Can);
 /// then optionally the portrait (`5F40`) whose SHA-256 the record names, then the CAN
 /// (`C2`, six ASCII digits). Anything else is 6A80: a card never stores data its own border
 /// check would reject.
-fn stored_objects<'a>(
-    data: &'a [u8],
-    chip_public_key: &[u8],
-) -> Result<Stored<'a>, Sw> {
+fn stored_objects<'a>(data: &'a [u8], chip_public_key: &[u8]) -> Result<Stored<'a>, Sw> {
     let mut reader = tlv::Reader::new(data);
     let record = reader
         .expect(stay_core::record::tag::RECORD)

@@ -32,8 +32,9 @@ struct Case {
     role: String,
     employer_tin: Option<String>,
     presentation: String,
-    challenge: Option<String>,
-    proof: Option<String>,
+    transcript: Option<String>,
+    can: Option<String>,
+    terminal_seed: Option<u8>,
     expect_status: String,
     expect_reason: Option<String>,
     expect_decision: String,
@@ -68,9 +69,22 @@ fn main() {
         Some(s) => format!("Some({s:?})"),
         None => "None".into(),
     };
-    let opt_hex = |s: &Option<String>| match s {
-        Some(h) => format!("Some({:?})", hex::decode(h).unwrap()),
-        None => "None".into(),
+    // A chip case's recorded border check: the card's answers, in order.
+    let mut transcripts: Vec<String> = Vec::new();
+    let mut transcript = |name: &Option<String>| -> String {
+        let Some(name) = name else {
+            return "None".into();
+        };
+        let path = testdata.join(name);
+        println!("cargo:rerun-if-changed={}", path.display());
+        let text = std::fs::read_to_string(path).unwrap();
+        let answers: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("< "))
+            .map(|h| format!("&{:?}", hex::decode(h).unwrap()))
+            .collect();
+        transcripts.push(format!("&[{}]", answers.join(", ")));
+        format!("Some({})", transcripts.len() - 1)
     };
     let mut code = String::new();
     writeln!(code, "pub static LIST_CASES: &[ListCase] = &[").unwrap();
@@ -90,7 +104,7 @@ fn main() {
         writeln!(
             code,
             "    Case {{ name: {:?}, record: {}, list: {}, now: {}, role: {:?}, employer_tin: {}, \
-             printed: {}, challenge: {}, proof: {}, expect_status: {:?}, expect_reason: {}, \
+             printed: {}, transcript: {}, can: {}, terminal_seed: {}, expect_status: {:?}, expect_reason: {}, \
              expect_decision: {:?}, expect_chip_authenticated: {} }},",
             c.name,
             file(&c.record),
@@ -99,8 +113,9 @@ fn main() {
             c.role,
             opt_str(&c.employer_tin),
             c.presentation == "printed",
-            opt_hex(&c.challenge),
-            opt_hex(&c.proof),
+            transcript(&c.transcript),
+            opt_str(&c.can),
+            c.terminal_seed.unwrap_or(0),
             c.expect_status,
             opt_str(&c.expect_reason),
             c.expect_decision,
@@ -108,7 +123,13 @@ fn main() {
         )
         .unwrap();
     }
-    writeln!(code, "];\npub static FILES: &[&[u8]] = &[").unwrap();
+    writeln!(
+        code,
+        "];\npub static TRANSCRIPTS: &[&[&[u8]]] = &[{}];",
+        transcripts.join(",\n    ")
+    )
+    .unwrap();
+    writeln!(code, "pub static FILES: &[&[u8]] = &[").unwrap();
     let mut by_index: Vec<_> = files.iter().collect();
     by_index.sort_by_key(|(_, i)| **i);
     for (name, _) in by_index {

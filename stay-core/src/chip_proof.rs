@@ -11,11 +11,11 @@
 //! anyone but the terminal that ran the exchange: anyone can pick a `CA` and compute
 //! `PK_Map = CA · PK_IC`, so a recorded border check shows nothing a forger could not make.
 
-use p256::elliptic_curve::ops::MulByGenerator;
 use p256::elliptic_curve::{Field, PrimeField};
-use p256::{FieldBytes, ProjectivePoint, Scalar};
+use p256::{FieldBytes, Scalar};
 
-use crate::pace::{encode_point, parse_point, POINT_LEN};
+use crate::curve;
+use crate::pace::POINT_LEN;
 use crate::signature::PUBLIC_KEY_LEN;
 
 /// Length of the chip authentication data: a P-256 scalar, always 32 bytes.
@@ -52,13 +52,15 @@ impl ChipAuthentication {
         &self,
         chip_public_key: &[u8; PUBLIC_KEY_LEN],
     ) -> Result<(), ChipAuthenticationError> {
-        let chip = parse_point(chip_public_key).map_err(|_| ChipAuthenticationError::ChipKey)?;
-        let ca: Option<Scalar> = Scalar::from_repr(FieldBytes::from(self.data)).into();
-        let ca = ca
-            .filter(|s| !bool::from(s.is_zero()))
-            .ok_or(ChipAuthenticationError::Malformed)?;
-        parse_point(&self.card_mapping_key).map_err(|_| ChipAuthenticationError::Malformed)?;
-        let product = encode_point(&(chip * ca)).map_err(|_| ChipAuthenticationError::Mismatch)?;
+        if !curve::is_point(chip_public_key) {
+            return Err(ChipAuthenticationError::ChipKey);
+        }
+        if !curve::is_point(&self.card_mapping_key) {
+            return Err(ChipAuthenticationError::Malformed);
+        }
+        // `None` here: the data is not a scalar in 1..n.
+        let product =
+            curve::mul(&self.data, chip_public_key).ok_or(ChipAuthenticationError::Malformed)?;
         if product == self.card_mapping_key {
             Ok(())
         } else {
@@ -89,18 +91,17 @@ impl ChipAuthentication {
 
     /// A pair anyone can make for a public chip key: why a recorded exchange proves nothing
     /// to a third party (see the tests).
-    pub fn simulate(chip_public_key: &[u8; PUBLIC_KEY_LEN], ca: &Scalar) -> Option<Self> {
-        let chip = parse_point(chip_public_key).ok()?;
+    pub fn simulate(chip_public_key: &[u8; PUBLIC_KEY_LEN], ca: &[u8; 32]) -> Option<Self> {
         Some(ChipAuthentication {
-            card_mapping_key: encode_point(&(chip * ca)).ok()?,
-            data: ca.to_repr().into(),
+            card_mapping_key: curve::mul(ca, chip_public_key)?,
+            data: *ca,
         })
     }
 }
 
 /// The public key of a chip secret, as a record names it (tests, the card).
 pub fn chip_public_key(secret: &Scalar) -> Option<[u8; PUBLIC_KEY_LEN]> {
-    encode_point(&ProjectivePoint::mul_by_generator(secret)).ok()
+    curve::mul_base(&secret.to_repr().into())
 }
 
 #[cfg(test)]
@@ -146,7 +147,7 @@ mod tests {
         // Whoever holds only the public key makes a pair that checks: unlike a signature,
         // the terminal's record of an exchange is no evidence of where the card was.
         let pk = chip_public_key(&scalar(7)).unwrap();
-        let forged = ChipAuthentication::simulate(&pk, &scalar(42)).unwrap();
+        let forged = ChipAuthentication::simulate(&pk, &scalar(42).to_repr().into()).unwrap();
         assert_eq!(forged.check(&pk), Ok(()));
     }
 }

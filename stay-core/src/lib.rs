@@ -13,6 +13,7 @@ pub mod apdu;
 pub mod audit;
 pub mod card_face;
 pub mod chip_proof;
+pub mod curve;
 pub mod date;
 pub mod high_water;
 pub mod pace;

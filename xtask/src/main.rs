@@ -283,7 +283,8 @@ fn scanner() -> Result<()> {
             EMBEDDED_TARGET,
         ]),
     )?;
-    let elf = root().join(format!("target/{EMBEDDED_TARGET}/release/scanner-qemu"));
+    // The `firmware` profile (Cargo.toml): sized for the 128 KiB of flash.
+    let elf = root().join(format!("target/{EMBEDDED_TARGET}/firmware/scanner-qemu"));
     // Each backend of the signature check: the golden vectors within the budgets, then the
     // Wycheproof vectors (their own build: they do not fit beside the golden ones).
     for (backend, feature) in [
@@ -298,7 +299,14 @@ fn scanner() -> Result<()> {
             run(
                 &format!("scanner-qemu for {EMBEDDED_TARGET}: {suite} vectors, {backend}"),
                 cargo()
-                    .args(["build", "-p", "scanner-qemu", "--release", "--target"])
+                    .args([
+                        "build",
+                        "-p",
+                        "scanner-qemu",
+                        "--profile",
+                        "firmware",
+                        "--target",
+                    ])
                     .arg(EMBEDDED_TARGET)
                     .arg(format!("--features={}", features.join(","))),
             )?;

@@ -3,8 +3,8 @@
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
-use stay_core::apdu::{Fci, Status, INS_INTERNAL_AUTHENTICATE, INS_READ_BINARY, INS_SELECT};
-use stay_core::terminal::{deliver, ApduLink, LinkError, Session};
+use stay_core::pace::Can;
+use stay_core::terminal::{deliver, ApduLink, LinkError};
 use stay_core::{Check, ListError, Policy, PublicKey, Role, TrustList, UnixTime};
 
 pub struct ListCase {
@@ -22,8 +22,11 @@ pub struct Case {
     pub role: &'static str,
     pub employer_tin: Option<&'static str>,
     pub printed: bool,
-    pub challenge: Option<[u8; 16]>,
-    pub proof: Option<[u8; 64]>,
+    /// Index into `TRANSCRIPTS`: the card's recorded answers of a chip case.
+    pub transcript: Option<usize>,
+    pub can: Option<&'static str>,
+    /// The terminal's n-th PACE secret is 32 bytes of `terminal_seed + n`.
+    pub terminal_seed: u8,
     pub expect_status: &'static str,
     pub expect_reason: Option<&'static str>,
     pub expect_decision: &'static str,
@@ -113,35 +116,19 @@ fn instructions_since(start: u32) -> u32 {
     (start.wrapping_sub(now) & TICKS_MAX) * INSTRUCTIONS_PER_TICK
 }
 
-/// A card that answers the border check with a vector's record and proof.
-struct VectorCard {
-    record: &'static [u8],
-    proof: Option<[u8; 64]>,
+/// A card that answers with a chip case's recorded responses, in order, whatever it is
+/// sent: the golden card, or (with other terminal secrets) a card replaying a session.
+struct RecordedCard {
+    answers: &'static [&'static [u8]],
+    next: usize,
 }
 
-impl ApduLink for VectorCard {
+impl ApduLink for RecordedCard {
     type Error = ();
-    fn exchange(&mut self, command: &[u8], response: &mut [u8]) -> Result<usize, LinkError<()>> {
-        let fci = Fci {
-            serial: [0; 8],
-            locked: true,
-        }
-        .write();
-        let (data, status): (&[u8], Status) = match command.get(1).copied() {
-            Some(INS_SELECT) => (&fci, Status::Success),
-            Some(INS_READ_BINARY) => (self.record, Status::Success),
-            Some(INS_INTERNAL_AUTHENTICATE) => match &self.proof {
-                Some(proof) => (proof, Status::Success),
-                None => (&[], Status::ConditionsNotSatisfied),
-            },
-            _ => (&[], Status::InstructionNotSupported),
-        };
-        let mut answer = [0u8; 512];
-        let len = data.len() + 2;
-        let out = answer.get_mut(..len).ok_or(LinkError::ResponseTooLong)?;
-        out[..data.len()].copy_from_slice(data);
-        out[data.len()..].copy_from_slice(&status.to_bytes());
-        deliver(out, response)
+    fn exchange(&mut self, _command: &[u8], response: &mut [u8]) -> Result<usize, LinkError<()>> {
+        let answer = self.answers.get(self.next).ok_or(LinkError::Failed(()))?;
+        self.next += 1;
+        deliver(answer, response)
     }
 }
 
@@ -233,27 +220,45 @@ fn golden() -> u32 {
                 v.chip_authenticated,
             )
         } else {
-            let mut card = VectorCard {
-                record: FILES[case.record],
-                proof: case.proof,
-            };
-            let challenge = case.challenge.unwrap_or([0; 16]);
-            let Ok(reading) = Session::new(&mut card).read_for_border_check(challenge) else {
-                hprintln!("FAIL {}: the card read failed", case.name);
+            let (Some(transcript), Some(Ok(can))) = (case.transcript, case.can.map(Can::parse))
+            else {
+                hprintln!("FAIL {}: a chip case without transcript or CAN", case.name);
                 failures += 1;
                 continue;
             };
-            let v = stay_core::verify(
-                reading.record(),
-                &list,
-                &Check::chip(UnixTime(case.now), role, reading.proof(), &Policy::DEFAULT),
-            );
-            (
-                v.status.name(),
-                v.status.reason_code(),
-                v.decision.code(),
-                v.chip_authenticated,
-            )
+            let mut card = RecordedCard {
+                answers: TRANSCRIPTS[transcript],
+                next: 0,
+            };
+            let mut n = case.terminal_seed;
+            let random = |secret: &mut [u8; 32]| {
+                n = n.wrapping_add(1);
+                *secret = [n; 32];
+            };
+            match stay_core::terminal::border_check(&mut card, &can, random) {
+                Ok(reading) => {
+                    let v = stay_core::verify(
+                        reading.record(),
+                        &list,
+                        &Check::chip(UnixTime(case.now), role, reading.proof(), &Policy::DEFAULT),
+                    );
+                    (
+                        v.status.name(),
+                        v.status.reason_code(),
+                        v.decision.code(),
+                        v.chip_authenticated,
+                    )
+                }
+                // No channel, no verdict: the vectors' `no-channel` (a replayed session).
+                Err(stay_core::terminal::BorderCheckError::Pace(
+                    stay_core::terminal::CardError::Pace(stay_core::pace::PaceError::BadToken),
+                )) => ("no-channel", Some("pace-bad-token"), "no-verdict", false),
+                Err(_) => {
+                    hprintln!("FAIL {}: the card read failed", case.name);
+                    failures += 1;
+                    continue;
+                }
+            }
         };
         let spent = instructions_since(start);
         let ok = status == case.expect_status
@@ -278,7 +283,7 @@ fn golden() -> u32 {
         );
     }
     hprintln!(
-        "scanner-qemu: a complete verification takes at most {} instructions printed, {} from a chip (record and chip proof)",
+        "scanner-qemu: a complete verification takes at most {} instructions printed, {} from a chip (PACE-CAM, secure messaging, record and chip proof)",
         printed_valid,
         chip_valid
     );

@@ -14,10 +14,8 @@
 //! side refuses the other's key if it equals its own (§4.4.3.3 d). Coordinates are always 32
 //! bytes, leading zeros kept.
 
-use p256::elliptic_curve::ops::Reduce;
-use p256::elliptic_curve::sec1::{FromEncodedPoint, ToEncodedPoint};
 use p256::elliptic_curve::{Field, PrimeField};
-use p256::{AffinePoint, EncodedPoint, FieldBytes, ProjectivePoint, Scalar, U256};
+use p256::{FieldBytes, Scalar};
 
 use super::{
     authentication_token, decrypt_chip_authentication, decrypt_nonce, encrypt_chip_authentication,
@@ -25,6 +23,7 @@ use super::{
     POINT_LEN,
 };
 use crate::chip_proof::ChipAuthentication;
+use crate::curve::{self, Point};
 use crate::sm::SecureChannel;
 
 /// Why PACE stopped.
@@ -149,25 +148,14 @@ fn parse_token_message(
 }
 
 /// A P-256 point from its uncompressed encoding: on the curve and not the identity.
-pub fn parse_point(bytes: &[u8]) -> Result<ProjectivePoint, PaceError> {
-    if bytes.len() != POINT_LEN || bytes[0] != 0x04 {
+pub fn parse_point(bytes: &[u8]) -> Result<Point, PaceError> {
+    if !curve::is_point(bytes) {
         return Err(PaceError::BadPoint);
     }
-    let encoded = EncodedPoint::from_bytes(bytes).map_err(|_| PaceError::BadPoint)?;
-    let point: Option<AffinePoint> = AffinePoint::from_encoded_point(&encoded).into();
-    let point = point.ok_or(PaceError::BadPoint)?;
-    Ok(ProjectivePoint::from(point))
+    bytes.try_into().map_err(|_| PaceError::BadPoint)
 }
 
-/// The uncompressed encoding, coordinates at their full 32 bytes.
-pub fn encode_point(point: &ProjectivePoint) -> Result<[u8; POINT_LEN], PaceError> {
-    let encoded = point.to_affine().to_encoded_point(false);
-    encoded
-        .as_bytes()
-        .try_into()
-        .map_err(|_| PaceError::BadPoint)
-}
-
+/// A secret scalar in `1..n` from the caller's randomness.
 fn secret(bytes: &[u8; 32]) -> Result<Scalar, PaceError> {
     let scalar: Option<Scalar> = Scalar::from_repr(FieldBytes::from(*bytes)).into();
     match scalar {
@@ -176,31 +164,36 @@ fn secret(bytes: &[u8; 32]) -> Result<Scalar, PaceError> {
     }
 }
 
-/// `G~ = s·G + H`, the mapped generator of Generic Mapping.
-pub fn map_generator(nonce: &[u8; BLOCK], h: &ProjectivePoint) -> ProjectivePoint {
+/// `G~ = s·G + H`, the mapped generator of Generic Mapping (the 16-byte nonce is a scalar
+/// below n as it stands).
+pub fn map_generator(nonce: &[u8; BLOCK], h: &Point) -> Result<Point, PaceError> {
     let mut wide = [0u8; 32];
     wide[16..].copy_from_slice(nonce);
-    let s = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(wide));
-    ProjectivePoint::GENERATOR * s + h
+    let s_g = curve::mul_base(&wide).ok_or(PaceError::BadSecret)?;
+    curve::add(&s_g, h).ok_or(PaceError::BadPoint)
 }
 
-/// `x(secret · other)` at 32 bytes; `None` for the identity.
-fn agree(secret: &Scalar, other: &ProjectivePoint) -> Result<[u8; 32], PaceError> {
-    let point = (*other * secret).to_affine();
-    let encoded = point.to_encoded_point(false);
-    let x = encoded.x().ok_or(PaceError::BadPoint)?;
-    let mut out = [0u8; 32];
-    out.copy_from_slice(x);
-    Ok(out)
+/// `secret · other`, the whole point (Generic Mapping's `H`).
+fn agree_point(secret: &[u8; 32], other: &Point) -> Result<Point, PaceError> {
+    curve::mul(secret, other).ok_or(PaceError::BadPoint)
 }
 
-/// A key pair on `generator` from 32 random bytes.
-fn key_pair(
-    random: &[u8; 32],
-    generator: &ProjectivePoint,
-) -> Result<(Scalar, [u8; POINT_LEN]), PaceError> {
-    let secret = secret(random)?;
-    Ok((secret, encode_point(&(*generator * secret))?))
+/// `x(secret · other)` at 32 bytes.
+fn agree(secret: &[u8; 32], other: &Point) -> Result<[u8; 32], PaceError> {
+    let point = agree_point(secret, other)?;
+    let mut x = [0u8; 32];
+    x.copy_from_slice(&point[1..33]);
+    Ok(x)
+}
+
+/// A key pair on `generator` (`None`: the curve's own) from 32 random bytes.
+fn key_pair(random: &[u8; 32], generator: Option<&Point>) -> Result<([u8; 32], Point), PaceError> {
+    secret(random)?;
+    let public = match generator {
+        None => curve::mul_base(random),
+        Some(g) => curve::mul(random, g),
+    };
+    Ok((*random, public.ok_or(PaceError::BadPoint)?))
 }
 
 /// What the terminal holds once the exchange is through: the session keys, the card's
@@ -216,11 +209,11 @@ enum TerminalStep {
     AwaitingNonce,
     AwaitingMapping {
         nonce: [u8; BLOCK],
-        secret: Scalar,
+        secret: [u8; 32],
         public: [u8; POINT_LEN],
     },
     AwaitingEphemeral {
-        secret: Scalar,
+        secret: [u8; 32],
         public: [u8; POINT_LEN],
         card_mapping: [u8; POINT_LEN],
     },
@@ -263,7 +256,7 @@ impl TerminalPace {
             .try_into()
             .map_err(|_| PaceError::Malformed)?;
         let nonce = decrypt_nonce(&self.k_pi, z);
-        let (secret, public) = key_pair(random, &ProjectivePoint::GENERATOR)?;
+        let (secret, public) = key_pair(random, None)?;
         self.step = TerminalStep::AwaitingMapping {
             nonce,
             secret,
@@ -288,9 +281,24 @@ impl TerminalPace {
         if &card_mapping == public {
             return Err(PaceError::SameKey);
         }
-        let h = parse_point(&card_mapping)? * secret;
-        let generator = map_generator(nonce, &h);
-        let (secret, public) = key_pair(random, &generator)?;
+        // The key on `G~ = s·G + SK_map·PK_map,card`, without `G~` itself:
+        // `SK·G~ = (SK·s)·G + (SK·SK_map)·PK_map,card`. One multiplication fewer than
+        // forming `H` and `G~` first; the scanner's check depends on it (docs/firmware.md).
+        let ephemeral = self::secret(random)?;
+        let mut wide = [0u8; 32];
+        wide[16..].copy_from_slice(nonce);
+        let s = self::secret(&wide)?;
+        let by_generator = curve::mul_base(&(ephemeral * s).to_repr().into());
+        let by_card = curve::mul(
+            &(ephemeral * self::secret(secret)?).to_repr().into(),
+            &parse_point(&card_mapping)?,
+        );
+        let (by_generator, by_card) = (
+            by_generator.ok_or(PaceError::BadSecret)?,
+            by_card.ok_or(PaceError::BadPoint)?,
+        );
+        let public = curve::add(&by_generator, &by_card).ok_or(PaceError::BadPoint)?;
+        let secret = *random;
         self.step = TerminalStep::AwaitingEphemeral {
             secret,
             public,
@@ -371,12 +379,12 @@ enum CardStep {
     AwaitingStart,
     AwaitingMapping {
         nonce: [u8; BLOCK],
-        secret: Scalar,
+        secret: [u8; 32],
         public: [u8; POINT_LEN],
         chip_data: ChipData,
     },
     AwaitingEphemeral {
-        generator: ProjectivePoint,
+        generator: Point,
         random: [u8; 32],
         chip_data: ChipData,
     },
@@ -421,9 +429,9 @@ impl CardPace {
         if message != [tag::DYNAMIC_AUTHENTICATION_DATA, 0] {
             return Err(PaceError::Malformed);
         }
-        let (secret, public) = key_pair(random, &ProjectivePoint::GENERATOR)?;
-        let chip_data =
-            ChipAuthentication::data_for(&self.chip_secret, &secret).ok_or(PaceError::BadSecret)?;
+        let (secret, public) = key_pair(random, None)?;
+        let chip_data = ChipAuthentication::data_for(&self.chip_secret, &self::secret(&secret)?)
+            .ok_or(PaceError::BadSecret)?;
         self.step = CardStep::AwaitingMapping {
             nonce: *nonce,
             secret,
@@ -451,8 +459,8 @@ impl CardPace {
         if terminal == public {
             return Err(PaceError::SameKey);
         }
-        let h = parse_point(terminal)? * secret;
-        let generator = map_generator(nonce, &h);
+        let h = agree_point(secret, &parse_point(terminal)?)?;
+        let generator = map_generator(nonce, &h)?;
         let answer = Message::new(Some(tag::MAPPING_CARD), public);
         self.step = CardStep::AwaitingEphemeral {
             generator,
@@ -475,7 +483,7 @@ impl CardPace {
         let terminal: [u8; POINT_LEN] = parse_message(message, tag::EPHEMERAL_TERMINAL)?
             .try_into()
             .map_err(|_| PaceError::BadPoint)?;
-        let (secret, public) = key_pair(random, generator)?;
+        let (secret, public) = key_pair(random, Some(generator))?;
         if terminal == public {
             return Err(PaceError::SameKey);
         }
@@ -577,11 +585,9 @@ mod tests {
     fn the_chip_proves_its_key_and_only_that_key() {
         let (established, _) = run("123456", "123456").unwrap();
         let auth = established.chip_authentication.unwrap();
-        let chip = secret(&CHIP).unwrap();
-        let public = encode_point(&(ProjectivePoint::GENERATOR * chip)).unwrap();
+        let public = curve::mul_base(&CHIP).unwrap();
         assert_eq!(auth.check(&public), Ok(()));
-        let other =
-            encode_point(&(ProjectivePoint::GENERATOR * secret(&[0x2D; 32]).unwrap())).unwrap();
+        let other = curve::mul_base(&[0x2D; 32]).unwrap();
         assert!(auth.check(&other).is_err());
     }
 
@@ -659,9 +665,8 @@ mod tests {
     fn coordinates_keep_their_leading_zeros() {
         // Many key pairs: every encoding is 65 bytes, and parses back to the same point.
         for seed in 1..=200u8 {
-            let (_, public) = key_pair(&random(seed), &ProjectivePoint::GENERATOR).unwrap();
-            let point = parse_point(&public).unwrap();
-            assert_eq!(encode_point(&point).unwrap(), public);
+            let (_, public) = key_pair(&random(seed), None).unwrap();
+            assert_eq!(parse_point(&public).unwrap(), public);
         }
     }
 }
