@@ -828,12 +828,21 @@ impl<E: fmt::Debug + fmt::Display> core::error::Error for BorderCheckError<E> {}
 /// secure channel. `random` fills the terminal's two PACE secrets: fresh for every check
 /// (the operating system's generator on the desk, the scanner's TRNG), or fixed to replay a
 /// recorded transcript. The transcript of the reading holds both parts.
+///
+/// A reader that cannot carry the protected extended READ BINARY answers it `6700` in the
+/// clear; the channel is then out of step, so the check starts again, PACE included, with
+/// short reads only (one more PACE on such readers, none on the others).
 pub fn border_check<L: ApduLink>(
-    link: L,
+    mut link: L,
     can: &Can,
-    random: impl FnMut(&mut [u8; 32]),
+    mut random: impl FnMut(&mut [u8; 32]),
 ) -> Result<ChipReading, BorderCheckError<L::Error>> {
-    border_check_with(link, can, random, true)
+    match border_check_with(&mut link, can, &mut random, true) {
+        Err(BorderCheckError::Secure(CardError::Link(SmFailure::Channel(
+            crate::sm::SmError::Unprotected(Status::WrongLength),
+        )))) => border_check_with(link, can, random, false),
+        other => other,
+    }
 }
 
 /// [`border_check`], with `extended_length: false` reading the record in short reads only

@@ -933,6 +933,19 @@ pub mod pcsc_world {
                 .into_json()?)
         }
 
+        /// The CAN of the fixture cards, typed at the desk (`POST /api/can`): the next card
+        /// is opened with it.
+        pub fn give_can(&self) -> Result<Value> {
+            let event: Value = self
+                .request("POST", "api/can")
+                .set("Content-Type", "application/json")
+                .send_string(r#"{"can": "314159"}"#)?
+                .into_json()?;
+            anyhow::ensure!(event["kind"] == "can-ready", "{event}");
+            self.next("can-ready")?;
+            Ok(event)
+        }
+
         /// The kiosk page's address with the token, as `reader-host kiosk-url` prints it.
         pub fn kiosk_url(&self) -> String {
             format!("{}#token={}", self.url, self.token)

@@ -47,6 +47,7 @@ fn cards_come_and_go(w: &mut World) -> Result<()> {
     let clone = w.image("clone", &clone)?;
 
     let expect = |image: &Path, slot, args: &[&str], status: &str, reason: &str| -> Result<()> {
+        daemon.give_can()?;
         let card = w.insert_with(slot, image, Interface::Contact, args)?;
         let event = daemon.next("verdict")?;
         ensure!(
@@ -57,18 +58,54 @@ fn cards_come_and_go(w: &mut World) -> Result<()> {
         ensure!(event["source"] == format!("reader:{}", card.reader.to_string_lossy()));
         Ok(())
     };
+    // A card that arrives before its CAN waits for it, then is read.
+    let card = w.insert_card(0, &genuine, Interface::Contact)?;
+    let asked = daemon.next("can-needed")?;
+    ensure!(asked["source"] == format!("reader:{}", card.reader.to_string_lossy()));
+    daemon.give_can()?;
+    let event = daemon.next("verdict")?;
+    ensure!(status_of(&event) == ("valid".into(), "-".into()), "{event}");
+    drop(card);
+    // A wrong CAN: said so, no verdict; the card waits for the right one.
+    let card = w.insert_card(0, &genuine, Interface::Contact)?;
+    daemon.next("can-needed")?;
+    daemon
+        .request("POST", "api/can")
+        .set("Content-Type", "application/json")
+        .send_string(r#"{"can": "000000"}"#)?;
+    daemon.next("wrong-can")?;
+    daemon.give_can()?;
+    ensure!(status_of(&daemon.next("verdict")?).0 == "valid");
+    drop(card);
+    // Not a CAN, or not JSON: refused before anything.
+    for (content_type, body, code) in [
+        ("application/json", r#"{"can": "12345"}"#, 422),
+        ("text/plain", r#"{"can": "314159"}"#, 415),
+        ("application/json", "314159", 400),
+    ] {
+        match daemon
+            .request("POST", "api/can")
+            .set("Content-Type", content_type)
+            .send_string(body)
+        {
+            Err(ureq::Error::Status(got, _)) if got == code => {}
+            other => bail!("{content_type} {body}: {:?}", other.map(|r| r.status())),
+        }
+    }
     expect(&genuine, 0, &[], "valid", "-")?;
     // Without extended length the desk reads the record in short pieces.
     expect(&genuine, 1, &["--short-only"], "valid", "-")?;
     expect(&revoked, 1, &[], "invalid", "document-revoked")?;
     expect(&clone, 0, &[], "invalid", "chip-proof-failed")?;
 
+    daemon.give_can()?;
     let foreign = w.insert_with(1, &genuine, Interface::Contact, &["--payment-only"])?;
     let event = daemon.next("not-a-resident-card")?;
     ensure!(event["source"] == format!("reader:{}", foreign.reader.to_string_lossy()));
     drop(foreign);
 
     // Pulled out after SELECT: the READ BINARY finds no card. No verdict, ever.
+    daemon.give_can()?;
     let card = w.insert_with(0, &genuine, Interface::Contact, &["--pull-after", "1"])?;
     daemon.next("card-removed")?;
     drop(card);
@@ -139,6 +176,8 @@ fn cards_come_and_go(w: &mut World) -> Result<()> {
                 "invalid",
                 "invalid",
                 "valid",
+                "valid",
+                "valid",
                 "valid"
             ],
         "{rows:?}"
@@ -149,12 +188,12 @@ fn cards_come_and_go(w: &mut World) -> Result<()> {
     );
     let of_one = daemon.audit(w, &["--document", "RC0000001"])?;
     ensure!(
-        of_one.len() == 5,
-        "genuine three times, its clone and its QR code: {of_one:?}"
+        of_one.len() == 7,
+        "genuine five times, its clone and its QR code: {of_one:?}"
     );
     let status = daemon.get("api/status")?;
     ensure!(
-        status["verdicts"] == 7 && status["audit"]["dropped"] == 0,
+        status["verdicts"] == 9 && status["audit"]["dropped"] == 0,
         "{status}"
     );
     Ok(())
@@ -170,6 +209,7 @@ fn pcscd_restart(w: &mut World) -> Result<()> {
     daemon.next("pcscd-back")?;
     // Our own context belongs to the old pcscd too.
     w.reconnect()?;
+    daemon.give_can()?;
     let card = w.insert_card(0, &genuine, Interface::Contact)?;
     let event = daemon.next("verdict")?;
     ensure!(status_of(&event).0 == "valid", "{event}");
@@ -179,14 +219,15 @@ fn pcscd_restart(w: &mut World) -> Result<()> {
 
 /// The vpcd card leaves (its slot's connection closed, as a card pulled out or a reader
 /// unplugged) after each APDU of the border check in turn: no verdict until the card has
-/// answered all three; then pcscd is killed while the card holds each APDU in turn: no
+/// answered all nine; then pcscd is killed while the card holds each APDU in turn: no
 /// verdict, pcscd's loss and return are reported, and the card, read again, is valid.
 fn pulled_and_pcscd_killed_at_every_apdu(w: &mut World) -> Result<()> {
     let daemon = Daemon::start(w, "faults-desk", "")?;
     let genuine = card_image(w, "faults-card", "RC0000001")?;
-    // SELECT, READ BINARY, INTERNAL AUTHENTICATE.
-    const APDUS: u64 = 3;
+    // PACE-CAM's seven, then SELECT and READ BINARY under secure messaging.
+    const APDUS: u64 = 9;
     for answered in 1..APDUS {
+        daemon.give_can()?;
         let card = w
             .insert_with(
                 0,
@@ -201,6 +242,7 @@ fn pulled_and_pcscd_killed_at_every_apdu(w: &mut World) -> Result<()> {
             .with_context(|| format!("pulled after {answered} APDUs"))?;
         drop(card);
     }
+    daemon.give_can()?;
     let card = w
         .insert_with(
             0,
@@ -215,6 +257,7 @@ fn pulled_and_pcscd_killed_at_every_apdu(w: &mut World) -> Result<()> {
 
     for held_at in 0..APDUS {
         let marker = w.dir.join(format!("held-at-{held_at}"));
+        daemon.give_can()?;
         let card = w
             .insert_with(
                 0,
@@ -241,7 +284,10 @@ fn pulled_and_pcscd_killed_at_every_apdu(w: &mut World) -> Result<()> {
             .with_context(|| format!("pcscd killed at APDU {held_at}"))?;
         daemon.next("pcscd-back")?;
         w.reconnect()?;
-        // The card, still in its reader, is read afresh by the new pcscd.
+        // The card, still in its reader, is read afresh by the new pcscd: it asks for its
+        // CAN again.
+        daemon.next("can-needed")?;
+        daemon.give_can()?;
         let event = daemon.next("verdict")?;
         ensure!(
             status_of(&event).0 == "valid",
@@ -443,6 +489,43 @@ impl Browser {
             .to_string())
     }
 
+    /// Types `can` in the kiosk's CAN field once it shows, and submits it.
+    fn type_can(&self, can: &str) -> Result<()> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let form = loop {
+            let form = self.command(
+                "element",
+                serde_json::json!({"using": "css selector", "value": "#can-form"}),
+            )?;
+            let id = form[ELEMENT].as_str().context("no #can-form")?.to_string();
+            if self.get(&format!("element/{id}/displayed"))? == true {
+                break id;
+            }
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "the CAN field never showed"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let _ = form;
+        let input = self.command(
+            "element",
+            serde_json::json!({"using": "css selector", "value": "#can"}),
+        )?;
+        let input = input[ELEMENT].as_str().context("no #can")?.to_string();
+        self.command(
+            &format!("element/{input}/value"),
+            serde_json::json!({"text": can}),
+        )?;
+        let button = self.command(
+            "element",
+            serde_json::json!({"using": "css selector", "value": "#can-form button"}),
+        )?;
+        let button = button[ELEMENT].as_str().context("no button")?.to_string();
+        self.command(&format!("element/{button}/click"), serde_json::json!({}))?;
+        Ok(())
+    }
+
     /// Waits until the kiosk shows `status` (the page updates itself through SSE).
     fn wait_for_status(&self, status: &str) -> Result<()> {
         let element = self.command(
@@ -507,7 +590,11 @@ fn kiosk_in_chromium(w: &mut World) -> Result<()> {
         std::thread::sleep(Duration::from_millis(100));
     }
 
+    // The card first: the kiosk asks for the CAN; the guard types it in the field.
     let card = w.insert_card(0, &genuine, Interface::Contact)?;
+    daemon.next("can-needed")?;
+    browser.type_can("314159")?;
+    daemon.next("can-ready")?;
     daemon.next("verdict")?;
     browser.wait_for_status("valid")?;
     ensure!(browser.text("#status")? == "VALID");
@@ -520,6 +607,7 @@ fn kiosk_in_chromium(w: &mut World) -> Result<()> {
     browser.screenshot(&shots.join("kiosk-valid.png"))?;
     drop(card);
 
+    daemon.give_can()?;
     let card = w.insert_card(1, &revoked, Interface::Contact)?;
     daemon.next("verdict")?;
     browser.wait_for_status("invalid")?;
