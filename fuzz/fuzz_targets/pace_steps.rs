@@ -19,7 +19,7 @@ fn messages(mut data: &[u8]) -> impl Iterator<Item = &[u8]> {
 fuzz_target!(|data: &[u8]| {
     let can = Can::parse("314159").unwrap();
     let random = [0x42; 32];
-    let mut card = CardPace::new(&can);
+    let mut card = CardPace::new(&can, &[0x2C; 32]).unwrap();
     let mut terminal = TerminalPace::new(&can);
     let mut card_done = false;
     let mut terminal_done = false;
