@@ -561,6 +561,13 @@ fn demo_card(work: &Path) -> Result<()> {
             ])
             .args(list),
     )?;
+    // The CAN the station drew and printed on the card face (`card-faces/*.png`): what a
+    // guard reads off the card. Here from the card's own memory, which the simulator keeps.
+    let can = card_applet_sim::CardImage::read(&work.join("card.json"))?
+        .can
+        .context("the station left no CAN on the card")?;
+    let can = String::from_utf8_lossy(can.digits()).into_owned();
+    eprintln!("\n==> the card face says CAN {can}");
     let mut summary = Vec::new();
     for (role, extra) in [
         ("border", vec![]),
@@ -575,18 +582,19 @@ fn demo_card(work: &Path) -> Result<()> {
             role,
             reader_host()
                 .args(["verify", "--card", "--reader", &reader, "--role", role])
+                .args(["--can", &can])
                 .args(&extra)
                 .args(list),
         )?);
     }
-    summary.push(kiosk(work, &reader_host)?);
+    summary.push(kiosk(work, &reader_host, &can)?);
     std::fs::write(work.join("card-summary.txt"), summary.join("\n") + "\n")?;
     Ok(())
 }
 
 /// The desk daemon on the card still in the reader: waits for its verdict on the event
 /// stream, photographs the kiosk page with headless Chromium, stops.
-fn kiosk(work: &Path, reader_host: &dyn Fn() -> Command) -> Result<String> {
+fn kiosk(work: &Path, reader_host: &dyn Fn() -> Command, can: &str) -> Result<String> {
     use std::io::{BufRead, BufReader, Write};
     std::fs::write(
         work.join("desk.toml"),
@@ -625,8 +633,31 @@ fn kiosk(work: &Path, reader_host: &dyn Fn() -> Command) -> Result<String> {
         .nth(1)
         .context("no token in the kiosk URL")?
         .to_string();
-    // The card was in the reader before the daemon started: its verdict may already be
-    // among the recent ones, so ask for those (briefly, until it is there).
+    // The card is in the reader; the desk asks for its CAN, typed as at the kiosk.
+    let body = format!("{{\"can\": \"{can}\"}}");
+    for attempt in 0..50 {
+        let sent = std::net::TcpStream::connect("127.0.0.1:8470").and_then(|mut http| {
+            http.write_all(
+                format!(
+                    "POST /api/can HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+                     Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            )?;
+            let mut answer = String::new();
+            std::io::Read::read_to_string(&mut http, &mut answer)?;
+            Ok(answer)
+        });
+        match sent {
+            Ok(answer) if answer.starts_with("HTTP/1.1 200") => break,
+            _ if attempt < 49 => std::thread::sleep(std::time::Duration::from_millis(100)),
+            other => bail!("the desk refused the CAN: {other:?}"),
+        }
+    }
+    // Its verdict follows on the event stream and among the recent ones: ask for those
+    // (briefly, until it is there).
     let mut verdict = None;
     for _ in 0..200 {
         let mut http = std::net::TcpStream::connect("127.0.0.1:8470")?;
