@@ -472,10 +472,11 @@ fn verify(
                     anyhow::anyhow!("no such image {}", path.display()),
                 ));
             }
-            (
-                qr::record_from_image(&path).map_err(fail(exit::DATA))?,
-                format!("qr:{}", path.display()),
-            )
+            // A card face carries the CAN after the record: the printed check is the
+            // record's (a CAN opens a chip, and there is none here).
+            let payload = qr::record_from_image(&path).map_err(fail(exit::DATA))?;
+            let (record, _can) = stay_core::card_face::split(&payload);
+            (record.to_vec(), format!("qr:{}", path.display()))
         }
     };
     let check = match &reading {
