@@ -107,6 +107,11 @@ impl StationRun {
 
 fn verify_card(w: &World, image: &Path, dir: &Path, role: &[&str]) -> Result<Value> {
     let _card = w.insert_card(0, image, Interface::Contact)?;
+    // The CAN the station drew, as the card face shows it (the card's memory holds it).
+    let can = card_applet_sim::CardImage::read(image)?
+        .can
+        .context("the station stored no CAN")?;
+    let can = String::from_utf8_lossy(can.digits()).into_owned();
     let out = Command::new(&w.reader_bin)
         .current_dir(dir)
         .args([
@@ -118,6 +123,7 @@ fn verify_card(w: &World, image: &Path, dir: &Path, role: &[&str]) -> Result<Val
         ])
         .args(["--trust-list", "trust.list", "--root-key", "root.pub.pem"])
         .args(["--at", &stay_std::clock::format_rfc3339(w.fixture.now)])
+        .args(["--can", &can])
         .args(role)
         .output()?;
     serde_json::from_slice(&out.stdout)
