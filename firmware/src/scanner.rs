@@ -343,52 +343,41 @@ where
     }
 
     fn wrong_can(&mut self) -> Event {
-        let at = self.clock.now();
-        remember(
-            &mut self.audit,
-            AuditEntry {
-                at,
-                source: Source::Card,
-                document_digest: None,
-                outcome: "wrong-can",
-                reason: None,
-            },
+        self.refuse(
+            Source::Card,
+            "wrong-can",
+            &[
+                "WRONG CARD FACE",
+                "the code is another",
+                "card's: show this one",
+            ],
+            SHOW_MS,
         );
-        let _ = self.indicators.red.set_high();
-        self.display.show(&[
-            "WRONG CARD FACE",
-            "the code is another",
-            "card's: show this one",
-        ]);
-        self.state = State::Showing {
-            until: self.clock.millis() + SHOW_MS,
-        };
         Event::WrongCan
     }
 
     fn not_a_resident_card(&mut self) -> Event {
-        let at = self.clock.now();
-        remember(
-            &mut self.audit,
-            AuditEntry {
-                at,
-                source: Source::Card,
-                document_digest: None,
-                outcome: "not-a-resident-card",
-                reason: None,
-            },
-        );
-        let _ = self.indicators.red.set_high();
-        self.display
-            .show(&["NOT A RESIDENT CARD", "no resident-card chip"]);
         // Shown like a verdict: the card has to leave before the next one is read.
-        self.state = State::Showing {
-            until: self.clock.millis() + SHOW_MS,
-        };
+        self.refuse(
+            Source::Card,
+            "not-a-resident-card",
+            &["NOT A RESIDENT CARD", "no resident-card chip"],
+            SHOW_MS,
+        );
         Event::NotAResidentCard
     }
 
     fn try_again(&mut self, source: Source) -> Event {
+        let hint = match source {
+            Source::Card => "hold the card still",
+            Source::Code => "show the code again",
+        };
+        self.refuse(source, "unreadable", &["TRY AGAIN", hint], SHOW_MS / 3);
+        Event::TryAgain(source)
+    }
+
+    /// No verdict: the audit ring keeps why, red, the lines on the display for `show_ms`.
+    fn refuse(&mut self, source: Source, outcome: &'static str, lines: &[&str], show_ms: u64) {
         let at = self.clock.now();
         remember(
             &mut self.audit,
@@ -396,22 +385,15 @@ where
                 at,
                 source,
                 document_digest: None,
-                outcome: "unreadable",
+                outcome,
                 reason: None,
             },
         );
         let _ = self.indicators.red.set_high();
-        self.display.show(&[
-            "TRY AGAIN",
-            match source {
-                Source::Card => "hold the card still",
-                Source::Code => "show the code again",
-            },
-        ]);
+        self.display.show(lines);
         self.state = State::Showing {
-            until: self.clock.millis() + SHOW_MS / 3,
+            until: self.clock.millis() + show_ms,
         };
-        Event::TryAgain(source)
     }
 
     fn verdict(&mut self, source: Source, chip: Option<stay_core::terminal::ChipReading>) -> Event {
