@@ -1,6 +1,7 @@
 //! The card through pcscd + vpcd, timed: one APDU, and a whole border check (card part,
 //! then with the verification), with TCP_QUICKACK re-armed on the card side and without.
-//! Beside ours, pyscard's SELECT round trip against the same card in the same run.
+//! Beside ours, pyscard's SELECT round trip and an OpenPACE terminal's border check
+//! (`pcsc/openpace_terminal.c`) against the same card in the same run.
 //!
 //! `cargo bench -p stay-tests --bench pcsc` (also run by `cargo xtask bench`); runs in its
 //! own private pcscd like the PC/SC tests. Prints Markdown rows for docs/performance.md.
@@ -77,7 +78,13 @@ fn run(w: &World) -> Result<()> {
             vec![],
         ),
         ("one APDU (SELECT), pyscard (peer)".into(), vec![]),
+        (
+            "border check, card part, OpenPACE + OpenSSL terminal (peer)".into(),
+            vec![],
+        ),
     ];
+    let openpace = w.openpace_terminal()?;
+    let chip_key = w.fixture.chip.public_sec1();
     let can = stay_tests::card::can();
     for quickack in [true, false] {
         let args: &[&str] = if quickack { &[] } else { &["--no-quickack"] };
@@ -116,6 +123,22 @@ fn run(w: &World) -> Result<()> {
                 .push(format!("{} ({})", micros(s.median), micros(s.p90)));
         }
         rows[3].1.push(format!("{median} µs ({p90} µs)"));
+        let reader = inserted.reader.to_string_lossy().into_owned();
+        let (code, text) =
+            w.run_openpace(&openpace, &reader, "314159", &chip_key, Some(checks as u32))?;
+        ensure!(code == Some(0), "OpenPACE: {text}");
+        let figure = |label: &str| {
+            text.split_whitespace()
+                .skip_while(|word| *word != label)
+                .nth(1)
+                .unwrap_or("?")
+                .to_owned()
+        };
+        rows[4].1.push(format!(
+            "{} µs ({} µs)",
+            figure("median-us"),
+            figure("p90-us")
+        ));
         drop(inserted);
     }
     for (name, cells) in rows {

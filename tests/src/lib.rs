@@ -779,6 +779,63 @@ pub mod pcsc_world {
             Ok(card)
         }
 
+        /// Builds `pcsc/openpace_terminal.c`: an inspection terminal on OpenPACE (libeac)
+        /// and pcsc-lite, none of our code in it.
+        pub fn openpace_terminal(&self) -> Result<PathBuf> {
+            let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("pcsc/openpace_terminal.c");
+            let program = self.dir.join("openpace_terminal");
+            let flags = Command::new("pkg-config")
+                .args(["--cflags", "--libs", "libeac", "libpcsclite"])
+                .output()
+                .context("cannot run pkg-config")?;
+            ensure!(
+                flags.status.success(),
+                "pkg-config does not know libeac (Debian package libeac-dev): {}",
+                String::from_utf8_lossy(&flags.stderr)
+            );
+            let flags = String::from_utf8(flags.stdout)?;
+            let out = Command::new("gcc")
+                .args(["-Wall", "-Wextra", "-Werror", "-O2", "-o"])
+                .arg(&program)
+                .arg(&source)
+                .args(flags.split_whitespace())
+                .arg("-lcrypto")
+                .output()
+                .context("cannot run gcc")?;
+            ensure!(
+                out.status.success(),
+                "openpace_terminal.c: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Ok(program)
+        }
+
+        /// Runs the OpenPACE terminal on `reader` (`rounds` more border checks timed):
+        /// its exit status and what it printed.
+        pub fn run_openpace(
+            &self,
+            program: &Path,
+            reader: &str,
+            can: &str,
+            chip_key: &[u8],
+            rounds: Option<u32>,
+        ) -> Result<(Option<i32>, String)> {
+            let mut cmd = Command::new(program);
+            cmd.args([reader, can, &hex::encode_upper(chip_key)]);
+            if let Some(rounds) = rounds {
+                cmd.arg(rounds.to_string());
+            }
+            let out = cmd.output().context("cannot run openpace_terminal")?;
+            Ok((
+                out.status.code(),
+                format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                ),
+            ))
+        }
+
         /// Establishes our PC/SC context again (after pcscd restarted).
         pub fn reconnect(&mut self) -> Result<()> {
             self.ctx = pcsc_reader::establish()?;

@@ -241,6 +241,60 @@ fn a_card_face_qr_says_read_the_chip() {
     }
 }
 
+/// The station's printed card face (the record, then the CAN) read by `verify --qr`: the
+/// printed check of the record, "read the chip", and the CAN never repeated in the answer.
+/// A face whose CAN object is cut short is not a record at all.
+#[test]
+fn a_station_card_face_says_read_the_chip_and_keeps_its_can() {
+    let a = Authority::new();
+    let record = std::fs::read(a.signed_resident_card()).unwrap();
+    let can = stay_core::pace::Can::parse("640937").unwrap();
+    let face = a.path("face.png");
+    station::face::png(&record, &can)
+        .unwrap()
+        .save(&face)
+        .unwrap();
+    let text = a.verify(&["--qr", face.to_str().unwrap()]);
+    assert_eq!(text.status.code(), Some(3));
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        stdout.starts_with("INDETERMINATE: chip-not-read"),
+        "{stdout}"
+    );
+    let json = a.verify(&["--json", "--qr", face.to_str().unwrap()]);
+    assert_eq!(json.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        (&v["decision"], &v["authentic"]),
+        (
+            &serde_json::json!("read-the-chip"),
+            &serde_json::json!(true)
+        )
+    );
+    for out in [&text, &json] {
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains("640937"), "the CAN was repeated: {all}");
+    }
+    // The payload with the CAN object's last digit cut: no CAN, and the bytes after the
+    // record make it no record.
+    let mut cut = station::face::payload(&record, &can);
+    cut.pop();
+    let damaged = a.path("damaged-face.png");
+    let code = qrcode::QrCode::with_error_correction_level(&cut, qrcode::EcLevel::M).unwrap();
+    code.render::<image::Luma<u8>>()
+        .build()
+        .save(&damaged)
+        .unwrap();
+    let out = a.verify(&["--json", "--qr", damaged.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"], "invalid");
+}
+
 #[test]
 fn exit_statuses_for_every_outcome() {
     let a = Authority::new();

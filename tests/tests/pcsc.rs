@@ -663,6 +663,71 @@ fn pace_through_pcscd(w: &mut World) -> Result<()> {
     Ok(())
 }
 
+/// An independent terminal (OpenPACE's EF.CardAccess parser, PACE and secure messaging;
+/// OpenSSL's curve for the chip authentication data) opens our card with the CAN, finds
+/// the chip authentication data right for the chip key in the signed record, and reads the
+/// FCI and the record we read; a wrong CAN gets 6300; a clone that knows the CAN (another
+/// chip key) fails the chip authentication.
+fn openpace_interoperates(w: &mut World) -> Result<()> {
+    let program = w.openpace_terminal()?;
+    let image = w.personalized_image("openpace")?;
+    let (ours, chip_key) = {
+        let card = w.insert_card(1, &image, Interface::Contactless)?;
+        let reading = read(&mut w.connect(&card)?)?;
+        // The key the issuer signed into the record: what the chip must prove.
+        let chip_key = stay_core::StayRecord::parse(reading.record())
+            .ok()
+            .and_then(|r| r.fields.chip_public_key.copied())
+            .context("the fixture card's record names its chip key")?;
+        let reader = card.reader.to_string_lossy().into_owned();
+        let (code, text) = w.run_openpace(&program, &reader, "314159", &chip_key, None)?;
+        ensure!(code == Some(0), "{code:?}: {text}");
+        let line = |label: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(label))
+                .map(str::to_owned)
+                .with_context(|| format!("no {label:?} in {text}"))
+        };
+        ensure!(line("pace ")? == "ok", "OpenPACE's PACE: {text}");
+        ensure!(
+            line("chip-authentication ")? == "ok",
+            "OpenSSL's chip authentication check: {text}"
+        );
+        ensure!(
+            line("record ")? == hex::encode_upper(reading.record()),
+            "OpenPACE read another record: {text}"
+        );
+        let fci = line("fci ")?;
+        ensure!(
+            fci.starts_with("6F") && fci.contains(&hex::encode_upper(stay_core::apdu::AID)),
+            "OpenPACE's FCI: {text}"
+        );
+        // OpenPACE's own EF.CardAccess parser takes ours.
+        ensure!(
+            line("card-access ")? == "parsed",
+            "OpenPACE's EF.CardAccess: {text}"
+        );
+        let (code, text) = w.run_openpace(&program, &reader, "000000", &chip_key, None)?;
+        ensure!(
+            code == Some(2) && text.contains("refused mutual-authentication 6300"),
+            "{code:?}: {text}"
+        );
+        (reading, chip_key)
+    };
+    let mut clone = InProcessCard::personalized(&w.fixture).image().clone();
+    clone.chip_private_key = Some(*b"another chip key, 32 bytes long!");
+    let image = w.image("openpace-clone", &clone)?;
+    let card = w.insert_card(1, &image, Interface::Contactless)?;
+    let reader = card.reader.to_string_lossy().into_owned();
+    let (code, text) = w.run_openpace(&program, &reader, "314159", &chip_key, None)?;
+    ensure!(
+        code == Some(0) && text.contains("chip-authentication mismatch"),
+        "{code:?}: {text}"
+    );
+    ensure!(text.contains(&hex::encode_upper(ours.record())), "{text}");
+    Ok(())
+}
+
 /// `reader-host verify --card` through pcscd: the exit status is the verdict.
 fn reader_host_cli(w: &mut World) -> Result<()> {
     let image = w.personalized_image("cli")?;
@@ -825,6 +890,7 @@ const CHECKS: &[(&str, SandboxCheck)] = &[
     ("reader_host_cli", reader_host_cli),
     ("multi_application", multi_application),
     ("pace_through_pcscd", pace_through_pcscd),
+    ("openpace_interoperates", openpace_interoperates),
     ("station_cli", station_cli),
     ("crash_during_personalization", crash_during_personalization),
 ];
