@@ -126,6 +126,9 @@ pub struct Chip {
     selected: Option<Selected>,
     /// Secure messaging, once PACE established it.
     channel: Option<SecureChannel>,
+    /// Set by a selection that switched applications: the channel in use for that command
+    /// wraps its answer, then ends (it belonged to the other application's session).
+    switched: bool,
 }
 
 /// Class byte checks (ISO/IEC 7816-4 §5.4.1) of a plain command: only channel 0, chaining
@@ -180,6 +183,7 @@ impl Chip {
             payment: Some(Payment),
             selected: None,
             channel: None,
+            switched: false,
         }
     }
 
@@ -190,6 +194,7 @@ impl Chip {
             payment: Some(Payment),
             selected: None,
             channel: None,
+            switched: false,
         }
     }
 
@@ -228,6 +233,7 @@ impl Chip {
     /// wrapped; a command that fails to unwrap (changed, replayed, another session's) is
     /// `6988` and ends the channel; a plain command ends it too, and is processed plain.
     pub fn process(&mut self, apdu: &[u8], rng: &mut dyn CryptoRngCore) -> Reply {
+        self.switched = false;
         let protected = apdu.first().is_some_and(|cla| cla & CLA_SM == CLA_SM);
         if let (true, Some(mut channel)) = (protected, self.channel.take()) {
             let mut plain = [0u8; 300];
@@ -240,7 +246,9 @@ impl Chip {
             return match channel.wrap_response(&answer.data, answer.status, &mut out) {
                 Ok(len) => {
                     out.truncate(len);
-                    self.channel = Some(channel);
+                    if !std::mem::take(&mut self.switched) {
+                        self.channel = Some(channel);
+                    }
                     Reply {
                         response: out,
                         persist: answer.persist,
@@ -319,8 +327,10 @@ impl Chip {
             if let Some(app) = self.application(previous) {
                 app.deselect();
             }
-            // The channel belonged to the other application's session.
+            // The channel belonged to the other application's session (`process` holds it
+            // while the command runs: it ends there).
             self.channel = None;
+            self.switched = true;
         }
         self.selected = Some(which);
         Ok(answer)

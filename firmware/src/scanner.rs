@@ -301,6 +301,8 @@ where
                 let _ = self.payload.extend_from_slice(reading.record());
                 self.verdict(Source::Card, Some(reading))
             }
+            // The CAN stays for the resident card the guard taps next: a bank card took no
+            // PACE (its SELECT failed), so it was never tried with the CAN.
             Err(BorderCheckError::Pace(CardError::NotResidentCard(_))) => {
                 self.not_a_resident_card()
             }
@@ -314,6 +316,8 @@ where
                 self.can = None;
                 self.wrong_can()
             }
+            // Kept for the retry (a card pulled mid-read is tapped again); another card
+            // tapped within CAN_MS costs that card one PACE try, and opens nothing.
             Err(_) => self.try_again(Source::Card),
         }
     }

@@ -184,6 +184,13 @@ impl Desk {
     /// printed copy); anything else is verified as printed.
     pub fn printed(&self, payload: &[u8], source: &str) -> Arc<Event> {
         match stay_core::card_face::split(payload) {
+            // A face does not replace a CAN the guard typed and no card has used yet: any
+            // QR code in front of the camera could otherwise swap it.
+            (_, Some(_)) if self.can_pending() => self.announce(
+                Kind::CanReady,
+                source,
+                "a CAN already waits for the card: the first one given is used",
+            ),
             (_, Some(can)) => self.offer_can(can, source),
             (record, None) => self.verify(record, None, source),
         }

@@ -66,7 +66,8 @@ enum Command {
         #[arg(long, default_value_t = 10.0, requires = "card")]
         wait: f32,
         /// The card access number printed on the card's face (six digits): the card opens
-        /// its holder's data only over PACE with it.
+        /// its holder's data only over PACE with it. `-` reads it from the first line of
+        /// standard input (kept out of the process list and the shell's history).
         #[arg(long, requires = "card")]
         can: Option<String>,
     },
@@ -444,6 +445,15 @@ fn verify(
                     ),
                 )
             })?;
+            let can = if can == "-" {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .map_err(|e| Failure(exit::NO_INPUT, anyhow::anyhow!("--can -: {e}")))?;
+                line.trim().to_owned()
+            } else {
+                can
+            };
             let can = Can::parse(&can)
                 .map_err(|_| Failure(exit::USAGE, anyhow::anyhow!("--can: six digits")))?;
             let (reader, connection) = connect_card(reader.as_deref(), wait)?;

@@ -85,14 +85,28 @@ fn watch(
     let mut states = vec![ReaderState::new(PNP_NOTIFICATION(), State::UNAWARE)];
     // Readers holding a card that waits for its CAN, in arrival order.
     let mut waiting: Vec<CString> = Vec::new();
+    // Whether the guard was told that a CAN cannot go to one of several waiting cards.
+    let mut told_several = false;
     loop {
-        if desk.can_pending() && !waiting.is_empty() {
+        // A typed CAN is for the one card that waits: with several, nobody can say which
+        // card it was read from, and a wrong one counts against that card's PACE tries.
+        if desk.can_pending() && waiting.len() == 1 {
             let name = waiting.remove(0);
             if let Some(can) = desk.take_can() {
                 if check_card(ctx, desk, &name, &can) == AfterCheck::WaitForCan {
                     waiting.push(name);
                 }
             }
+        } else if desk.can_pending() && waiting.len() > 1 && !told_several {
+            told_several = true;
+            desk.announce(
+                Kind::CanNeeded,
+                "desk",
+                "several cards wait for a CAN: leave only the card whose CAN was typed",
+            );
+        }
+        if waiting.len() <= 1 {
+            told_several = false;
         }
         if stop.load(Ordering::Relaxed) {
             return Ok(());
@@ -139,7 +153,13 @@ fn watch(
                 waiting.retain(|w| w.as_c_str() != name.as_c_str());
             }
             if arrived && !now.contains(State::MUTE) {
-                match desk.take_can() {
+                // A CAN typed while another card waits was typed for that card.
+                let can = if waiting.is_empty() {
+                    desk.take_can()
+                } else {
+                    None
+                };
+                match can {
                     Some(can) => {
                         if check_card(ctx, desk, &name, &can) == AfterCheck::WaitForCan {
                             waiting.push(name);

@@ -77,6 +77,28 @@ fn cards_come_and_go(w: &mut World) -> Result<()> {
     daemon.give_can()?;
     ensure!(status_of(&daemon.next("verdict")?).0 == "valid");
     drop(card);
+    // Two cards wait: a typed CAN goes to neither (nobody can say which face it was read
+    // from) until one leaves; then the one left is read with it.
+    let first = w.insert_card(0, &genuine, Interface::Contact)?;
+    daemon.next("can-needed")?;
+    let second = w.insert_card(1, &genuine, Interface::Contact)?;
+    daemon.next("can-needed")?;
+    daemon.give_can()?;
+    let told = daemon.next("can-needed")?;
+    ensure!(
+        told["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("several cards")),
+        "{told}"
+    );
+    drop(second);
+    let event = daemon.next("verdict")?;
+    ensure!(
+        status_of(&event).0 == "valid"
+            && event["source"] == format!("reader:{}", first.reader.to_string_lossy()),
+        "{event}"
+    );
+    drop(first);
     // Not a CAN, or not JSON: refused before anything.
     for (content_type, body, code) in [
         ("application/json", r#"{"can": "12345"}"#, 422),
@@ -178,6 +200,7 @@ fn cards_come_and_go(w: &mut World) -> Result<()> {
                 "valid",
                 "valid",
                 "valid",
+                "valid",
                 "valid"
             ],
         "{rows:?}"
@@ -188,12 +211,12 @@ fn cards_come_and_go(w: &mut World) -> Result<()> {
     );
     let of_one = daemon.audit(w, &["--document", "RC0000001"])?;
     ensure!(
-        of_one.len() == 7,
-        "genuine five times, its clone and its QR code: {of_one:?}"
+        of_one.len() == 8,
+        "genuine six times, its clone and its QR code: {of_one:?}"
     );
     let status = daemon.get("api/status")?;
     ensure!(
-        status["verdicts"] == 9 && status["audit"]["dropped"] == 0,
+        status["verdicts"] == 10 && status["audit"]["dropped"] == 0,
         "{status}"
     );
     Ok(())

@@ -174,3 +174,36 @@ fn a_frozen_clock_is_said_on_every_verdict() {
     assert!(event.verdict.as_ref().unwrap().get("fixed_time").is_none());
     assert!(!event.message.contains("FIXED TIME"), "{}", event.message);
 }
+
+/// A card face shown to the camera keeps its CAN for the next card, but does not replace a
+/// CAN already waiting (typed, or from an earlier face): any QR code in front of the camera
+/// could otherwise swap the guard's CAN. A CAN is used once.
+#[test]
+fn a_card_face_does_not_replace_a_waiting_can() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = desk(dir.path());
+    let fixture = Fixture::new();
+    let record = fixture.record(&fixture.holder());
+    let face = |digits: &str| {
+        let can = stay_core::pace::Can::parse(digits).unwrap();
+        let mut payload = vec![0u8; record.len() + stay_core::card_face::CAN_OBJECT_LEN];
+        let n = stay_core::card_face::write(&record, &can, &mut payload).unwrap();
+        payload.truncate(n);
+        payload
+    };
+    let first = desk.printed(&face("111111"), "camera");
+    assert_eq!(first.kind, Kind::CanReady);
+    assert!(desk.can_pending());
+    let second = desk.printed(&face("222222"), "camera");
+    assert_eq!(second.kind, Kind::CanReady);
+    assert!(
+        second.message.contains("first one given"),
+        "{}",
+        second.message
+    );
+    assert_eq!(desk.take_can().unwrap().digits(), b"111111");
+    assert!(desk.take_can().is_none(), "a CAN opened two cards");
+    // Once used, the next face is taken.
+    desk.printed(&face("333333"), "camera");
+    assert_eq!(desk.take_can().unwrap().digits(), b"333333");
+}

@@ -265,3 +265,44 @@ fn failed_attempts_slow_the_card_down_and_a_success_clears_the_count() {
     assert_eq!(card.image().pace_failures, 0);
     assert_eq!(delay_of_next_attempt(&mut card), Duration::ZERO);
 }
+
+/// Selecting the other application (the bank card's PPSE) inside the channel ends the
+/// channel: the SELECT's own answer comes protected, then the resident-card application
+/// answers nothing more over those keys.
+#[test]
+fn switching_applications_ends_the_channel() {
+    let fixture = Fixture::new();
+    let mut card = card_with_can(&fixture);
+    let mut session = Session::new(&mut card);
+    let established = session
+        .establish_pace(&stay_tests::card::can(), counter_random())
+        .unwrap();
+    let mut link = SmLink::<_, SM_RESPONSE_MAX>::new(session.into_link(), established.channel);
+    let select = |name: &[u8]| {
+        let mut apdu = vec![0x00, 0xA4, 0x04, 0x00, name.len() as u8];
+        apdu.extend_from_slice(name);
+        apdu.push(0x00);
+        apdu
+    };
+    let mut response = vec![0u8; SM_RESPONSE_MAX];
+    let n = link
+        .exchange(&select(card_applet_sim::payment::PPSE), &mut response)
+        .expect("the switch itself is answered over the channel");
+    assert_eq!(response[n - 2..n], Sw::Success.to_bytes());
+    let back = link.exchange(&select(&stay_core::apdu::AID), &mut response);
+    assert!(
+        matches!(
+            back,
+            Err(stay_core::terminal::LinkError::Failed(SmFailure::Channel(
+                _
+            )))
+        ),
+        "the channel outlived the switch: {back:?}"
+    );
+    let (_, answer) = card.log.last().unwrap();
+    assert_eq!(
+        answer.len(),
+        2,
+        "a plain refusal, not the FCI: {answer:02X?}"
+    );
+}

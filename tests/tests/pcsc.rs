@@ -547,11 +547,22 @@ fn several_slots(w: &mut World) -> Result<()> {
 
 /// `reader-host verify --card --json` on the card in `reader`: exit status, stdout, stderr.
 fn verify_card(w: &World, reader: &str, extra: &[&str]) -> Result<(Option<i32>, String, String)> {
+    verify_card_with_input(w, reader, extra, "")
+}
+
+/// [`verify_card`] with `input` on its standard input.
+fn verify_card_with_input(
+    w: &World,
+    reader: &str,
+    extra: &[&str],
+    input: &str,
+) -> Result<(Option<i32>, String, String)> {
+    use std::io::Write as _;
     let list = w.dir.join("trust.list");
     std::fs::write(&list, w.fixture.list())?;
     let root = w.dir.join("root.pub.pem");
     std::fs::write(&root, w.fixture.root.public_pem()?)?;
-    let out = Command::new(&w.reader_bin)
+    let mut child = Command::new(&w.reader_bin)
         .args(["verify", "--card", "--reader", reader, "--json"])
         .args(extra)
         .arg("--trust-list")
@@ -560,7 +571,16 @@ fn verify_card(w: &World, reader: &str, extra: &[&str]) -> Result<(Option<i32>, 
         .arg(&root)
         .arg("--at")
         .arg(stay_std::clock::format_rfc3339(w.fixture.now))
-        .output()?;
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    child
+        .stdin
+        .take()
+        .context("stdin")?
+        .write_all(input.as_bytes())?;
+    let out = child.wait_with_output()?;
     Ok((
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -598,6 +618,9 @@ fn multi_application(w: &mut World) -> Result<()> {
         json["status"] == "valid" && json["chip_authenticated"] == true,
         "{json}"
     );
+    // The CAN from standard input, out of the process list.
+    let (code, stdout, stderr) = verify_card_with_input(w, &reader, &["--can", "-"], "314159\n")?;
+    ensure!(code == Some(0), "--can -: {code:?}: {stdout}{stderr}");
     let steps: Vec<(String, String)> = json["transcript"]["exchanges"]
         .as_array()
         .context("no transcript")?
@@ -660,6 +683,9 @@ fn pace_through_pcscd(w: &mut World) -> Result<()> {
         json["status"] == "valid" && json["chip_authenticated"] == true,
         "{json}"
     );
+    // The CAN from standard input, out of the process list.
+    let (code, stdout, stderr) = verify_card_with_input(w, &reader, &["--can", "-"], "314159\n")?;
+    ensure!(code == Some(0), "--can -: {code:?}: {stdout}{stderr}");
     Ok(())
 }
 
