@@ -284,11 +284,7 @@ fn a_station_card_face_says_read_the_chip_and_keeps_its_can() {
     let mut cut = station::face::payload(&record, &can);
     cut.pop();
     let damaged = a.path("damaged-face.png");
-    let code = qrcode::QrCode::with_error_correction_level(&cut, qrcode::EcLevel::M).unwrap();
-    code.render::<image::Luma<u8>>()
-        .build()
-        .save(&damaged)
-        .unwrap();
+    issuer::qr::png(&cut).unwrap().save(&damaged).unwrap();
     let out = a.verify(&["--json", "--qr", damaged.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
