@@ -1,5 +1,6 @@
 //! `issuer init`: a complete demo authority in a directory.
 
+use sha2::Digest as _;
 use std::path::Path;
 
 use anyhow::{bail, Result};
@@ -183,7 +184,11 @@ pub fn init(dir: &Path, now: UnixTime) -> Result<Authority> {
         revoked_documents: vec![DEMO_REVOKED_NUMBER.into()],
     };
     stay_std::files::write_atomic(&dir.join("trust.list"), &spec.seal(&root)?)?;
-    for (name, holder) in sample_holders(today) {
+    for (name, mut holder) in sample_holders(today) {
+        // Each sample holder has a face: the card's chip stores it, the record signs it.
+        let portrait = crate::portrait::sample(&holder.document_number);
+        holder.portrait_digest = Some(hex::encode(sha2::Sha256::digest(&portrait)));
+        stay_std::files::write_atomic(&dir.join("holders").join(format!("{name}.jpg")), &portrait)?;
         let text = toml::to_string_pretty(&holder)?;
         stay_std::files::write_atomic(
             &dir.join("holders").join(format!("{name}.toml")),

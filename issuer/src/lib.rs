@@ -5,6 +5,7 @@ pub mod authority;
 pub mod holder;
 pub mod keys;
 pub mod list;
+pub mod portrait;
 pub mod qr;
 pub mod service;
 pub mod show;

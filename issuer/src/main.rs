@@ -171,7 +171,7 @@ fn run(cli: Cli) -> Result<()> {
                 &dir.join("station-1.token"),
             )?;
             println!("  signing service     signing.tokens (station-1: station-1.token)");
-            println!("  sample holders      holders/*.toml");
+            println!("  sample holders      holders/*.toml, their portraits holders/*.jpg");
         }
         Command::SignRecord {
             key,

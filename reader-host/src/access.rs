@@ -274,7 +274,7 @@ pub async fn layer(State(access): State<Arc<Access>>, request: Request, next: Ne
         (
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
-             connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; \
+             connect-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'; \
              base-uri 'none'; form-action 'none'",
         ),
     ] {

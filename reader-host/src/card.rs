@@ -4,7 +4,7 @@
 use stay_core::apdu::Status;
 use stay_core::pace::{Can, PaceError};
 use stay_core::sm::SmFailure;
-use stay_core::terminal::{self, ApduLink, ChipReading, LinkError};
+use stay_core::terminal::{self, ApduLink, BorderChannel, ChipReading, LinkError};
 
 /// Why the PC/SC link failed an exchange.
 #[derive(Debug, thiserror::Error)]
@@ -117,4 +117,44 @@ pub fn border_check<L: ApduLink<Error = LinkFailure>>(
     terminal::border_check(link, can, |secret| {
         rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, secret)
     })
+}
+
+/// [`border_check`], keeping the secure channel open: the verdict is given from the reading
+/// at once, and the portrait is read over the same channel afterwards ([`read_portrait`]).
+pub fn open_border_check<L: ApduLink<Error = LinkFailure>>(
+    link: L,
+    can: &Can,
+) -> Result<BorderChannel<L>, ReadFailure> {
+    terminal::open_border_check(link, can, |secret| {
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, secret)
+    })
+}
+
+/// What the chip gave when its portrait was asked for, after the verdict.
+#[derive(Debug)]
+pub enum PortraitRead {
+    /// The portrait file's bytes; `None`: the card holds no portrait.
+    File(Option<Vec<u8>>),
+    /// The card left the reader first: nothing is known of its portrait.
+    Removed,
+    /// The card refused it or answered what the protocol does not allow: it does not give
+    /// the signed portrait.
+    Refused(terminal::CardError<SmFailure<LinkFailure>>),
+}
+
+/// Reads the portrait over the border check's channel (the bytes are checked against the
+/// record's digest by `stay_core::check_portrait`, never here).
+pub fn read_portrait<L: ApduLink<Error = LinkFailure>>(
+    channel: &mut BorderChannel<L>,
+) -> PortraitRead {
+    let mut buf = vec![0u8; terminal::PORTRAIT_BUFFER];
+    let buf: &mut [u8; terminal::PORTRAIT_BUFFER] =
+        buf.as_mut_slice().try_into().expect("sized above");
+    match channel.read_portrait(buf) {
+        Ok(len) => PortraitRead::File(len.map(|len| buf[..len].to_vec())),
+        Err(terminal::CardError::Link(SmFailure::Link(LinkFailure::Removed))) => {
+            PortraitRead::Removed
+        }
+        Err(e) => PortraitRead::Refused(e),
+    }
 }

@@ -11,10 +11,11 @@ use serde::Serialize;
 use serde_json::Value;
 use stay_core::pace::Can;
 use stay_core::terminal::ChipReading;
-use stay_core::{Check, Policy, Status, StayRecord};
+use stay_core::{Check, Policy, PortraitCheck, Status, StayRecord};
 use tokio::sync::broadcast;
 
 use crate::audit::{AuditLog, Entry};
+use crate::card::PortraitRead;
 use crate::config::Config;
 use crate::trust_cache::{now, TrustCache};
 
@@ -51,6 +52,11 @@ pub enum Kind {
     AuditFailing,
     /// The audit log is written again, the rows that waited included.
     AuditBack,
+    /// The chip's portrait was read after a verdict and is the signed one: shown with it.
+    Portrait,
+    /// The card left before its portrait was read: the verdict stands, with no face to
+    /// compare; present the card again.
+    PortraitNotRead,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -68,12 +74,43 @@ pub struct Event {
     /// whether they carry the same record.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub qr_matches_chip: Option<bool>,
+    /// For a portrait event: the verdict it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict_id: Option<u64>,
+    /// For a portrait event: where the kiosk fetches the image (with the desk token), while
+    /// the desk keeps it ([`PORTRAITS_KEPT`], [`PORTRAIT_WINDOW`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portrait: Option<String>,
+}
+
+/// A portrait that matched: its verdict's id, when it was read, the JPEG.
+type KeptPortrait = (u64, Instant, Arc<Vec<u8>>);
+
+impl Default for Event {
+    fn default() -> Event {
+        Event {
+            id: 0,
+            at: String::new(),
+            kind: Kind::Verdict,
+            source: String::new(),
+            message: String::new(),
+            verdict: None,
+            qr_matches_chip: None,
+            verdict_id: None,
+            portrait: None,
+        }
+    }
 }
 
 /// A chip read and a QR read this close together are taken as one document shown twice.
 pub const PAIR_WINDOW: Duration = Duration::from_secs(120);
 /// How long a CAN given at the kiosk or read from a card face waits for its card.
 pub const CAN_WINDOW: Duration = Duration::from_secs(120);
+/// Portraits the desk keeps in memory for the kiosk, newest only: a face is the most
+/// personal datum a card holds, and no screen needs an old one. Never written to disk.
+pub const PORTRAITS_KEPT: usize = 4;
+/// How long a portrait stays fetchable after its verdict.
+pub const PORTRAIT_WINDOW: Duration = Duration::from_secs(600);
 /// Events kept for `/api/verdicts` and late subscribers.
 pub const RECENT: usize = 200;
 /// Events buffered per event-stream subscriber before it is told it lagged.
@@ -99,6 +136,8 @@ pub struct Desk {
     pairing: Mutex<Pairing>,
     /// The CAN for the next card, and when it was given; used once.
     can: Mutex<Option<(Instant, Can)>>,
+    /// Portraits that matched their record's digest: verdict id, when, JPEG bytes.
+    portraits: Mutex<VecDeque<KeptPortrait>>,
     pub verdicts: AtomicU64,
 }
 
@@ -140,6 +179,7 @@ impl Desk {
             next_id: AtomicU64::new(1),
             pairing: Mutex::new(Pairing::default()),
             can: Mutex::new(None),
+            portraits: Mutex::new(VecDeque::with_capacity(PORTRAITS_KEPT)),
             verdicts: AtomicU64::new(0),
         }
     }
@@ -200,26 +240,19 @@ impl Desk {
     pub fn announce(&self, kind: Kind, source: &str, message: impl Into<String>) -> Arc<Event> {
         let message = message.into();
         tracing::info!(kind = ?kind, source, "{message}");
-        self.publish(kind, source, message, None, None)
-    }
-
-    fn publish(
-        &self,
-        kind: Kind,
-        source: &str,
-        message: String,
-        verdict: Option<Value>,
-        qr_matches_chip: Option<bool>,
-    ) -> Arc<Event> {
-        let event = Arc::new(Event {
-            id: self.next_id.fetch_add(1, Ordering::Relaxed),
-            at: stay_std::clock::format_rfc3339(now()),
+        self.publish(Event {
             kind,
             source: source.into(),
             message,
-            verdict,
-            qr_matches_chip,
-        });
+            ..Event::default()
+        })
+    }
+
+    /// Numbers, stamps and publishes `event`.
+    fn publish(&self, mut event: Event) -> Arc<Event> {
+        event.id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        event.at = stay_std::clock::format_rfc3339(now());
+        let event = Arc::new(event);
         {
             let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
             if recent.len() == RECENT {
@@ -265,6 +298,83 @@ impl Desk {
     /// Verifies `record` (with the chip's answer when it came from a chip) and publishes
     /// the verdict.
     pub fn verify(&self, record: &[u8], chip: Option<&ChipReading>, source: &str) -> Arc<Event> {
+        self.verify_with(record, chip, None, source)
+    }
+
+    /// Takes what the chip gave for its portrait after `verdict` (a chip verdict of this
+    /// desk): the signed portrait is kept for the kiosk and announced; any other answer
+    /// makes the verdict Invalid(portrait-mismatch), published anew, and nothing is shown.
+    pub fn portrait(
+        &self,
+        verdict: &Event,
+        record: &[u8],
+        chip: &ChipReading,
+        read: PortraitRead,
+        source: &str,
+    ) -> Arc<Event> {
+        let check = match &read {
+            PortraitRead::Removed => {
+                return self.publish(Event {
+                    kind: Kind::PortraitNotRead,
+                    source: source.into(),
+                    message: "card removed before its portrait was read: present it again to \
+                              see the face"
+                        .into(),
+                    verdict_id: Some(verdict.id),
+                    ..Event::default()
+                })
+            }
+            PortraitRead::File(bytes) => stay_core::check_portrait(record, bytes.as_deref()),
+            PortraitRead::Refused(e) => {
+                tracing::warn!(error = %e, "the card refused its portrait");
+                PortraitCheck::Mismatch
+            }
+        };
+        match (check, read) {
+            (PortraitCheck::Matches, PortraitRead::File(Some(bytes))) => {
+                {
+                    let mut kept = self.portraits.lock().unwrap_or_else(|e| e.into_inner());
+                    if kept.len() == PORTRAITS_KEPT {
+                        kept.pop_front();
+                    }
+                    kept.push_back((verdict.id, Instant::now(), Arc::new(bytes)));
+                }
+                self.publish(Event {
+                    kind: Kind::Portrait,
+                    source: source.into(),
+                    message: "the portrait on the chip is the one issued: compare it with the \
+                              holder"
+                        .into(),
+                    verdict_id: Some(verdict.id),
+                    portrait: Some(format!("/api/portraits/{}", verdict.id)),
+                    ..Event::default()
+                })
+            }
+            (PortraitCheck::NoneIssued, _) => self.announce(
+                Kind::PortraitNotRead,
+                source,
+                "no portrait was issued with this document",
+            ),
+            _ => self.verify_with(record, Some(chip), Some(PortraitCheck::Mismatch), source),
+        }
+    }
+
+    /// The portrait kept for verdict `id`, while [`PORTRAIT_WINDOW`] lasts.
+    pub fn portrait_of(&self, id: u64) -> Option<Arc<Vec<u8>>> {
+        let mut kept = self.portraits.lock().unwrap_or_else(|e| e.into_inner());
+        kept.retain(|(_, at, _)| at.elapsed() <= PORTRAIT_WINDOW);
+        kept.iter()
+            .find(|(verdict, _, _)| *verdict == id)
+            .map(|(_, _, bytes)| bytes.clone())
+    }
+
+    fn verify_with(
+        &self,
+        record: &[u8],
+        chip: Option<&ChipReading>,
+        portrait: Option<PortraitCheck>,
+        source: &str,
+    ) -> Arc<Event> {
         let at = self.config.now();
         let loaded = self.trust.current();
         let role = self.config.role();
@@ -278,6 +388,10 @@ impl Desk {
             Some(loaded) => stay_core::verify(record, loaded.list(), &check),
             None => stay_core::verify_without_list(record, &check),
         };
+        let verdict = match portrait {
+            Some(portrait) => stay_core::verify_portrait(verdict, portrait, &check),
+            None => verdict,
+        };
         let mut json = crate::report::to_json(
             &verdict,
             &role,
@@ -287,6 +401,15 @@ impl Desk {
         );
         if let Some(chip) = chip {
             json["transcript"] = crate::report::transcript_json(&chip.transcript);
+            // The portrait is read after this verdict, and only of authentic data (only a
+            // signed digest says which face is the holder's).
+            json["portrait"] = match portrait {
+                Some(check) => Value::String(check.code().into()),
+                None if verdict.authentic && verdict.shown.has_portrait_digest == Some(true) => {
+                    Value::String("pending".into())
+                }
+                None => Value::Null,
+            };
         }
         // A rehearsal's frozen clock is never mistaken for today: every verdict says so.
         if let Some(fixed) = &self.config.fixed_time {
@@ -326,6 +449,13 @@ impl Desk {
             decision = verdict.decision.code(),
             "verdict"
         );
-        self.publish(Kind::Verdict, source, message, Some(json), matches)
+        self.publish(Event {
+            kind: Kind::Verdict,
+            source: source.into(),
+            message,
+            verdict: Some(json),
+            qr_matches_chip: matches,
+            ..Event::default()
+        })
     }
 }

@@ -8,6 +8,7 @@
 //! | `GET /api/events` | server-sent events: every event as it happens |
 //! | `POST /api/verify` | body: a QR image (`image/png`, `image/jpeg`) or the record's bytes (`application/vnd.kg-stay.record`); answers the event |
 //! | `POST /api/trust-list/refresh` | refresh the trust list now; answers the outcome |
+//! | `GET /api/portraits/{id}` | the chip's portrait of verdict `id` (`image/jpeg`), once it matched the record's signed digest, for a few minutes ([`crate::desk::PORTRAIT_WINDOW`]) |
 //! | `POST /api/can` | body `{"can":"123456"}` (`application/json`): the CAN for the card in the reader; answers the event |
 //!
 //! Every request passes [`crate::access`] first (host name, origin, the desk token).
@@ -76,12 +77,32 @@ pub fn router(desk: Arc<Desk>, access: Arc<Access>) -> Router {
         .route("/api/verify", post(verify))
         .route("/api/trust-list/refresh", post(refresh))
         .route("/api/can", post(can))
+        .route("/api/portraits/{id}", get(portrait))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(api)
         .layer(axum::middleware::from_fn_with_state(
             access,
             crate::access::layer,
         ))
+}
+
+/// Only a portrait that matched its record's digest is ever kept, so only the issued face
+/// is served; 404 once the desk let it go.
+async fn portrait(
+    State(Api { desk, .. }): State<Api>,
+    axum::extract::Path(id): axum::extract::Path<u64>,
+) -> Response {
+    match desk.portrait_of(id) {
+        Some(jpeg) => (
+            [(header::CONTENT_TYPE, "image/jpeg")],
+            Bytes::from(jpeg.as_ref().clone()),
+        )
+            .into_response(),
+        None => problem(
+            StatusCode::NOT_FOUND,
+            format!("no portrait kept for verdict {id}"),
+        ),
+    }
 }
 
 async fn kiosk() -> Html<&'static str> {
@@ -131,6 +152,7 @@ async fn events(State(api): State<Api>) -> Response {
             Ok(event) => SseEvent::default()
                 .event(match event.kind {
                     Kind::Verdict => "verdict",
+                    Kind::Portrait => "portrait",
                     _ => "notice",
                 })
                 .id(event.id.to_string())

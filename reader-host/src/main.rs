@@ -70,6 +70,11 @@ enum Command {
         /// standard input (kept out of the process list and the shell's history).
         #[arg(long, requires = "card")]
         can: Option<String>,
+        /// Save the chip's portrait (JPEG) here, once it matched the record's signed
+        /// digest; nothing is written otherwise. The portrait is read and checked after
+        /// the verdict's own reads either way.
+        #[arg(long, requires = "card")]
+        portrait_out: Option<PathBuf>,
     },
     /// Run the desk daemon: card readers, HTTP API, kiosk page, audit log, trust-list
     /// refresh. Prints the kiosk URL once it listens.
@@ -129,9 +134,15 @@ fn run(command: Command) -> Result<u8, Failure> {
             reader,
             wait,
             can,
+            portrait_out,
         } => {
             let source = match (record, qr) {
-                _ if card => Source::Card { reader, wait, can },
+                _ if card => Source::Card {
+                    reader,
+                    wait,
+                    can,
+                    portrait_out,
+                },
                 (Some(path), _) => Source::Record(path),
                 (None, Some(path)) => Source::Qr(path),
                 (None, None) => {
@@ -383,6 +394,7 @@ enum Source {
         reader: Option<String>,
         wait: f32,
         can: Option<String>,
+        portrait_out: Option<PathBuf>,
     },
 }
 
@@ -433,9 +445,16 @@ fn verify(
     let now = now_or(at.as_deref())?;
     let loaded = read_list(trust_list, root_key)?;
     let list = loaded.list();
-    let mut reading = None;
+    let mut channel = None;
+    let mut portrait_out = None;
     let (bytes, source) = match source {
-        Source::Card { reader, wait, can } => {
+        Source::Card {
+            reader,
+            wait,
+            can,
+            portrait_out: out,
+        } => {
+            portrait_out = out;
             let can = can.ok_or_else(|| {
                 Failure(
                     exit::USAGE,
@@ -457,21 +476,22 @@ fn verify(
             let can = Can::parse(&can)
                 .map_err(|_| Failure(exit::USAGE, anyhow::anyhow!("--can: six digits")))?;
             let (reader, connection) = connect_card(reader.as_deref(), wait)?;
-            let chip = card::border_check(card::PcscLink::new(connection), &can).map_err(|e| {
-                if card::wrong_can(&e) {
-                    Failure(
-                        exit::DATA,
-                        anyhow::anyhow!(
-                            "the CAN does not open this card ({e}): check the six digits on \
+            let chip =
+                card::open_border_check(card::PcscLink::new(connection), &can).map_err(|e| {
+                    if card::wrong_can(&e) {
+                        Failure(
+                            exit::DATA,
+                            anyhow::anyhow!(
+                                "the CAN does not open this card ({e}): check the six digits on \
                              its face"
-                        ),
-                    )
-                } else {
-                    Failure(exit::DATA, e.into())
-                }
-            })?;
-            let bytes = chip.record().to_vec();
-            reading = Some(chip);
+                            ),
+                        )
+                    } else {
+                        Failure(exit::DATA, e.into())
+                    }
+                })?;
+            let bytes = chip.reading.record().to_vec();
+            channel = Some(chip);
             (bytes, format!("card:{reader}"))
         }
         Source::Record(path) => (read(&path, "record")?, format!("file:{}", path.display())),
@@ -489,19 +509,71 @@ fn verify(
             (record.to_vec(), format!("qr:{}", path.display()))
         }
     };
-    let check = match &reading {
-        Some(chip) => Check::chip(now, role, chip.proof(), &Policy::DEFAULT),
+    let proof = channel.as_ref().and_then(|c| c.reading.chip_authentication);
+    let check = match &channel {
+        Some(_) => Check::chip(now, role, proof.as_ref(), &Policy::DEFAULT),
         None => Check::printed(now, role, &Policy::DEFAULT),
     };
-    let verdict = stay_core::verify(&bytes, list, &check);
+    let mut verdict = stay_core::verify(&bytes, list, &check);
+    // The portrait after the verdict's own reads, over the same channel; only authentic
+    // data names the face that is the holder's.
+    let mut portrait = None;
+    if let Some(channel) = &mut channel {
+        if verdict.authentic && verdict.shown.has_portrait_digest == Some(true) {
+            let (check_result, jpeg) = match card::read_portrait(channel) {
+                card::PortraitRead::File(jpeg) => {
+                    (stay_core::check_portrait(&bytes, jpeg.as_deref()), jpeg)
+                }
+                card::PortraitRead::Removed => {
+                    return Err(Failure(
+                        exit::NO_INPUT,
+                        anyhow::anyhow!("card removed before its portrait was read"),
+                    ))
+                }
+                // The link or the channel failed: no evidence either way, and no verdict
+                // without the face (the card may have left).
+                card::PortraitRead::Refused(e @ stay_core::terminal::CardError::Link(_)) => {
+                    return Err(Failure(
+                        exit::NO_INPUT,
+                        anyhow::anyhow!("the portrait could not be read: {e}"),
+                    ))
+                }
+                card::PortraitRead::Refused(e) => {
+                    eprintln!("reader-host: the card refused its portrait: {e}");
+                    (stay_core::PortraitCheck::Mismatch, None)
+                }
+            };
+            verdict = stay_core::verify_portrait(verdict, check_result, &check);
+            let saved = match (&portrait_out, check_result, &jpeg) {
+                (Some(path), stay_core::PortraitCheck::Matches, Some(jpeg)) => {
+                    std::fs::write(path, jpeg)
+                        .with_context(|| format!("--portrait-out {}", path.display()))
+                        .map_err(fail(exit::NO_INPUT))?;
+                    Some(path.clone())
+                }
+                _ => None,
+            };
+            portrait = Some(report::PortraitShown {
+                check: check_result,
+                bytes: jpeg.as_ref().map(Vec::len),
+                saved,
+            });
+        }
+    }
     if json {
         let mut out = report::to_json(&verdict, &role, &source, now, Some(list));
-        if let Some(chip) = &reading {
-            out["transcript"] = report::transcript_json(&chip.transcript);
+        if let Some(channel) = &channel {
+            out["transcript"] = report::transcript_json(&channel.reading.transcript);
+            out["portrait"] = portrait
+                .as_ref()
+                .map_or(serde_json::Value::Null, report::portrait_json);
         }
         println!("{out}");
     } else {
         print!("{}", report::to_text(&verdict, &role, &source));
+        if let Some(portrait) = &portrait {
+            println!("  {}", report::portrait_line(portrait));
+        }
     }
     Ok(match (verdict.status, verdict.decision) {
         (_, Decision::ReadTheChip) => exit::READ_THE_CHIP,

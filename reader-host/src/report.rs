@@ -108,3 +108,37 @@ pub fn to_text(verdict: &Verdict<'_>, role: &Role<'_>, source: &str) -> String {
     }
     out
 }
+
+/// What became of the chip's portrait in one check.
+#[derive(Debug, Clone)]
+pub struct PortraitShown {
+    pub check: stay_core::PortraitCheck,
+    /// Bytes the chip gave; `None`: it gave none.
+    pub bytes: Option<usize>,
+    /// Where it was saved (only a portrait that matched).
+    pub saved: Option<std::path::PathBuf>,
+}
+
+pub fn portrait_json(portrait: &PortraitShown) -> Value {
+    json!({
+        "check": portrait.check.code(),
+        "bytes": portrait.bytes,
+        "file": portrait.saved,
+    })
+}
+
+pub fn portrait_line(portrait: &PortraitShown) -> String {
+    match (portrait.check, &portrait.saved) {
+        (stay_core::PortraitCheck::Matches, Some(path)) => format!(
+            "portrait: the one issued (signed digest matches), saved to {}",
+            path.display()
+        ),
+        (stay_core::PortraitCheck::Matches, None) => {
+            "portrait: the one issued (signed digest matches); --portrait-out FILE saves it".into()
+        }
+        (stay_core::PortraitCheck::NoneIssued, _) => "portrait: none issued".into(),
+        (stay_core::PortraitCheck::Mismatch, _) => {
+            "portrait: NOT the one issued with this document; not shown".into()
+        }
+    }
+}

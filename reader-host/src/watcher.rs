@@ -220,14 +220,41 @@ fn check_card(ctx: &Context, desk: &Desk, reader: &CStr, can: &Can) -> AfterChec
         }
     };
     let mut link = PcscLink::new(card);
-    let reading = card::border_check(&mut link, can);
+    let reading = match card::open_border_check(&mut link, can) {
+        // The verdict first, from the reading alone; then the portrait over the same
+        // channel, while the guard already reads the verdict.
+        Ok(mut channel) => {
+            let record = channel.reading.record().to_vec();
+            let verdict = desk.verify(&record, Some(&channel.reading), &source);
+            let wants_portrait = verdict
+                .verdict
+                .as_ref()
+                .is_some_and(|v| v["portrait"] == "pending");
+            let portrait = wants_portrait.then(|| card::read_portrait(&mut channel));
+            let reading = channel.reading;
+            let portrait = match portrait {
+                // A card pulled out mid-command surfaces as any failure (a failed
+                // transmission, an empty answer the channel cannot unwrap): only a card
+                // still in the reader has refused its portrait.
+                Some(card::PortraitRead::Refused(e)) if card_left(ctx, reader) => {
+                    tracing::debug!(error = %e, "portrait read failed as the card left");
+                    Some(card::PortraitRead::Removed)
+                }
+                other => other,
+            };
+            Ok((verdict, record, reading, portrait))
+        }
+        Err(e) => Err(e),
+    };
     // Leave the card as it is: a reset sent to a card that just left confuses some
     // readers (vpcd reports the slot empty while holding the next card), and a border
     // check leaves nothing on the card to clear.
     let _ = link.into_card().disconnect(Disposition::LeaveCard);
     match reading {
-        Ok(chip) => {
-            desk.verify(chip.record(), Some(&chip), &source);
+        Ok((verdict, record, chip, portrait)) => {
+            if let Some(portrait) = portrait {
+                desk.portrait(&verdict, &record, &chip, portrait, &source);
+            }
         }
         Err(e) if card::card_removed(&e) => {
             desk.announce(

@@ -97,16 +97,10 @@ impl Application {
         let holder = self.holder("X", issue_date, Some(chip_placeholder), None);
         holder.application(policy)?;
         if let Some(portrait) = &self.portrait {
-            let len = std::fs::metadata(portrait)
-                .with_context(|| format!("portrait {}", portrait.display()))?
-                .len();
-            if len as usize > stay_core::apdu::PORTRAIT_MAX_LEN {
-                bail!(
-                    "portrait {}: {len} bytes, at most {}",
-                    portrait.display(),
-                    stay_core::apdu::PORTRAIT_MAX_LEN
-                );
-            }
+            let jpeg = std::fs::read(portrait)
+                .with_context(|| format!("portrait {}", portrait.display()))?;
+            issuer::portrait::check(&jpeg)
+                .map_err(|refusal| anyhow::anyhow!("portrait {}: {refusal}", portrait.display()))?;
         }
         Ok(())
     }
@@ -319,6 +313,39 @@ mod tests {
             batch.bad_rows[0].reason.contains("validity"),
             "{:?}",
             batch.bad_rows
+        );
+    }
+
+    #[test]
+    fn portraits_that_are_not_card_portraits_are_refused_by_row() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("face.jpg"), issuer::portrait::sample("A-1")).unwrap();
+        std::fs::write(dir.path().join("photo.png"), b"\x89PNG\r\n\x1a\n").unwrap();
+        let mut small = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut small)
+            .encode_image(&image::RgbImage::new(64, 80))
+            .unwrap();
+        std::fs::write(dir.path().join("small.jpg"), small).unwrap();
+        let with =
+            |id: &str, file: &str| row(id, "21503199000123").replace(",\n", &format!(",{file}\n"));
+        let text = format!(
+            "{HEADER}{}{}{}",
+            with("P-1", "face.jpg"),
+            with("P-2", "photo.png"),
+            with("P-3", "small.jpg"),
+        );
+        let path = dir.path().join("batch.csv");
+        std::fs::write(&path, text).unwrap();
+        let batch = read(&path, &Policy::DEFAULT, issue_date()).unwrap();
+        assert_eq!(batch.applications.len(), 1, "{:?}", batch.bad_rows);
+        let reasons: Vec<&str> = batch.bad_rows.iter().map(|b| b.reason.as_str()).collect();
+        assert!(
+            reasons[0].ends_with("photo.png: not a JPEG image"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[1].contains("64x80 pixels, must be 120x160"),
+            "{reasons:?}"
         );
     }
 }

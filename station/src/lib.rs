@@ -420,7 +420,13 @@ impl Station<'_> {
     ) -> Result<CardOutcome> {
         let portrait = match &application.portrait {
             Some(path) => {
-                Some(std::fs::read(path).with_context(|| format!("portrait {}", path.display()))?)
+                let jpeg =
+                    std::fs::read(path).with_context(|| format!("portrait {}", path.display()))?;
+                // Checked again as it is written: the file may have changed since the batch
+                // was read.
+                issuer::portrait::check(&jpeg)
+                    .map_err(|refusal| anyhow::anyhow!("portrait {}: {refusal}", path.display()))?;
+                Some(jpeg)
             }
             None => None,
         };

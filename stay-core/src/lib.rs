@@ -37,4 +37,7 @@ pub use trust_list::{ListError, SignerEntry, TrustList, TrustListContent};
 pub use verdict::{
     Decision, IndeterminateReason, InvalidReason, NotEmployable, ShownFields, Status, Verdict,
 };
-pub use verify::{verify, verify_without_list, Check, Presentation};
+pub use verify::{
+    check_portrait, verify, verify_portrait, verify_without_list, Check, PortraitCheck,
+    Presentation,
+};

@@ -503,7 +503,9 @@ impl<L: ApduLink> Session<L> {
             command: COMMAND,
             status,
         };
-        let max_len = buf.len().checked_sub(2).ok_or_else(too_long)?;
+        if buf.len() < 2 {
+            return Err(too_long());
+        }
         let first = Command::new(iso::CLA_ISO, iso::INS_READ_BINARY, 0x80 | sfi, 0, &[]);
         if self.extended_length {
             match self.send(COMMAND, &first.expect(NE_MAX_EXTENDED), buf) {
@@ -519,18 +521,40 @@ impl<L: ApduLink> Session<L> {
                 Err(e) => return Err(e),
             }
         }
+        self.read_in_chunks(sfi, buf, NE_MAX_SHORT)
+    }
+
+    /// Reads a file by short identifier in READ BINARY commands of `chunk` bytes each (256
+    /// short; up to [`PORTRAIT_CHUNK`] extended, which one protected answer still holds).
+    /// Bounds as [`Session::read_file`]: at most `buf.len() - 2` bytes, `None` for no file.
+    pub fn read_in_chunks(
+        &mut self,
+        sfi: u8,
+        buf: &mut [u8],
+        chunk: u32,
+    ) -> Result<Option<usize>, CardError<L::Error>> {
+        const COMMAND: Instruction = Instruction::ReadBinary;
+        let too_long = || CardError::Malformed {
+            command: COMMAND,
+            why: Malformation::FileTooLong,
+        };
+        let refused = |status| CardError::Status {
+            command: COMMAND,
+            status,
+        };
+        let max_len = buf.len().checked_sub(2).ok_or_else(too_long)?;
         let mut offset = 0;
         loop {
             let apdu = if offset == 0 {
-                first
+                Command::new(iso::CLA_ISO, iso::INS_READ_BINARY, 0x80 | sfi, 0, &[])
             } else {
                 let [hi, lo] = u16::try_from(offset).unwrap_or(u16::MAX).to_be_bytes();
                 Command::new(iso::CLA_ISO, iso::INS_READ_BINARY, hi & 0x7F, lo, &[])
             }
-            .expect(NE_MAX_SHORT);
+            .expect(chunk);
             // Room for what Le asked and its status word: a longer answer is refused.
             let room = buf.get_mut(offset..).ok_or_else(too_long)?;
-            let room_len = room.len().min(NE_MAX_SHORT as usize + 2);
+            let room_len = room.len().min(chunk as usize + 2);
             let room = &mut room[..room_len];
             let (len, status) = match self.send(COMMAND, &apdu, room) {
                 Ok(Answer::Response(len, status)) => (len, status),
@@ -543,8 +567,10 @@ impl<L: ApduLink> Session<L> {
             };
             match status {
                 Status::Success => {}
+                // Fewer bytes than a non-wildcard Le asked: this was the file's end.
+                Status::EndOfFile => {}
                 Status::NotFound if offset == 0 => return Ok(None),
-                // Offset just past the end: the file was a multiple of 256 bytes.
+                // Offset just past the end: the file was a multiple of the chunk.
                 Status::WrongParameters if offset > 0 => return Ok(Some(offset)),
                 status => return Err(refused(status)),
             }
@@ -552,7 +578,7 @@ impl<L: ApduLink> Session<L> {
             if offset > max_len {
                 return Err(too_long());
             }
-            if len < NE_MAX_SHORT as usize {
+            if len < chunk as usize {
                 return Ok(Some(offset));
             }
         }
@@ -833,16 +859,11 @@ impl<E: fmt::Debug + fmt::Display> core::error::Error for BorderCheckError<E> {}
 /// clear; the channel is then out of step, so the check starts again, PACE included, with
 /// short reads only (one more PACE on such readers, none on the others).
 pub fn border_check<L: ApduLink>(
-    mut link: L,
+    link: L,
     can: &Can,
-    mut random: impl FnMut(&mut [u8; 32]),
+    random: impl FnMut(&mut [u8; 32]),
 ) -> Result<ChipReading, BorderCheckError<L::Error>> {
-    match border_check_with(&mut link, can, &mut random, true) {
-        Err(BorderCheckError::Secure(CardError::Link(SmFailure::Channel(
-            crate::sm::SmError::Unprotected(Status::WrongLength),
-        )))) => border_check_with(link, can, random, false),
-        other => other,
-    }
+    open_border_check(link, can, random).map(|channel| channel.reading)
 }
 
 /// [`border_check`], with `extended_length: false` reading the record in short reads only
@@ -853,6 +874,90 @@ pub fn border_check_with<L: ApduLink>(
     random: impl FnMut(&mut [u8; 32]),
     extended_length: bool,
 ) -> Result<ChipReading, BorderCheckError<L::Error>> {
+    open_border_check_with(link, can, random, extended_length).map(|channel| channel.reading)
+}
+
+/// The border check's secure channel, kept open after the reading: what the desk reads
+/// after the verdict (the portrait) goes over it, with no second PACE.
+pub struct BorderChannel<L: ApduLink> {
+    pub reading: ChipReading,
+    secure: Session<SmLink<L, SM_RESPONSE_MAX>>,
+}
+
+/// The most portrait bytes one protected READ BINARY asks for: with its padding, tags and
+/// MAC the answer still fits [`SM_RESPONSE_MAX`].
+pub const PORTRAIT_CHUNK: u32 = 1024;
+
+/// Room for the longest portrait the card may hold, and the status word.
+pub const PORTRAIT_BUFFER: usize = iso::PORTRAIT_MAX_LEN + 2;
+
+impl<L: ApduLink> BorderChannel<L> {
+    /// Reads the portrait file over the channel into `buf` (at most
+    /// [`iso::PORTRAIT_MAX_LEN`] bytes); `None`: the card holds none. Its exchanges are
+    /// added to the reading's transcript. Whether the bytes are the signed portrait is
+    /// [`crate::verify::check_portrait`]'s to say.
+    pub fn read_portrait(
+        &mut self,
+        buf: &mut [u8; PORTRAIT_BUFFER],
+    ) -> Result<Option<usize>, CardError<SmFailure<L::Error>>> {
+        let chunk = if self.secure.extended_length {
+            PORTRAIT_CHUNK
+        } else {
+            NE_MAX_SHORT
+        };
+        // The reading's transcript already holds the channel's earlier exchanges.
+        self.secure.transcript = Transcript::default();
+        let read = self.secure.read_in_chunks(iso::SFI_PORTRAIT, buf, chunk);
+        self.reading.transcript.append(&self.secure.transcript);
+        read
+    }
+
+    /// The link back, when the session is over.
+    pub fn into_link(self) -> L {
+        self.secure.into_link().into_inner()
+    }
+}
+
+/// [`border_check`], keeping the secure channel open for what is read after the verdict.
+pub fn open_border_check<L: ApduLink>(
+    link: L,
+    can: &Can,
+    random: impl FnMut(&mut [u8; 32]),
+) -> Result<BorderChannel<L>, BorderCheckError<L::Error>> {
+    open_border_check_with(link, can, random, true)
+}
+
+/// [`open_border_check`]; `extended_length: false` reads in short reads only from the
+/// start, `true` tries extended length and falls back to short reads (with a second PACE)
+/// when the reader answers the protected extended command `6700` in the clear.
+pub fn open_border_check_with<L: ApduLink>(
+    link: L,
+    can: &Can,
+    mut random: impl FnMut(&mut [u8; 32]),
+    extended_length: bool,
+) -> Result<BorderChannel<L>, BorderCheckError<L::Error>> {
+    match attempt_border_check(link, can, &mut random, extended_length)? {
+        Ok(channel) => Ok(channel),
+        Err(link) => match attempt_border_check(link, can, &mut random, false)? {
+            Ok(channel) => Ok(channel),
+            // Short reads never ask for the fallback.
+            Err(_) => Err(BorderCheckError::Secure(CardError::Status {
+                command: Instruction::ReadBinary,
+                status: Status::WrongLength,
+            })),
+        },
+    }
+}
+
+/// One PACE and reading; `Ok(Err(link))` when extended length was refused in the clear and
+/// the check must start again with short reads.
+#[allow(clippy::type_complexity)]
+fn attempt_border_check<L: ApduLink>(
+    link: L,
+    can: &Can,
+    random: impl FnMut(&mut [u8; 32]),
+    extended_length: bool,
+) -> Result<Result<BorderChannel<L>, L>, BorderCheckError<L::Error>> {
     let mut session = Session::new(link);
     let established = session
         .establish_pace(can, random)
@@ -861,13 +966,17 @@ pub fn border_check_with<L: ApduLink>(
     let link = SmLink::<_, SM_RESPONSE_MAX>::new(session.into_link(), established.channel);
     let mut secure = Session::new(link);
     secure.extended_length = extended_length;
-    let mut reading = secure
-        .read_for_border_check(established.chip_authentication)
-        .map_err(BorderCheckError::Secure)?;
+    let mut reading = match secure.read_for_border_check(established.chip_authentication) {
+        Ok(reading) => reading,
+        Err(CardError::Link(SmFailure::Channel(crate::sm::SmError::Unprotected(
+            Status::WrongLength,
+        )))) if extended_length => return Ok(Err(secure.into_link().into_inner())),
+        Err(e) => return Err(BorderCheckError::Secure(e)),
+    };
     let mut transcript = pace_transcript;
     transcript.append(&reading.transcript);
     reading.transcript = transcript;
-    Ok(reading)
+    Ok(Ok(BorderChannel { reading, secure }))
 }
 
 pub fn store_payload_len(record_len: usize, portrait_len: Option<usize>) -> usize {

@@ -44,6 +44,9 @@ pub enum InvalidReason {
     Expired,
     /// A resident card's record that names no chip key: every resident card is a chip card.
     ChipKeyMissing,
+    /// The chip's portrait is not the one the record's signed digest names (or the chip
+    /// holds none, or one the record does not name): the face on the chip was replaced.
+    PortraitMismatch,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +81,7 @@ impl InvalidReason {
             InvalidReason::NotYetValid => "not-yet-valid",
             InvalidReason::Expired => "expired",
             InvalidReason::ChipKeyMissing => "chip-key-missing",
+            InvalidReason::PortraitMismatch => "portrait-mismatch",
         }
     }
 
@@ -110,6 +114,9 @@ impl InvalidReason {
             InvalidReason::Expired => "the document has expired",
             InvalidReason::ChipKeyMissing => {
                 "a resident card without a chip key: not a card this authority issued"
+            }
+            InvalidReason::PortraitMismatch => {
+                "the portrait on the chip is not the one issued with this document"
             }
         }
     }

@@ -16,6 +16,10 @@
 //! 13. the list is not past next-update + grace                   -> Indeterminate(trust-list-stale)
 //! 14. a record naming a chip key was proven by that chip         -> Indeterminate(chip-not-read)
 //!
+//! After the verdict, a terminal that reads the chip's portrait checks it with
+//! [`verify_portrait`]: a portrait other than the signed one turns any verdict that is not
+//! already invalid into Invalid(portrait-mismatch), and is never shown.
+//!
 //! Reasons that hold whatever the clock says come first; then the clock's own sanity; then
 //! the dates; freshness next, because an expired document is invalid even on a stale list.
 //! The printed copy of a chip card comes last: its data is genuine, so every reason that
@@ -25,7 +29,7 @@
 use crate::chip_proof::ChipAuthentication;
 use crate::date::UnixTime;
 use crate::policy::{Policy, Role};
-use crate::record::{DocumentType, StayRecord};
+use crate::record::{DocumentType, StayRecord, PORTRAIT_DIGEST_LEN};
 use crate::trust_list::TrustList;
 use crate::verdict::{
     Decision, IndeterminateReason, InvalidReason, NotEmployable, ShownFields, Status, Verdict,
@@ -257,5 +261,73 @@ pub fn verify_without_list<'r>(record_bytes: &'r [u8], check: &Check<'_>) -> Ver
         authentic: false,
         chip_authenticated: false,
         shown: ShownFields::default(),
+    }
+}
+
+/// The chip's portrait file against the record's signed digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortraitCheck {
+    /// Its SHA-256 is the record's portrait digest: the face issued with the document.
+    Matches,
+    /// The record names no portrait and the chip holds none.
+    NoneIssued,
+    /// Another portrait than the record names, none where it names one, or one it does not
+    /// name: never shown.
+    Mismatch,
+}
+
+impl PortraitCheck {
+    pub const fn code(self) -> &'static str {
+        match self {
+            PortraitCheck::Matches => "matches",
+            PortraitCheck::NoneIssued => "none-issued",
+            PortraitCheck::Mismatch => "mismatch",
+        }
+    }
+}
+
+/// Compares `portrait` (the chip's portrait file, `None` when it has none) with the digest
+/// the record's issuer signed. A record that does not parse has no digest to trust.
+pub fn check_portrait(record_bytes: &[u8], portrait: Option<&[u8]>) -> PortraitCheck {
+    use sha2::{Digest, Sha256};
+    let Ok(record) = StayRecord::parse(record_bytes) else {
+        return PortraitCheck::Mismatch;
+    };
+    match (record.fields.portrait_digest, portrait) {
+        (None, None) => PortraitCheck::NoneIssued,
+        (Some(digest), Some(portrait)) => {
+            let actual: [u8; PORTRAIT_DIGEST_LEN] = Sha256::digest(portrait).into();
+            // Both are public (the digest is in the signed record): no timing to hide.
+            if actual == *digest {
+                PortraitCheck::Matches
+            } else {
+                PortraitCheck::Mismatch
+            }
+        }
+        _ => PortraitCheck::Mismatch,
+    }
+}
+
+/// The verdict once the portrait was checked: a mismatch makes it Invalid(portrait-mismatch)
+/// unless it is already invalid for an earlier reason (the first failure decides).
+pub fn verify_portrait<'r>(
+    verdict: Verdict<'r>,
+    portrait: PortraitCheck,
+    check: &Check<'_>,
+) -> Verdict<'r> {
+    if portrait != PortraitCheck::Mismatch || matches!(verdict.status, Status::Invalid(_)) {
+        return verdict;
+    }
+    let status = Status::Invalid(InvalidReason::PortraitMismatch);
+    Verdict {
+        decision: decide(
+            &check.role,
+            &status,
+            None,
+            check.policy,
+            verdict.chip_authenticated,
+        ),
+        status,
+        ..verdict
     }
 }

@@ -977,7 +977,81 @@ fn audit_killed_mid_write(w: &mut World) -> Result<()> {
     Ok(())
 }
 
+/// The chip's portrait comes after the verdict, over the same channel: the signed one is
+/// announced and served to the token holder; a card whose portrait file was rewritten gets
+/// a second verdict, invalid (portrait-mismatch), and no portrait is served for it.
+fn portrait_follows_the_verdict(w: &mut World) -> Result<()> {
+    let daemon = Daemon::start(w, "portraits", "")?;
+    let genuine = card_image(w, "face-genuine", "RC0000001")?;
+    let mut rewritten = CardImage::read(&genuine)?;
+    let mut other = stay_tests::card::portrait();
+    other[10] ^= 0xFF;
+    rewritten.portrait = Some(other);
+    let rewritten = w.image("face-rewritten", &rewritten)?;
+
+    daemon.give_can()?;
+    let card = w.insert_card(0, &genuine, Interface::Contact)?;
+    let verdict = daemon.next("verdict")?;
+    ensure!(
+        status_of(&verdict) == ("valid".into(), "-".into())
+            && verdict["verdict"]["portrait"] == "pending",
+        "{verdict}"
+    );
+    let shown = daemon.next("portrait")?;
+    ensure!(shown["verdict_id"] == verdict["id"], "{shown}");
+    let path = shown["portrait"].as_str().context("a portrait address")?;
+    let response = daemon.request("GET", path.trim_start_matches('/')).call()?;
+    ensure!(response.content_type() == "image/jpeg");
+    let mut jpeg = Vec::new();
+    std::io::Read::read_to_end(&mut response.into_reader(), &mut jpeg)?;
+    ensure!(
+        jpeg == stay_tests::card::portrait(),
+        "served {} bytes",
+        jpeg.len()
+    );
+    // Without the token, no face.
+    match ureq::get(&format!("{}{}", daemon.url, path.trim_start_matches('/'))).call() {
+        Err(ureq::Error::Status(401, _)) => {}
+        other => bail!(
+            "a portrait without the token: {:?}",
+            other.map(|r| r.status())
+        ),
+    }
+    drop(card);
+
+    daemon.give_can()?;
+    let card = w.insert_card(0, &rewritten, Interface::Contact)?;
+    let quick = daemon.next("verdict")?;
+    ensure!(quick["verdict"]["portrait"] == "pending", "{quick}");
+    let amended = daemon.next("verdict")?;
+    ensure!(
+        status_of(&amended) == ("invalid".into(), "portrait-mismatch".into())
+            && amended["verdict"]["decision"] == "may-not-stay"
+            && amended["verdict"]["portrait"] == "mismatch",
+        "{amended}"
+    );
+    match daemon
+        .request("GET", &format!("api/portraits/{}", quick["id"]))
+        .call()
+    {
+        Err(ureq::Error::Status(404, _)) => {}
+        other => bail!(
+            "a rewritten portrait served: {:?}",
+            other.map(|r| r.status())
+        ),
+    }
+    drop(card);
+    let rows = daemon.audit(w, &[])?;
+    let reasons: Vec<&str> = rows
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap_or("-"))
+        .collect();
+    ensure!(reasons == ["portrait-mismatch", "-", "-"], "{reasons:?}");
+    Ok(())
+}
+
 const CHECKS: &[(&str, SandboxCheck)] = &[
+    ("portrait_follows_the_verdict", portrait_follows_the_verdict),
     ("audit_disk_full", audit_disk_full),
     ("audit_killed_mid_write", audit_killed_mid_write),
     ("camera_missing", camera_missing),

@@ -686,6 +686,38 @@ fn pace_through_pcscd(w: &mut World) -> Result<()> {
     // The CAN from standard input, out of the process list.
     let (code, stdout, stderr) = verify_card_with_input(w, &reader, &["--can", "-"], "314159\n")?;
     ensure!(code == Some(0), "--can -: {code:?}: {stdout}{stderr}");
+
+    // The portrait, after the verdict's reads, saved once it matched the signed digest.
+    let out = w.dir.join("portrait.jpg");
+    let out_arg = out.to_string_lossy().into_owned();
+    let portrait_args = ["--can", "314159", "--portrait-out", out_arg.as_str()];
+    let (code, stdout, stderr) = verify_card(w, &reader, &portrait_args)?;
+    ensure!(code == Some(0), "{code:?}: {stdout}{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout)?;
+    ensure!(
+        json["portrait"]["check"] == "matches" && json["portrait"]["file"] == out_arg.as_str(),
+        "{json}"
+    );
+    ensure!(std::fs::read(&out)? == stay_tests::card::portrait());
+    std::fs::remove_file(&out)?;
+    drop(inserted);
+
+    // A card whose portrait file was rewritten: invalid, and nothing saved.
+    let mut rewritten = CardImage::read(&image)?;
+    rewritten.portrait = Some(vec![0xFF, 0xD8, 0xFF, 0xD9]);
+    let rewritten = w.image("portrait-rewritten", &rewritten)?;
+    let inserted = w.insert_card(1, &rewritten, Interface::Contactless)?;
+    let (code, stdout, stderr) = verify_card(w, &reader, &portrait_args)?;
+    ensure!(code == Some(1), "{code:?}: {stdout}{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout)?;
+    ensure!(
+        json["reason"] == "portrait-mismatch"
+            && json["portrait"]["check"] == "mismatch"
+            && json["portrait"]["file"].is_null(),
+        "{json}"
+    );
+    ensure!(!out.exists(), "a rewritten portrait was saved");
+    drop(inserted);
     Ok(())
 }
 

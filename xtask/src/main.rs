@@ -504,19 +504,23 @@ fn demo_card(work: &Path) -> Result<()> {
     // the document number (drawn from its journal), the issue date, the chip key and the
     // portrait digest.
     let holder = std::fs::read_to_string(work.join("authority/holders/resident-card.toml"))?;
-    let application: String = std::iter::once("application_id = \"DEMO-0001\"")
-        .chain(holder.lines().filter(|line| {
-            ![
-                "document_number",
-                "issue_date",
-                "chip_public_key",
-                "portrait_digest",
-            ]
-            .iter()
-            .any(|field| line.starts_with(field))
-        }))
-        .map(|line| format!("{line}\n"))
-        .collect();
+    let application: String = [
+        "application_id = \"DEMO-0001\"",
+        "portrait = \"authority/holders/resident-card.jpg\"",
+    ]
+    .into_iter()
+    .chain(holder.lines().filter(|line| {
+        ![
+            "document_number",
+            "issue_date",
+            "chip_public_key",
+            "portrait_digest",
+        ]
+        .iter()
+        .any(|field| line.starts_with(field))
+    }))
+    .map(|line| format!("{line}\n"))
+    .collect();
     std::fs::write(work.join("application.toml"), application)?;
     let _ = std::fs::remove_file(work.join("station.sqlite"));
     // The signer keys stay with the signing service; the station holds only its token.
