@@ -41,6 +41,32 @@ pub struct Config {
     /// clock. The status page shows it.
     #[serde(default)]
     pub fixed_time: Option<String>,
+    /// The kiosk's language until someone switches it: `ky` (default), `ru` or `en`.
+    #[serde(default)]
+    pub language: LanguageName,
+}
+
+/// A language of the kiosk, as the config names it.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+pub enum LanguageName {
+    #[default]
+    #[serde(rename = "ky")]
+    Kyrgyz,
+    #[serde(rename = "ru")]
+    Russian,
+    #[serde(rename = "en")]
+    English,
+}
+
+impl LanguageName {
+    pub fn language(self) -> stay_std::messages::Language {
+        use stay_std::messages::Language;
+        match self {
+            LanguageName::Kyrgyz => Language::Kyrgyz,
+            LanguageName::Russian => Language::Russian,
+            LanguageName::English => Language::English,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]

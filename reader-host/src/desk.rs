@@ -2,7 +2,7 @@
 //! bytes into a verdict, and where every happening becomes an [`Event`] for the kiosk page,
 //! the event stream, the recent list and the audit log.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -18,6 +18,7 @@ use crate::audit::{AuditLog, Entry};
 use crate::card::PortraitRead;
 use crate::config::Config;
 use crate::trust_cache::{now, TrustCache};
+use stay_std::messages::{messages, Language};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -74,6 +75,12 @@ pub struct Event {
     /// whether they carry the same record.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub qr_matches_chip: Option<bool>,
+    /// The message's id in `stay-core/messages/*.ftl` (`message` is it in English), and its
+    /// arguments: a kiosk shows it in its own language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<&'static str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub message_args: BTreeMap<&'static str, String>,
     /// For a portrait event: the verdict it belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict_id: Option<u64>,
@@ -96,8 +103,46 @@ impl Default for Event {
             message: String::new(),
             verdict: None,
             qr_matches_chip: None,
+            message_id: None,
+            message_args: BTreeMap::new(),
             verdict_id: None,
             portrait: None,
+        }
+    }
+}
+
+/// What the desk says between verdicts: a message of `stay-core/messages/*.ftl` and its
+/// arguments. The event carries both, and the message in English for logs and scripts.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    id: &'static str,
+    args: BTreeMap<&'static str, String>,
+}
+
+impl Notice {
+    pub fn new(id: &'static str) -> Notice {
+        Notice {
+            id,
+            args: BTreeMap::new(),
+        }
+    }
+
+    pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Notice {
+        self.args.insert(name, value.to_string());
+        self
+    }
+
+    fn event(self, kind: Kind, source: &str) -> Event {
+        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let message = messages(Language::English).format(self.id, &args);
+        tracing::info!(kind = ?kind, source, "{message}");
+        Event {
+            kind,
+            source: source.into(),
+            message,
+            message_id: Some(self.id),
+            message_args: self.args,
+            ..Event::default()
         }
     }
 }
@@ -154,15 +199,13 @@ impl Desk {
                 crate::audit::Health::Failing(error) => desk.announce(
                     Kind::AuditFailing,
                     "audit",
-                    format!(
-                        "the audit log cannot be written ({error}); verdicts go on, and their rows wait in memory ({waiting} now)"
-                    ),
+                    Notice::new("notice-audit-failing")
+                        .arg("detail", error)
+                        .arg("waiting", waiting),
                 ),
-                crate::audit::Health::Writing => desk.announce(
-                    Kind::AuditBack,
-                    "audit",
-                    "the audit log is written again, with the rows that waited",
-                ),
+                crate::audit::Health::Writing => {
+                    desk.announce(Kind::AuditBack, "audit", Notice::new("notice-audit-back"))
+                }
             };
         });
         desk
@@ -197,11 +240,7 @@ impl Desk {
     /// Keeps `can` for the next card (replacing any earlier one) and says so.
     pub fn offer_can(&self, can: Can, source: &str) -> Arc<Event> {
         *self.can.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), can));
-        self.announce(
-            Kind::CanReady,
-            source,
-            "CAN received: the card in the reader is opened with it",
-        )
+        self.announce(Kind::CanReady, source, Notice::new("notice-can-ready"))
     }
 
     /// Whether a CAN given within [`CAN_WINDOW`] waits for its card.
@@ -229,7 +268,7 @@ impl Desk {
             (_, Some(_)) if self.can_pending() => self.announce(
                 Kind::CanReady,
                 source,
-                "a CAN already waits for the card: the first one given is used",
+                Notice::new("notice-can-already-waits"),
             ),
             (_, Some(can)) => self.offer_can(can, source),
             (record, None) => self.verify(record, None, source),
@@ -237,21 +276,14 @@ impl Desk {
     }
 
     /// Publishes anything but a verdict.
-    pub fn announce(&self, kind: Kind, source: &str, message: impl Into<String>) -> Arc<Event> {
-        let message = message.into();
-        tracing::info!(kind = ?kind, source, "{message}");
-        self.publish(Event {
-            kind,
-            source: source.into(),
-            message,
-            ..Event::default()
-        })
+    pub fn announce(&self, kind: Kind, source: &str, notice: Notice) -> Arc<Event> {
+        self.publish(notice.event(kind, source))
     }
 
     /// Numbers, stamps and publishes `event`.
     fn publish(&self, mut event: Event) -> Arc<Event> {
         event.id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        event.at = stay_std::clock::format_rfc3339(now());
+        event.at = stay_std::clock::format_rfc3339_bishkek(now());
         let event = Arc::new(event);
         {
             let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
@@ -287,10 +319,9 @@ impl Desk {
         self.announce(
             Kind::TrustList,
             "trust-list",
-            format!(
-                "trust list refresh: {} ({})",
-                outcome.result, outcome.detail
-            ),
+            Notice::new("notice-trust-list")
+                .arg("result", outcome.result)
+                .arg("detail", &outcome.detail),
         );
         outcome
     }
@@ -315,13 +346,8 @@ impl Desk {
         let check = match &read {
             PortraitRead::Removed => {
                 return self.publish(Event {
-                    kind: Kind::PortraitNotRead,
-                    source: source.into(),
-                    message: "card removed before its portrait was read: present it again to \
-                              see the face"
-                        .into(),
                     verdict_id: Some(verdict.id),
-                    ..Event::default()
+                    ..Notice::new("notice-portrait-not-read").event(Kind::PortraitNotRead, source)
                 })
             }
             PortraitRead::File(bytes) => stay_core::check_portrait(record, bytes.as_deref()),
@@ -340,20 +366,15 @@ impl Desk {
                     kept.push_back((verdict.id, Instant::now(), Arc::new(bytes)));
                 }
                 self.publish(Event {
-                    kind: Kind::Portrait,
-                    source: source.into(),
-                    message: "the portrait on the chip is the one issued: compare it with the \
-                              holder"
-                        .into(),
                     verdict_id: Some(verdict.id),
                     portrait: Some(format!("/api/portraits/{}", verdict.id)),
-                    ..Event::default()
+                    ..Notice::new("notice-portrait").event(Kind::Portrait, source)
                 })
             }
             (PortraitCheck::NoneIssued, _) => self.announce(
                 Kind::PortraitNotRead,
                 source,
-                "no portrait was issued with this document",
+                Notice::new("notice-portrait-none-issued"),
             ),
             _ => self.verify_with(record, Some(chip), Some(PortraitCheck::Mismatch), source),
         }
@@ -396,6 +417,7 @@ impl Desk {
             &verdict,
             &role,
             source,
+            chip.is_some(),
             at,
             loaded.as_ref().map(|l| l.list()),
         );
@@ -439,7 +461,10 @@ impl Desk {
             ),
         };
         let matches = self.pair(record, chip.is_some());
-        let mut message = format!("{headline} — {}", verdict.decision.explanation());
+        let mut message = format!(
+            "{headline} — {}",
+            messages(Language::English).code("decision", verdict.decision.code())
+        );
         if let Some(fixed) = &self.config.fixed_time {
             message = format!("[FIXED TIME {fixed}, not the clock] {message}");
         }

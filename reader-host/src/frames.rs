@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use image::GrayImage;
 
-use crate::desk::{Desk, Kind};
+use crate::desk::{Desk, Kind, Notice};
 
 /// One picture and where it came from (`camera:0`, `file:/path/to/photo.jpg`).
 pub struct Frame {
@@ -214,7 +214,11 @@ pub fn scan(source: &mut dyn FrameSource, desk: &Desk, stop: &AtomicBool) {
             (Ok(frame), _) => frame,
             (Err(e), Some(device)) => {
                 if !failing {
-                    desk.announce(Kind::SourceUnavailable, device, format!("{e:#}; retrying"));
+                    desk.announce(
+                        Kind::SourceUnavailable,
+                        device,
+                        Notice::new("notice-source-unavailable").arg("detail", format!("{e:#}")),
+                    );
                     failing = true;
                 }
                 let since = Instant::now();
@@ -224,12 +228,20 @@ pub fn scan(source: &mut dyn FrameSource, desk: &Desk, stop: &AtomicBool) {
                 continue;
             }
             (Err(e), None) => {
-                desk.announce(Kind::QrUnreadable, "file", format!("{e:#}"));
+                desk.announce(
+                    Kind::QrUnreadable,
+                    "file",
+                    Notice::new("notice-qr-unreadable").arg("detail", format!("{e:#}")),
+                );
                 continue;
             }
         };
         if failing {
-            desk.announce(Kind::SourceBack, &frame.origin, "frames again");
+            desk.announce(
+                Kind::SourceBack,
+                &frame.origin,
+                Notice::new("notice-source-back"),
+            );
             failing = false;
         }
         // A camera's next frame is coming: a stream, within the budget. A file is all there
@@ -244,7 +256,11 @@ pub fn scan(source: &mut dyn FrameSource, desk: &Desk, stop: &AtomicBool) {
             // A camera sees no code most of the time; a file without one is worth a word.
             Err(e) => {
                 if frame.origin.starts_with("file:") {
-                    desk.announce(Kind::QrUnreadable, &frame.origin, format!("{e}"));
+                    desk.announce(
+                        Kind::QrUnreadable,
+                        &frame.origin,
+                        Notice::new("notice-qr-unreadable").arg("detail", &e),
+                    );
                 }
                 continue;
             }

@@ -9,6 +9,7 @@
 //! | `POST /api/verify` | body: a QR image (`image/png`, `image/jpeg`) or the record's bytes (`application/vnd.kg-stay.record`); answers the event |
 //! | `POST /api/trust-list/refresh` | refresh the trust list now; answers the outcome |
 //! | `GET /api/portraits/{id}` | the chip's portrait of verdict `id` (`image/jpeg`), once it matched the record's signed digest, for a few minutes ([`crate::desk::PORTRAIT_WINDOW`]) |
+//! | `GET /api/messages/{ky,ru,en}` | every message of a language as a template (`{name}` placeholders), for the kiosk |
 //! | `POST /api/can` | body `{"can":"123456"}` (`application/json`): the CAN for the card in the reader; answers the event |
 //!
 //! Every request passes [`crate::access`] first (host name, origin, the desk token).
@@ -78,12 +79,25 @@ pub fn router(desk: Arc<Desk>, access: Arc<Access>) -> Router {
         .route("/api/trust-list/refresh", post(refresh))
         .route("/api/can", post(can))
         .route("/api/portraits/{id}", get(portrait))
+        .route("/api/messages/{language}", get(messages))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(api)
         .layer(axum::middleware::from_fn_with_state(
             access,
             crate::access::layer,
         ))
+}
+
+/// Every message of one language as a `{name}` template, for the kiosk to render events
+/// in the language it shows (the codes it receives never change with it).
+async fn messages(axum::extract::Path(code): axum::extract::Path<String>) -> Response {
+    match stay_std::messages::Language::from_code(&code) {
+        Some(language) => Json(stay_std::messages::messages(language).templates()).into_response(),
+        None => problem(
+            StatusCode::NOT_FOUND,
+            format!("no language {code:?}: ky, ru or en"),
+        ),
+    }
 }
 
 /// Only a portrait that matched its record's digest is ever kept, so only the issued face
@@ -116,6 +130,9 @@ async fn status(State(Api { desk, .. }): State<Api>) -> Json<serde_json::Value> 
         "employer_tin": desk.config.employer_tin,
         "trust_list": desk.trust.status(desk.config.now(), &desk.policy),
         "fixed_time": desk.config.fixed_time,
+        "language": desk.config.language.language().code(),
+        "languages": stay_std::messages::Language::ALL
+            .map(|l| json!({"code": l.code(), "name": l.own_name()})),
         "verdicts": desk.verdicts.load(Ordering::Relaxed),
         "audit": {
             "written": counters.written.load(Ordering::Relaxed),

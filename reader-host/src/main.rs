@@ -9,6 +9,7 @@ use reader_host::{card, pcsc_reader, qr, report};
 use stay_core::pace::Can;
 use stay_core::{Check, Decision, Policy, Role, RoleError, Status};
 use stay_std::cli::{exit, fail, now_or, read, read_list, Failure};
+use stay_std::messages::Messages;
 
 #[derive(Parser)]
 #[command(
@@ -19,6 +20,10 @@ use stay_std::cli::{exit, fail, now_or, read, read_list, Failure};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The language of what is printed for people: ky, ru or en (default: the locale's,
+    /// else English). JSON codes never change with it.
+    #[arg(long, global = true)]
+    lang: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -119,7 +124,7 @@ enum Command {
     },
 }
 
-fn run(command: Command) -> Result<u8, Failure> {
+fn run(command: Command, m: &Messages) -> Result<u8, Failure> {
     match command {
         Command::Verify {
             trust_list,
@@ -152,7 +157,15 @@ fn run(command: Command) -> Result<u8, Failure> {
                     ))
                 }
             };
-            verify(&trust_list, &root_key, role, employer_tin, at, json, source)
+            verify(
+                &trust_list,
+                &root_key,
+                role,
+                employer_tin,
+                at,
+                source,
+                Show { json, messages: m },
+            )
         }
         Command::Serve { config } => serve(&config),
         Command::ScanQr { images, json } => scan_qr(&images, json),
@@ -387,6 +400,12 @@ fn audit(
     Ok(exit::VALID)
 }
 
+/// How a verdict is printed: JSON for programs, or text in the reader's language.
+struct Show<'a> {
+    json: bool,
+    messages: &'a Messages,
+}
+
 enum Source {
     Record(PathBuf),
     Qr(PathBuf),
@@ -424,9 +443,10 @@ fn verify(
     role: RoleArg,
     employer_tin: Option<String>,
     at: Option<String>,
-    json: bool,
     source: Source,
+    show: Show<'_>,
 ) -> Result<u8, Failure> {
+    let (json, m) = (show.json, show.messages);
     let role_name = match role {
         RoleArg::Border => "border",
         RoleArg::Employer => "employer",
@@ -456,13 +476,7 @@ fn verify(
         } => {
             portrait_out = out;
             let can = can.ok_or_else(|| {
-                Failure(
-                    exit::USAGE,
-                    anyhow::anyhow!(
-                        "the chip opens only over PACE: give the six-digit CAN printed on the \
-                         card's face (--can 123456)"
-                    ),
-                )
+                Failure(exit::USAGE, anyhow::anyhow!("{}", m.text("cli-can-needed")))
             })?;
             let can = if can == "-" {
                 let mut line = String::new();
@@ -527,7 +541,7 @@ fn verify(
                 card::PortraitRead::Removed => {
                     return Err(Failure(
                         exit::NO_INPUT,
-                        anyhow::anyhow!("card removed before its portrait was read"),
+                        anyhow::anyhow!("{}", m.text("notice-portrait-not-read")),
                     ))
                 }
                 // The link or the channel failed: no evidence either way, and no verdict
@@ -561,7 +575,7 @@ fn verify(
         }
     }
     if json {
-        let mut out = report::to_json(&verdict, &role, &source, now, Some(list));
+        let mut out = report::to_json(&verdict, &role, &source, channel.is_some(), now, Some(list));
         if let Some(channel) = &channel {
             out["transcript"] = report::transcript_json(&channel.reading.transcript);
             out["portrait"] = portrait
@@ -570,9 +584,12 @@ fn verify(
         }
         println!("{out}");
     } else {
-        print!("{}", report::to_text(&verdict, &role, &source));
+        print!(
+            "{}",
+            report::to_text(&verdict, &role, &source, now, channel.is_some(), m)
+        );
         if let Some(portrait) = &portrait {
-            println!("  {}", report::portrait_line(portrait));
+            println!("  {}", report::portrait_line(portrait, m));
         }
     }
     Ok(match (verdict.status, verdict.decision) {
@@ -592,5 +609,15 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    stay_std::cli::finish("reader-host", run(cli.command))
+    let language = match stay_std::messages::cli_language(cli.lang.as_deref()) {
+        Ok(language) => language,
+        Err(e) => {
+            eprintln!("reader-host: {e}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    stay_std::cli::finish(
+        "reader-host",
+        run(cli.command, stay_std::messages::messages(language)),
+    )
 }

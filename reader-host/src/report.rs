@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use serde_json::{json, Value};
 use stay_core::terminal::Transcript;
 use stay_core::{Role, TrustList, UnixTime, Verdict};
+use stay_std::messages::{messages, Language, Messages};
 
 /// The verdict as JSON: status, reason, decision and the fields this role may see.
 /// What the terminal said to the card and heard back, step by step (gmrtd's habit: the
@@ -36,6 +37,7 @@ pub fn to_json(
     verdict: &Verdict<'_>,
     role: &Role<'_>,
     source: &str,
+    from_chip: bool,
     at: UnixTime,
     list: Option<&TrustList<'_>>,
 ) -> Value {
@@ -43,67 +45,104 @@ pub fn to_json(
     let trust_list = list.map_or(Value::Null, |list| {
         json!({
             "sequence": list.sequence,
-            "issued_at": stay_std::clock::format_rfc3339(list.issued_at),
-            "next_update": stay_std::clock::format_rfc3339(list.next_update),
+            "issued_at": stay_std::clock::format_rfc3339_bishkek(list.issued_at),
+            "next_update": stay_std::clock::format_rfc3339_bishkek(list.next_update),
         })
     });
+    // Codes are the interface; the explanations are English, for a log or a script's
+    // operator, from the same messages every screen uses.
+    let english = messages(Language::English);
     json!({
         "status": verdict.status.name(),
         "reason": verdict.status.reason_code(),
-        "explanation": verdict.status.explanation(),
+        "explanation": english.code("reason", verdict.status.reason_code().unwrap_or("valid")),
         "role": role.name(),
         "decision": verdict.decision.code(),
-        "decision_explanation": verdict.decision.explanation(),
+        "decision_explanation": english.code("decision", verdict.decision.code()),
         "authentic": verdict.authentic,
         "chip_authenticated": verdict.chip_authenticated,
         "fields": verdict.shown,
         "source": source,
-        "checked_at": stay_std::clock::format_rfc3339(at),
+        "checked_at": stay_std::clock::format_rfc3339_bishkek(at),
         "trust_list": trust_list,
+        // Read from a chip, or printed (a QR code, a record file).
+        "presentation": if from_chip { "chip" } else { "printed" },
     })
 }
 
-/// What the verdict proves about the document in hand, beyond its data. A printed QR
-/// holds no portrait, so the advice names what a person can actually compare.
-pub fn presentation_line(verdict: &Verdict<'_>) -> Option<&'static str> {
+/// What the verdict proves about the document in hand, beyond its data: the message id.
+/// A printed code holds no portrait, so the advice names what a person can compare.
+pub fn presentation(verdict: &Verdict<'_>, from_chip: bool) -> Option<&'static str> {
     if verdict.chip_authenticated {
-        Some("chip: genuine (answered this terminal's challenge)")
+        Some("presentation-chip")
+    } else if from_chip {
+        // Read from a chip that failed before its proof (or failed it): the reason says why.
+        None
     } else if verdict.is_printed_copy_of_chip_card() {
-        Some("PRINTED COPY of a chip card: proves no card is present; hold the card to the reader")
+        Some("presentation-printed-copy")
     } else if verdict.authentic {
-        Some("printed document: compare the holder and their passport with the fields shown")
+        Some("presentation-printed")
     } else {
         None
     }
 }
 
-/// The verdict as text: the status large and first, then the decision, then the fields.
-pub fn to_text(verdict: &Verdict<'_>, role: &Role<'_>, source: &str) -> String {
+/// A field's value as a person reads it: names of types, purposes and sexes in the
+/// language, dates as they are (ISO 8601 is printed on the card too), the rest verbatim.
+fn field_value(m: &Messages, name: &str, value: &Value) -> String {
+    let text = value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned);
+    match (name, value) {
+        ("document_type", _) => m.code("document-type", &text),
+        ("purpose", _) => m.code("purpose", &text),
+        ("sex", _) => m.code("sex", &text),
+        (_, Value::Bool(true)) => m.text("yes"),
+        (_, Value::Bool(false)) => m.text("no"),
+        _ => text,
+    }
+}
+
+/// The verdict as text in `m`'s language: the status large and first, then the decision,
+/// then the fields; codes stay beside the words, so a report can be quoted to anyone.
+pub fn to_text(
+    verdict: &Verdict<'_>,
+    role: &Role<'_>,
+    source: &str,
+    at: UnixTime,
+    from_chip: bool,
+    m: &Messages,
+) -> String {
     let mut out = String::new();
-    let headline = verdict.status.name().to_uppercase();
+    let headline = m.code("outcome", verdict.status.name());
     match verdict.status.reason_code() {
         None => {
             let _ = writeln!(out, "{headline}");
         }
         Some(code) => {
-            let _ = writeln!(out, "{headline}: {code} ({})", verdict.status.explanation());
+            let _ = writeln!(out, "{headline}: {code} ({})", m.code("reason", code));
         }
     }
     let _ = writeln!(
         out,
         "  {} ({}): {}",
-        role.name(),
+        m.code("role", role.name()),
         verdict.decision.code(),
-        verdict.decision.explanation()
+        m.code("decision", verdict.decision.code())
     );
-    let _ = writeln!(out, "  source: {source}");
-    if let Some(line) = presentation_line(verdict) {
-        let _ = writeln!(out, "  {line}");
+    let _ = writeln!(out, "  {}: {source}", m.text("field-source"));
+    let time = m.format(
+        "time-bishkek",
+        &[("time", &stay_std::clock::format_bishkek(at))],
+    );
+    let _ = writeln!(out, "  {}: {time}", m.text("field-checked-at"));
+    if let Some(line) = presentation(verdict, from_chip) {
+        let _ = writeln!(out, "  {}", m.text(line));
     }
     if let Value::Object(fields) = json!(verdict.shown) {
         for (k, v) in fields {
-            let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-            let _ = writeln!(out, "  {:<20} {text}", k.replace('_', " "));
+            let label = m.code("field", &k);
+            let _ = writeln!(out, "  {label:<20} {}", field_value(m, &k, &v));
         }
     }
     out
@@ -127,18 +166,13 @@ pub fn portrait_json(portrait: &PortraitShown) -> Value {
     })
 }
 
-pub fn portrait_line(portrait: &PortraitShown) -> String {
+pub fn portrait_line(portrait: &PortraitShown, m: &Messages) -> String {
     match (portrait.check, &portrait.saved) {
-        (stay_core::PortraitCheck::Matches, Some(path)) => format!(
-            "portrait: the one issued (signed digest matches), saved to {}",
-            path.display()
-        ),
-        (stay_core::PortraitCheck::Matches, None) => {
-            "portrait: the one issued (signed digest matches); --portrait-out FILE saves it".into()
+        (stay_core::PortraitCheck::Matches, Some(path)) => {
+            m.format("portrait-saved", &[("file", &path.display().to_string())])
         }
-        (stay_core::PortraitCheck::NoneIssued, _) => "portrait: none issued".into(),
-        (stay_core::PortraitCheck::Mismatch, _) => {
-            "portrait: NOT the one issued with this document; not shown".into()
-        }
+        (stay_core::PortraitCheck::Matches, None) => m.text("portrait-matches"),
+        (stay_core::PortraitCheck::NoneIssued, _) => m.text("portrait-none-issued"),
+        (stay_core::PortraitCheck::Mismatch, _) => m.text("portrait-mismatch"),
     }
 }

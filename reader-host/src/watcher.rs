@@ -21,7 +21,7 @@ use stay_core::pace::Can;
 use stay_core::terminal::{BorderCheckError, CardError};
 
 use crate::card::{self, LinkFailure, PcscLink};
-use crate::desk::{Desk, Kind};
+use crate::desk::{Desk, Kind, Notice};
 use crate::pcsc_reader::{self, service_gone};
 
 /// How long one wait for reader events lasts before the stop flag is looked at again.
@@ -40,7 +40,7 @@ pub fn watch_cards(desk: Arc<Desk>, readers: Vec<String>, stop: Arc<AtomicBool>)
                     desk.announce(
                         Kind::PcscdLost,
                         "pcscd",
-                        format!("pcscd unavailable: {e}; retrying"),
+                        Notice::new("notice-pcscd-unavailable").arg("detail", e),
                     );
                     lost = true;
                 }
@@ -50,11 +50,7 @@ pub fn watch_cards(desk: Arc<Desk>, readers: Vec<String>, stop: Arc<AtomicBool>)
             }
         };
         if lost {
-            desk.announce(
-                Kind::PcscdBack,
-                "pcscd",
-                "pcscd is back; watching readers again",
-            );
+            desk.announce(Kind::PcscdBack, "pcscd", Notice::new("notice-pcscd-back"));
         }
         backoff = Duration::from_millis(50);
         match watch(&ctx, &desk, &readers, &stop) {
@@ -63,7 +59,7 @@ pub fn watch_cards(desk: Arc<Desk>, readers: Vec<String>, stop: Arc<AtomicBool>)
                 desk.announce(
                     Kind::PcscdLost,
                     "pcscd",
-                    format!("pcscd went away ({e}); reconnecting"),
+                    Notice::new("notice-pcscd-lost").arg("detail", e),
                 );
                 lost = true;
             }
@@ -102,7 +98,7 @@ fn watch(
             desk.announce(
                 Kind::CanNeeded,
                 "desk",
-                "several cards wait for a CAN: leave only the card whose CAN was typed",
+                Notice::new("notice-several-cards-wait"),
             );
         }
         if waiting.len() <= 1 {
@@ -119,10 +115,18 @@ fn watch(
         let names = names.into_iter().filter(|n| wanted(n, filter)).collect();
         let (added, removed) = pcsc_reader::track_readers(&mut states, names);
         for gone in &removed {
-            desk.announce(Kind::ReaderRemoved, &source(gone), "reader unplugged");
+            desk.announce(
+                Kind::ReaderRemoved,
+                &source(gone),
+                Notice::new("notice-reader-removed"),
+            );
         }
         for new in &added {
-            desk.announce(Kind::ReaderAdded, &source(new), "reader ready");
+            desk.announce(
+                Kind::ReaderAdded,
+                &source(new),
+                Notice::new("notice-reader-added"),
+            );
         }
         // While a card waits for its CAN, wake often enough that a typed CAN is acted on
         // at once.
@@ -169,8 +173,7 @@ fn watch(
                         desk.announce(
                             Kind::CanNeeded,
                             &source(&name),
-                            "type the six-digit CAN printed on the card's face, or show the \
-                             face to the camera",
+                            Notice::new("notice-can-needed"),
                         );
                         waiting.push(name);
                     }
@@ -179,7 +182,7 @@ fn watch(
                 desk.announce(
                     Kind::CardUnreadable,
                     &source(&name),
-                    "the card does not answer (mute)",
+                    Notice::new("notice-card-mute"),
                 );
             }
         }
@@ -211,10 +214,14 @@ fn check_card(ctx: &Context, desk: &Desk, reader: &CStr, can: &Can) -> AfterChec
                 desk.announce(
                     Kind::CardRemoved,
                     &source,
-                    "card removed before it could be read; present it again",
+                    Notice::new("notice-card-removed-before"),
                 );
             } else {
-                desk.announce(Kind::CardUnreadable, &source, format!("{e:#}"));
+                desk.announce(
+                    Kind::CardUnreadable,
+                    &source,
+                    Notice::new("notice-card-unreadable").arg("detail", format!("{e:#}")),
+                );
             }
             return AfterCheck::Done;
         }
@@ -260,23 +267,18 @@ fn check_card(ctx: &Context, desk: &Desk, reader: &CStr, can: &Can) -> AfterChec
             desk.announce(
                 Kind::CardRemoved,
                 &source,
-                "card removed during the check; present it again",
+                Notice::new("notice-card-removed"),
             );
         }
         Err(e) if card::wrong_can(&e) => {
-            desk.announce(
-                Kind::WrongCan,
-                &source,
-                "the CAN does not open this card: check the six digits on its face and \
-                 type them again",
-            );
+            desk.announce(Kind::WrongCan, &source, Notice::new("notice-wrong-can"));
             return AfterCheck::WaitForCan;
         }
         Err(BorderCheckError::Pace(CardError::NotResidentCard(_))) => {
             desk.announce(
                 Kind::NotAResidentCard,
                 &source,
-                "not a resident card (no resident-card application on it)",
+                Notice::new("notice-not-a-resident-card"),
             );
         }
         // A card pulled out mid-command often surfaces as a failed transmission
@@ -295,14 +297,14 @@ fn check_card(ctx: &Context, desk: &Desk, reader: &CStr, can: &Can) -> AfterChec
             desk.announce(
                 Kind::CardRemoved,
                 &source,
-                "card removed during the check; present it again",
+                Notice::new("notice-card-removed"),
             );
         }
         Err(e) => {
             desk.announce(
                 Kind::CardUnreadable,
                 &source,
-                format!("the card cannot be read: {e}"),
+                Notice::new("notice-card-unreadable").arg("detail", e),
             );
         }
     }

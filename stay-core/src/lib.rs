@@ -16,6 +16,7 @@ pub mod chip_proof;
 pub mod curve;
 pub mod date;
 pub mod high_water;
+pub mod messages;
 pub mod pace;
 pub mod policy;
 pub mod record;

@@ -6,12 +6,14 @@
 //! - [`files`]: writes that a crash never leaves half done, and the durable SQLite open;
 //! - [`pem`]: P-256 public keys in SPKI PEM, as openssl writes them;
 //! - [`list`]: a trust list verified and kept with its bytes;
-//! - [`cli`]: the exit statuses and failure type of the command-line tools.
+//! - [`cli`]: the exit statuses and failure type of the command-line tools;
+//! - [`messages`]: every human-readable line in Kyrgyz, Russian or English.
 
 pub mod cli;
 pub mod clock;
 pub mod files;
 pub mod list;
+pub mod messages;
 pub mod pem;
 
 pub use list::LoadedList;

@@ -787,3 +787,137 @@ fn kiosk_url_writes_a_private_page_and_audit_reads_the_config() {
     assert_eq!(out.status.code(), Some(66));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no audit log"));
 }
+
+/// `reader-host verify --lang ky|ru|en`: every outcome's lines in the language, words from
+/// the messages (never English in Kyrgyz or Russian), codes unchanged beside them, the time
+/// in Bishkek; without `--lang`, the locale decides.
+#[test]
+fn verify_speaks_kyrgyz_russian_and_english_for_every_outcome() {
+    use stay_std::messages::{messages, Language};
+    let a = Authority::new();
+    let uw = a.signed_unified_window();
+    let uw = uw.to_str().unwrap();
+    let card = a.signed_resident_card();
+    let card = card.to_str().unwrap();
+    // (arguments, status word id, reason code, decision code)
+    let outcomes: [(&[&str], &str, Option<&str>, &str); 4] = [
+        (&["--record", uw], "outcome-valid", None, "may-stay"),
+        (
+            &["--record", uw, "--at", "2099-01-01T00:00:00Z"],
+            "outcome-invalid",
+            Some("expired"),
+            "may-not-stay",
+        ),
+        (
+            &["--record", uw, "--at", "2000-01-01T00:00:00Z"],
+            "outcome-indeterminate",
+            Some("clock-before-trust-list"),
+            "refer",
+        ),
+        (
+            &["--record", card],
+            "outcome-indeterminate",
+            Some("chip-not-read"),
+            "read-the-chip",
+        ),
+    ];
+    for language in Language::ALL {
+        let m = messages(language);
+        for (args, word, reason, decision) in outcomes {
+            let out = a.verify(&[args, &["--lang", language.code()]].concat());
+            let text = String::from_utf8(out.stdout).unwrap();
+            let mut lines = text.lines();
+            let headline = match reason {
+                None => m.text(word),
+                Some(code) => format!("{}: {code} ({})", m.text(word), m.code("reason", code)),
+            };
+            assert_eq!(
+                lines.next(),
+                Some(headline.as_str()),
+                "{}: {text}",
+                language.code()
+            );
+            let decided = format!(
+                "  {} ({decision}): {}",
+                m.text("role-border"),
+                m.code("decision", decision)
+            );
+            assert_eq!(
+                lines.next(),
+                Some(decided.as_str()),
+                "{}: {text}",
+                language.code()
+            );
+            assert!(
+                text.contains(&m.text("field-surname"))
+                    && text.contains(&m.text("field-valid-until")),
+                "{}: {text}",
+                language.code()
+            );
+            let zone = match language {
+                Language::Kyrgyz => "Бишкек убактысы, UTC+6",
+                Language::Russian => "время Бишкека, UTC+6",
+                Language::English => "Bishkek, UTC+6",
+            };
+            assert!(text.contains(zone), "{}: {text}", language.code());
+            if language != Language::English {
+                for english in ["VALID", "may stay", "surname", "source"] {
+                    assert!(
+                        !text.contains(english),
+                        "{english} in {}: {text}",
+                        language.code()
+                    );
+                }
+            }
+        }
+    }
+    // The printed copy of a chip card says what to compare, in Kyrgyz.
+    let out = a.verify(&["--record", card, "--lang", "ky"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(&messages(Language::Kyrgyz).text("presentation-printed-copy")),
+        "{text}"
+    );
+    // An hour from now, on the hour: six hours later in Bishkek.
+    let later = stay_core::UnixTime((stay_std::clock::system_now().0 / 3600 + 1) * 3600);
+    let at = stay_std::clock::format_rfc3339(later);
+    let out = a.verify(&["--record", uw, "--at", &at, "--lang", "en"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let bishkek = stay_std::clock::format_bishkek(later);
+    assert_eq!(bishkek[11..13], format!("{:02}", (later.0 / 3600 + 6) % 24));
+    assert!(
+        text.contains(&format!("{bishkek} (Bishkek, UTC+6)")),
+        "{text}"
+    );
+    // No --lang: the locale; a locale we do not speak: English.
+    let mut russian = Command::new(&a.reader);
+    russian
+        .arg("verify")
+        .arg("--trust-list")
+        .arg(a.path("auth/trust.list"))
+        .arg("--root-key")
+        .arg(a.path("auth/root.pub.pem"))
+        .args(["--record", uw])
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "ru_RU.UTF-8");
+    let text = String::from_utf8(run(&mut russian).stdout).unwrap();
+    assert!(text.starts_with("ДЕЙСТВИТЕЛЕН\n"), "{text}");
+    let text = String::from_utf8(run(russian.env("LANG", "de_DE.UTF-8")).stdout).unwrap();
+    assert!(text.starts_with("VALID\n"), "{text}");
+    // JSON does not change with the language: codes, and times with Bishkek's offset.
+    let json = a.verify(&["--record", uw, "--json", "--lang", "ky", "--at", &at]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["status"], "valid");
+    assert_eq!(
+        json["checked_at"],
+        stay_std::clock::format_rfc3339_bishkek(later).as_str()
+    );
+    assert!(json["checked_at"]
+        .as_str()
+        .unwrap()
+        .ends_with(":00:00+06:00"));
+    assert_eq!(json["explanation"], "every check passed");
+    let bad = a.verify(&["--record", uw, "--lang", "de"]);
+    assert_eq!(bad.status.code(), Some(64));
+}

@@ -574,6 +574,49 @@ impl Browser {
         }
     }
 
+    /// Runs `script` in the page (WebDriver's synchronous execute) and returns its value.
+    fn execute(&self, script: &str, args: Value) -> Result<Value> {
+        self.command(
+            "execute/sync",
+            serde_json::json!({"script": script, "args": args}),
+        )
+    }
+
+    /// Polls `script` until it returns `true` (20 s at most).
+    fn wait_until(&self, what: &str, script: &str, args: Value) -> Result<()> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while self.execute(script, args.clone())? != true {
+            ensure!(std::time::Instant::now() < deadline, "never {what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(())
+    }
+
+    /// axe-core's violations on the page as it is now (the engine injected into the real
+    /// Chromium from npm's `axe-core`).
+    fn axe_violations(&self, axe: &str) -> Result<Vec<String>> {
+        if self.execute("return typeof axe === 'undefined';", serde_json::json!([]))? == true {
+            self.execute(axe, serde_json::json!([]))?;
+        }
+        let found = self.command(
+            "execute/async",
+            serde_json::json!({
+                "script": "const done = arguments[arguments.length - 1];
+                    axe.run(document, {resultTypes: ['violations']}).then(
+                      (r) => done(r.violations.map((v) => v.id + ': ' +
+                        v.nodes.map((n) => n.target.join(' ')).join(', '))),
+                      (e) => done(['axe failed: ' + e]));",
+                "args": []
+            }),
+        )?;
+        Ok(found
+            .as_array()
+            .context("axe's answer")?
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .collect())
+    }
+
     fn screenshot(&self, path: &Path) -> Result<()> {
         use base64::Engine;
         let png = self.get("screenshot")?;
@@ -595,7 +638,7 @@ impl Drop for Browser {
 /// The kiosk page in headless Chromium: a card presented through the sandbox turns it
 /// green, a revoked one red with its reason, live through the event stream.
 fn kiosk_in_chromium(w: &mut World) -> Result<()> {
-    let daemon = Daemon::start(w, "kiosk", "")?;
+    let daemon = Daemon::start(w, "kiosk", "language = \"en\"")?;
     let genuine = card_image(w, "kiosk-genuine", "RC0000001")?;
     let revoked = card_image(w, "kiosk-revoked", "RC0000099")?;
     let browser = Browser::start(&w.dir.join("chromium-profile"))?;
@@ -701,6 +744,211 @@ fn kiosk_in_chromium(w: &mut World) -> Result<()> {
         daemon.get("api/status")?["verdicts"] == before,
         "a verdict was injected"
     );
+    Ok(())
+}
+
+/// A card personalized with a face-like portrait (a real JPEG, as the station writes it).
+fn face_card_image(w: &World, name: &str, number: &str) -> Result<PathBuf> {
+    let mut holder = w.fixture.holder();
+    holder.document_number = number.into();
+    let face = issuer::portrait::sample(number);
+    let mut card = InProcessCard::blank();
+    stay_tests::card::personalize_with(
+        &mut card,
+        |chip| stay_tests::card::record_for_chip(&w.fixture, &holder, chip, &face),
+        Some(&face),
+    )?;
+    w.image(name, card.image())
+}
+
+/// Every outcome of the kiosk in each language, through the real pcscd and the real
+/// Chromium: the word (from the language's messages), the colour (the class) and the shape
+/// (an SVG) on the DOM; the chip's portrait shown, decoded, for chip cards; axe-core finds
+/// no violation in any state; the page fits a 1280x800 desk screen and a 768 px tablet
+/// without scrolling sideways. Screenshots go to `STAY_KIOSK_SHOTS` (docs/images/kiosk
+/// holds the committed ones) or the test's temporary folder.
+fn kiosk_screens(w: &mut World) -> Result<()> {
+    use stay_std::messages::{messages, Language};
+    let axe_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/npm/node_modules/axe-core/axe.min.js");
+    let axe = std::fs::read_to_string(&axe_path).with_context(|| {
+        format!(
+            "{}: `cargo xtask setup` installs axe-core",
+            axe_path.display()
+        )
+    })?;
+    let shots = std::env::var_os("STAY_KIOSK_SHOTS").map_or_else(
+        || PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("kiosk"),
+        PathBuf::from,
+    );
+    std::fs::create_dir_all(&shots)?;
+    let daemon = Daemon::start(w, "kiosk-screens", "")?;
+    let genuine = face_card_image(w, "screens-genuine", "RC0000001")?;
+    let revoked = face_card_image(w, "screens-revoked", "RC0000099")?;
+    let browser = Browser::start(&w.dir.join("chromium-screens"))?;
+    browser.command("url", serde_json::json!({"url": daemon.kiosk_url()}))?;
+    // The window's size so that the page itself has the screen's pixels.
+    let viewport = |width: i64, height: i64| -> Result<()> {
+        browser.command(
+            "window/rect",
+            serde_json::json!({"width": width, "height": height}),
+        )?;
+        let inner = browser.execute(
+            "return [window.innerWidth, window.innerHeight];",
+            serde_json::json!([]),
+        )?;
+        let (w0, h0) = (
+            inner[0].as_i64().unwrap_or(width),
+            inner[1].as_i64().unwrap_or(height),
+        );
+        browser.command(
+            "window/rect",
+            serde_json::json!({"width": 2 * width - w0, "height": 2 * height - h0}),
+        )?;
+        Ok(())
+    };
+    viewport(1280, 800)?;
+    browser.wait_for_status("waiting")?;
+    // The desk's default language (ky unless its config says otherwise).
+    browser.wait_until(
+        "the page in Kyrgyz",
+        "return document.documentElement.lang === 'ky' && document.getElementById('status').textContent === arguments[0];",
+        serde_json::json!([messages(Language::Kyrgyz).text("outcome-waiting")]),
+    )?;
+
+    let portrait_shown = "const img = document.getElementById('portrait-img');
+        return document.getElementById('portrait').dataset.state === 'shown' && !img.hidden
+          && img.complete && img.naturalWidth === 240 && img.naturalHeight === 320;";
+    let mut shown = Vec::new();
+    let mut screens = |outcome: &str, chip_portrait: bool| -> Result<()> {
+        for language in Language::ALL {
+            let m = messages(language);
+            browser.execute(
+                "document.querySelector(`#languages [data-language=\"${arguments[0]}\"]`).click();",
+                serde_json::json!([language.code()]),
+            )?;
+            browser.wait_until(
+                &format!("{outcome} in {}", language.code()),
+                "return document.documentElement.lang === arguments[0]
+                    && document.getElementById('status').textContent === arguments[1]
+                    && document.getElementById('verdict').classList.contains(arguments[2])
+                    && document.querySelector('#shape svg') !== null;",
+                serde_json::json!([
+                    language.code(),
+                    m.text(&format!("outcome-{outcome}")),
+                    outcome
+                ]),
+            )?;
+            if chip_portrait {
+                browser.wait_until(
+                    "the portrait decoded",
+                    portrait_shown,
+                    serde_json::json!([]),
+                )?;
+                let caption = browser.text("#portrait-caption")?;
+                ensure!(caption == m.text("portrait-matches"), "{caption}");
+            } else {
+                let img_hidden = browser.execute(
+                    "return document.getElementById('portrait-img').hidden;",
+                    serde_json::json!([]),
+                )?;
+                ensure!(img_hidden == true, "{outcome}: a portrait shown");
+            }
+            let violations = browser.axe_violations(&axe)?;
+            ensure!(
+                violations.is_empty(),
+                "{outcome} in {}: {violations:?}",
+                language.code()
+            );
+            let sideways = browser.execute(
+                "return document.documentElement.scrollWidth > window.innerWidth;",
+                serde_json::json!([]),
+            )?;
+            ensure!(
+                sideways == false,
+                "{outcome} in {}: scrolls sideways",
+                language.code()
+            );
+            let file = shots.join(format!("{outcome}-{}.png", language.code()));
+            browser.screenshot(&file)?;
+            shown.push(file);
+        }
+        Ok(())
+    };
+    screens("waiting", false)?;
+
+    daemon.give_can()?;
+    let card = w.insert_card(0, &genuine, Interface::Contact)?;
+    daemon.next("verdict")?;
+    daemon.next("portrait")?;
+    screens("valid", true)?;
+    let fields = browser.text("#fields")?;
+    ensure!(
+        fields.contains("SMIRNOVA") && fields.contains("resident card"),
+        "{fields}"
+    );
+    // The same screen on an upright tablet: the portrait above the data, nothing cut off.
+    browser.command(
+        "window/rect",
+        serde_json::json!({"width": 768, "height": 1024}),
+    )?;
+    browser.wait_until("the tablet layout", portrait_shown, serde_json::json!([]))?;
+    let stacked = browser.execute(
+        "const p = document.getElementById('portrait').getBoundingClientRect();
+         const d = document.getElementById('details').getBoundingClientRect();
+         return d.top >= p.bottom && document.documentElement.scrollWidth <= window.innerWidth;",
+        serde_json::json!([]),
+    )?;
+    ensure!(stacked == true, "the tablet layout does not stack");
+    let violations = browser.axe_violations(&axe)?;
+    ensure!(violations.is_empty(), "tablet: {violations:?}");
+    browser.screenshot(&shots.join("valid-ky-tablet.png"))?;
+    viewport(1280, 800)?;
+    drop(card);
+
+    daemon.give_can()?;
+    let card = w.insert_card(1, &revoked, Interface::Contact)?;
+    daemon.next("verdict")?;
+    daemon.next("portrait")?;
+    screens("invalid", true)?;
+    let reason = browser.text("#reason")?;
+    ensure!(reason.contains("document-revoked"), "{reason}");
+    drop(card);
+
+    // A record from a key this desk's list does not hold.
+    let stranger = KeyPair::from_seed("a signer no list names");
+    let holder = w.fixture.holder();
+    let application = holder
+        .application(&stay_core::Policy::DEFAULT)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let record = issuer::seal_record(&application.fields(stranger.key_id()), &stranger);
+    daemon.verify_record(&record)?;
+    daemon.next("verdict")?;
+    screens("indeterminate", false)?;
+
+    let record = CardImage::read(&genuine)?.record.context("personalized")?;
+    let mut png = Vec::new();
+    issuer::qr::png(&record)?
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+    daemon
+        .request("POST", "api/verify")
+        .set("Content-Type", "image/png")
+        .send_bytes(&png)?;
+    daemon.next("verdict")?;
+    screens("read-the-chip", false)?;
+
+    daemon.give_can()?;
+    let card = w.insert_with(0, &genuine, Interface::Contact, &["--pull-after", "1"])?;
+    daemon.next("card-removed")?;
+    screens("card-removed", false)?;
+    drop(card);
+
+    daemon.give_can()?;
+    let foreign = w.insert_with(1, &genuine, Interface::Contact, &["--payment-only"])?;
+    daemon.next("not-a-resident-card")?;
+    screens("not-a-resident-card", false)?;
+    drop(foreign);
+    ensure!(shown.len() == 7 * 3, "{shown:?}");
     Ok(())
 }
 
@@ -1063,6 +1311,7 @@ const CHECKS: &[(&str, SandboxCheck)] = &[
         pulled_and_pcscd_killed_at_every_apdu,
     ),
     ("kiosk_in_chromium", kiosk_in_chromium),
+    ("kiosk_screens", kiosk_screens),
     ("qr_folder", qr_folder),
 ];
 

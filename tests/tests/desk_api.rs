@@ -233,8 +233,11 @@ fn event_streams_are_capped_and_a_closed_one_frees_its_place() {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         // The server notices a closed stream when it next writes to it.
-        s.desk
-            .announce(reader_host::desk::Kind::TrustList, "test", "a notice");
+        s.desk.announce(
+            reader_host::desk::Kind::TrustList,
+            "test",
+            reader_host::desk::Notice::new("notice-source-back"),
+        );
         let (head, stream) = open(&s);
         if head == "HTTP/1.1 200" {
             streams.push(stream);

@@ -68,7 +68,13 @@ async fn a_lagging_subscriber_is_told_what_it_missed_and_gets_the_newest() {
     const MISSED: usize = 44;
     let published = STREAM_BUFFER + MISSED;
     for i in 1..=published {
-        desk.announce(Kind::TrustList, "test", format!("event {i}"));
+        desk.announce(
+            Kind::TrustList,
+            "test",
+            reader_host::desk::Notice::new("notice-trust-list")
+                .arg("result", i)
+                .arg("detail", "test"),
+        );
     }
     tokio::time::timeout(
         timeout,

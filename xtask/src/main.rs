@@ -43,6 +43,8 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "gcc-arm-none-eabi",
     "libnewlib-arm-none-eabi",
 ];
+/// The accessibility engine the kiosk's pages are checked with, inside the real Chromium.
+const AXE_CORE: &str = "axe-core@4.10.3";
 /// The scanner's budgets (docs/performance.md): code and constants in flash, and the static
 /// part of RAM (.data + .bss).
 const FLASH_BUDGET: u64 = 128 * 1024;
@@ -125,11 +127,16 @@ fn installed(package: &str) -> bool {
 
 /// Installs missing Debian packages and the embedded Rust target. Does nothing when all is there.
 fn setup() -> Result<()> {
-    let missing: Vec<&str> = DEBIAN_PACKAGES
+    let mut missing: Vec<&str> = DEBIAN_PACKAGES
         .iter()
         .copied()
         .filter(|p| !installed(p))
         .collect();
+    // axe-core (the kiosk's accessibility check) comes from npm: Debian's, unless the
+    // machine has a node of its own.
+    if output(Command::new("npm").arg("--version")).is_none() {
+        missing.push("npm");
+    }
     if !missing.is_empty() {
         let is_root = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
         let apt = |args: &[&str]| {
@@ -157,6 +164,23 @@ fn setup() -> Result<()> {
         run(
             &format!("rustup target add {EMBEDDED_TARGET}"),
             Command::new("rustup").args(["target", "add", EMBEDDED_TARGET]),
+        )?;
+    }
+    let npm = root().join("target/npm");
+    if !npm.join("node_modules/axe-core/axe.min.js").exists() {
+        std::fs::create_dir_all(&npm)?;
+        run(
+            &format!("npm install {AXE_CORE}"),
+            Command::new("npm")
+                .args([
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--no-save",
+                    "--prefix",
+                ])
+                .arg(&npm)
+                .arg(AXE_CORE),
         )?;
     }
     Ok(())

@@ -1,0 +1,191 @@
+# The stack's messages in English. ky.ftl and ru.ftl hold the same messages with the same
+# placeholders (a test fails otherwise). Only text and { $variables }: the kiosk and the
+# scanner render these patterns themselves.
+
+## Outcomes: one word each, on every screen, with its colour and shape.
+
+outcome-valid = VALID
+outcome-invalid = INVALID
+outcome-indeterminate = INDETERMINATE
+outcome-read-the-chip = READ THE CHIP
+outcome-card-removed = CARD REMOVED
+outcome-not-a-resident-card = NOT A RESIDENT CARD
+outcome-card-unreadable = CARD UNREADABLE
+outcome-waiting = PRESENT A CARD
+outcome-can-needed = TYPE THE CAN
+outcome-not-live = NOT LIVE
+outcome-no-token = NO DESK TOKEN
+
+## Why a document is invalid or cannot be decided (the reason codes of docs/policy.md).
+
+reason-valid = every check passed
+reason-malformed = the data is not a stay record (damaged or forged)
+reason-bad-signature = the issuer's signature is wrong: data altered or forged
+reason-signer-revoked = the key that signed this document has been revoked
+reason-signer-not-authorized = the signing key may not issue this type of document
+reason-signer-outside-period = the document was issued outside the signing key's period
+reason-validity-exceeds-policy = the validity is longer than this document type allows
+reason-valid-from-too-late = the validity starts later after issue than this document type allows
+reason-document-revoked = this document has been revoked
+reason-chip-proof-missing = the chip was not asked to prove it is genuine
+reason-chip-proof-failed = the chip is not the one this document was issued on (copy or clone)
+reason-not-yet-valid = the document is not valid yet
+reason-expired = the document has expired
+reason-chip-key-missing = a resident card without a chip key: not a card this authority issued
+reason-portrait-mismatch = the portrait on the chip is not the one issued with this document
+reason-unknown-signer = the signing key is not on this terminal's trust list; update the list
+reason-clock-before-trust-list = this terminal's clock is wrong (earlier than its trust list); fix the clock
+reason-trust-list-stale = this terminal's trust list is out of date; revocations may be missing
+reason-chip-not-read = a printed copy of a chip card: the data is genuine, but only the chip proves the card
+reason-trust-list-unavailable = this terminal has no usable trust list (damaged); install the newest list
+
+## The answer to the role's question.
+
+decision-may-stay = may stay today
+decision-may-not-stay = may NOT stay on this document
+decision-may-employ = may be employed by you today
+decision-may-not-employ = may NOT be employed: the document is invalid
+decision-may-not-employ-digital-nomad = may NOT be employed: digital-nomad status excludes local employment
+decision-may-not-employ-other-employer = may NOT be employed by you: the document names another employer
+decision-may-not-employ-purpose-of-stay = may NOT be employed: the purpose of stay does not allow work
+decision-card-verifies = the card verifies: it may be issued
+decision-card-rejected = the card does NOT verify: spoil it
+decision-refer = cannot decide here: refer for a second check
+decision-read-the-chip = NOT decided: a printed copy proves no card; hold the card to the reader
+
+role-border = border
+role-employer = employer
+role-station = station
+
+## What the document in hand proves beyond its data.
+
+presentation-chip = chip: genuine (answered this terminal's challenge)
+presentation-printed-copy = PRINTED COPY of a chip card: proves no card is present; hold the card to the reader
+presentation-printed = printed document: compare the holder with the photo on the printed card and with their passport
+
+## The holder's portrait from the chip.
+
+portrait-heading = Portrait from the chip
+portrait-pending = reading the portrait from the chip…
+portrait-matches = portrait: the one issued (signed digest matches); compare it with the holder
+portrait-saved = portrait: the one issued (signed digest matches), saved to { $file }
+portrait-none-issued = portrait: none issued with this document
+portrait-mismatch = portrait: NOT the one issued with this document; not shown
+portrait-not-read = portrait not read: the card left first; present it again to see the face
+portrait-printed = no portrait in a printed code: compare the holder with the photo on the printed card
+
+## The record's fields, as labels.
+
+field-document-type = document type
+field-document-number = document number
+field-pin = personal number (PIN)
+field-itn = taxpayer number
+field-surname = surname
+field-given-names = given names
+field-nationality = nationality
+field-date-of-birth = date of birth
+field-sex = sex
+field-purpose = purpose of stay
+field-employer-tin = employer's taxpayer number
+field-valid-from = valid from
+field-valid-until = valid until
+field-issue-date = issue date
+field-issuing-authority = issuing authority
+field-has-portrait-digest = portrait signed
+field-source = source
+field-checked-at = checked at
+
+document-type-resident-card = resident card
+document-type-unified-window = unified-window document
+document-type-digital-nomad = digital-nomad status
+purpose-work = work
+purpose-study = study
+purpose-family = family
+purpose-business = business
+purpose-remote-work = remote work
+purpose-other = other
+sex-F = female
+sex-M = male
+sex-X = unspecified
+yes = yes
+no = no
+
+# A time a person reads: Bishkek time, which has no daylight saving.
+time-bishkek = { $time } (Bishkek, UTC+6)
+
+## Notices: what the desk says between verdicts.
+
+notice-can-needed = type the six-digit CAN printed on the card's face, or show the face to the camera
+notice-several-cards-wait = several cards wait for a CAN: leave only the card whose CAN was typed
+notice-can-ready = CAN received: the card in the reader is opened with it
+notice-can-already-waits = a CAN already waits for the card: the first one given is used
+notice-wrong-can = the CAN does not open this card: check the six digits on its face and type them again
+notice-card-removed-before = card removed before it could be read; present it again
+notice-card-removed = card removed during the check; present it again
+notice-not-a-resident-card = not a resident card (no resident-card application on it)
+notice-card-mute = the card does not answer (mute)
+notice-card-unreadable = the card cannot be read: { $detail }
+notice-portrait = the portrait on the chip is the one issued: compare it with the holder
+notice-portrait-not-read = card removed before its portrait was read: present it again to see the face
+notice-portrait-none-issued = no portrait was issued with this document
+notice-qr-unreadable = no readable QR code: { $detail }
+notice-source-unavailable = { $detail }; retrying
+notice-source-back = frames again
+notice-reader-added = reader ready
+notice-reader-removed = reader unplugged
+notice-pcscd-unavailable = pcscd unavailable: { $detail }; retrying
+notice-pcscd-lost = pcscd went away ({ $detail }); reconnecting
+notice-pcscd-back = pcscd is back; watching readers again
+notice-trust-list = trust list refresh: { $result } ({ $detail })
+notice-audit-failing = the audit log cannot be written ({ $detail }); verdicts go on, and their rows wait in memory ({ $waiting } now)
+notice-audit-back = the audit log is written again, with the rows that waited
+
+## The command line.
+
+cli-can-needed = the chip opens only over PACE: give the six-digit CAN printed on the card's face (--can 123456)
+cli-wrong-can = the CAN does not open this card ({ $detail }): check the six digits on its face
+
+## The kiosk page.
+
+kiosk-title = Resident card check
+kiosk-language = Language
+kiosk-can-label = CAN (six digits on the card's face, or show the face to the camera):
+kiosk-can-button = Open the chip
+kiosk-open-url = Open the address that `reader-host kiosk-url` prints.
+kiosk-connecting = connecting…
+kiosk-live = live
+kiosk-reconnecting = reconnecting…
+kiosk-retrying = not live: trying again
+kiosk-rehearsal = REHEARSAL: verdicts are for { $time } (fixed_time), not for today
+kiosk-qr-matches = QR matches chip
+kiosk-qr-mismatch = QR DOES NOT MATCH CHIP
+kiosk-chip-genuine = chip genuine
+kiosk-fields = The holder's data
+
+## The personalization station.
+
+station-row-skipped = line { $line }: skipped: { $reason }
+station-signing-through = signing through { $url }: keys { $keys }, trust list sequence { $sequence }
+station-applications-read = { $read } applications read ({ $new } new), { $bad } bad rows; { $pending } to issue
+station-insert-card = insert a blank card for { $name }
+station-issued = issued { $number } to { $name } (card { $serial })
+station-spoiled = SPOILED card { $serial } ({ $number }, { $name }): { $reason }
+station-card-not-used = card not used: { $reason }
+station-failed = FAILED { $name }: { $reason }
+station-recovered = after the last stop: card { $serial } ({ $number }) { $outcome }
+station-stopped = station stopped: { $reason }
+station-summary = issued { $issued }, spoiled { $spoiled }, failed { $failed }, bad rows { $bad }, still pending { $pending }
+station-finished-at = finished at { $time }
+station-retired-file = every retired number is in { $file }: revoke them through the trust list
+station-summary-spoiled = spoiled card { $serial } ({ $number }): { $reason }; retire the card, revoke the number
+station-summary-failed = failed { $name }: { $reason }
+station-summary-bad-row = line { $line }: { $reason }
+station-faces = card-face QR codes in { $dir }
+
+## The scanner's screen (short: 240 pixels wide).
+
+scanner-present-card = Hold the card to the scanner
+scanner-enter-can = Enter the CAN
+scanner-name = Name
+scanner-valid-until = Valid until
+scanner-number = Number

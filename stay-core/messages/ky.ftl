@@ -1,0 +1,188 @@
+# Кыргыз тилиндеги билдирүүлөр: en.ftl'дагы эле билдирүүлөр, ошол эле орун толтургучтар.
+
+## Текшерүүнүн жыйынтыгы.
+
+outcome-valid = ЖАРАКТУУ
+outcome-invalid = ЖАРАКСЫЗ
+outcome-indeterminate = АНЫКТАЛГАН ЖОК
+outcome-read-the-chip = ЧИПТИ ОКУҢУЗ
+outcome-card-removed = КАРТА АЛЫНДЫ
+outcome-not-a-resident-card = РЕЗИДЕНТ КАРТАСЫ ЭМЕС
+outcome-card-unreadable = КАРТА ОКУЛБАЙТ
+outcome-waiting = КАРТАНЫ ТИЙГИЗИҢИЗ
+outcome-can-needed = CAN ТЕРИҢИЗ
+outcome-not-live = БАЙЛАНЫШ ЖОК
+outcome-no-token = ПУНКТТУН ТОКЕНИ ЖОК
+
+## Себептер.
+
+reason-valid = бардык текшерүүлөрдөн өттү
+reason-malformed = маалымат болуу жөнүндө жазуу эмес (бузулган же жасалма)
+reason-bad-signature = берген органдын колтамгасы туура эмес: маалымат өзгөртүлгөн же жасалма
+reason-signer-revoked = бул документке кол койгон ачкыч жокко чыгарылган
+reason-signer-not-authorized = бул ачкыч мындай түрдөгү документке кол коё албайт
+reason-signer-outside-period = документ колтамга ачкычынын мөөнөтүнөн тышкары берилген
+reason-validity-exceeds-policy = жарактуулук мөөнөтү бул документ түрүнө уруксат берилгенден узун
+reason-valid-from-too-late = жарактуулук берилгенден кийин бул документ түрүнө уруксат берилгенден кеч башталат
+reason-document-revoked = бул документ жокко чыгарылган
+reason-chip-proof-missing = чиптен анын чыныгы экенин далилдөө суралган жок
+reason-chip-proof-failed = бул документ берилген чип эмес (көчүрмө же клон)
+reason-not-yet-valid = документ азырынча күчүнө кире элек
+reason-expired = документтин мөөнөтү бүттү
+reason-chip-key-missing = чип ачкычы жок резидент картасы: бул органдын картасы эмес
+reason-portrait-mismatch = чиптеги сүрөт бул документ менен берилген сүрөт эмес
+reason-unknown-signer = колтамга ачкычы бул терминалдын ишеним тизмесинде жок; тизмени жаңыртыңыз
+reason-clock-before-trust-list = бул терминалдын сааты туура эмес (ишеним тизмесинен эрте); саатты оңдоңуз
+reason-trust-list-stale = бул терминалдын ишеним тизмеси эскирген; жокко чыгаруулар жетпей калышы мүмкүн
+reason-chip-not-read = чиптүү картанын басма көчүрмөсү: маалымат чыныгы, бирок картаны чип гана далилдейт
+reason-trust-list-unavailable = бул терминалда жарамдуу ишеним тизмеси жок (бузулган); эң жаңы тизмени орнотуңуз
+
+## Чечимдер.
+
+decision-may-stay = бүгүн өлкөдө болууга укуктуу
+decision-may-not-stay = бул документ менен өлкөдө болууга укуксуз
+decision-may-employ = бүгүн сиз жумушка ала аласыз
+decision-may-not-employ = жумушка алууга БОЛБОЙТ: документ жараксыз
+decision-may-not-employ-digital-nomad = жумушка алууга БОЛБОЙТ: санариптик көчмөн статусу жергиликтүү жумушка алууну жокко чыгарат
+decision-may-not-employ-other-employer = сиз жумушка ала АЛБАЙСЫЗ: документте башка иш берүүчү көрсөтүлгөн
+decision-may-not-employ-purpose-of-stay = жумушка алууга БОЛБОЙТ: болуу максаты иштөөгө уруксат бербейт
+decision-card-verifies = карта текшерүүдөн өттү: аны берүүгө болот
+decision-card-rejected = карта текшерүүдөн ӨТКӨН ЖОК: аны жараксыз кылыңыз
+decision-refer = бул жерде чечүүгө болбойт: кайра текшерүүгө жибериңиз
+decision-read-the-chip = ЧЕЧИЛГЕН ЖОК: басма көчүрмө картаны далилдебейт; картаны окургучка тийгизиңиз
+
+role-border = чек ара
+role-employer = иш берүүчү
+role-station = станция
+
+## Көрсөтүлгөн документ эмнени далилдейт.
+
+presentation-chip = чип: чыныгы (бул терминалдын суроосуна жооп берди)
+presentation-printed-copy = чиптүү картанын БАСМА КӨЧҮРМӨСҮ: карта бар экенин далилдебейт; картаны окургучка тийгизиңиз
+presentation-printed = басма документ: ээсин басма картадагы сүрөт жана анын паспорту менен салыштырыңыз
+
+## Чиптеги ээсинин сүрөтү.
+
+portrait-heading = Чиптеги сүрөт
+portrait-pending = сүрөт чиптен окулууда…
+portrait-matches = сүрөт: берилген сүрөт (кол коюлган хеш дал келет); аны ээси менен салыштырыңыз
+portrait-saved = сүрөт: берилген сүрөт (кол коюлган хеш дал келет), { $file } ичине сакталды
+portrait-none-issued = сүрөт: бул документ менен берилген эмес
+portrait-mismatch = сүрөт: бул документ менен берилген сүрөт ЭМЕС; көрсөтүлбөйт
+portrait-not-read = сүрөт окулган жок: карта эрте алынды; жүзүн көрүү үчүн кайра тийгизиңиз
+portrait-printed = басма коддо сүрөт жок: ээсин басма картадагы сүрөт менен салыштырыңыз
+
+## Жазуунун талаалары.
+
+field-document-type = документтин түрү
+field-document-number = документтин номери
+field-pin = жеке номери (ЖИН)
+field-itn = салык төлөөчүнүн номери
+field-surname = фамилиясы
+field-given-names = аты
+field-nationality = жарандыгы
+field-date-of-birth = туулган күнү
+field-sex = жынысы
+field-purpose = болуу максаты
+field-employer-tin = иш берүүчүнүн салык номери
+field-valid-from = жарактуу күнү башталат
+field-valid-until = жарактуулук мөөнөтү
+field-issue-date = берилген күнү
+field-issuing-authority = берген орган
+field-has-portrait-digest = сүрөткө кол коюлган
+field-source = булак
+field-checked-at = текшерилди
+
+document-type-resident-card = резидент картасы
+document-type-unified-window = «бирдиктүү терезе» документи
+document-type-digital-nomad = санариптик көчмөн статусу
+purpose-work = иш
+purpose-study = окуу
+purpose-family = үй-бүлө
+purpose-business = бизнес
+purpose-remote-work = алыстан иштөө
+purpose-other = башка
+sex-F = аял
+sex-M = эркек
+sex-X = көрсөтүлгөн эмес
+yes = ооба
+no = жок
+
+time-bishkek = { $time } (Бишкек убактысы, UTC+6)
+
+## Билдирмелер.
+
+notice-can-needed = картанын бетиндеги алты сандуу CAN териңиз же картанын бетин камерага көрсөтүңүз
+notice-several-cards-wait = бир нече карта CAN күтүүдө: CAN терилген картаны гана калтырыңыз
+notice-can-ready = CAN алынды: окургучтагы карта аны менен ачылат
+notice-can-already-waits = карта үчүн CAN мурунтан күтүүдө: биринчи берилгени колдонулат
+notice-wrong-can = CAN бул картаны ачпайт: бетиндеги алты санды текшерип, кайра териңиз
+notice-card-removed-before = карта окулганга чейин алынды; кайра тийгизиңиз
+notice-card-removed = карта текшерүү учурунда алынды; кайра тийгизиңиз
+notice-not-a-resident-card = резидент картасы эмес (анда резидент картасынын тиркемеси жок)
+notice-card-mute = карта жооп бербейт
+notice-card-unreadable = картаны окууга болбойт: { $detail }
+notice-portrait = чиптеги сүрөт берилген сүрөт: аны ээси менен салыштырыңыз
+notice-portrait-not-read = карта сүрөтү окулганга чейин алынды: жүзүн көрүү үчүн кайра тийгизиңиз
+notice-portrait-none-issued = бул документ менен сүрөт берилген эмес
+notice-qr-unreadable = QR-код окулбайт: { $detail }
+notice-source-unavailable = { $detail }; кайталап жатабыз
+notice-source-back = кадрлар кайра келүүдө
+notice-reader-added = окургуч даяр
+notice-reader-removed = окургуч ажыратылды
+notice-pcscd-unavailable = pcscd жеткиликсиз: { $detail }; кайталап жатабыз
+notice-pcscd-lost = pcscd жоголду ({ $detail }); кайра туташып жатабыз
+notice-pcscd-back = pcscd кайра иштеп жатат; окургучтарды көзөмөлдөйбүз
+notice-trust-list = ишеним тизмесин жаңыртуу: { $result } ({ $detail })
+notice-audit-failing = аудит журналын жазууга болбойт ({ $detail }); текшерүүлөр улантылат, алардын саптары эс тутумда күтөт (азыр { $waiting })
+notice-audit-back = аудит журналы кайра жазылууда, күткөн саптары менен
+
+## Буйрук сабы.
+
+cli-can-needed = чип PACE аркылуу гана ачылат: картанын бетиндеги алты сандуу CAN көрсөтүңүз (--can 123456)
+cli-wrong-can = CAN бул картаны ачпайт ({ $detail }): бетиндеги алты санды текшериңиз
+
+## Киоск барагы.
+
+kiosk-title = Резидент картасын текшерүү
+kiosk-language = Тил
+kiosk-can-label = CAN (картанын бетиндеги алты сан, же бетин камерага көрсөтүңүз):
+kiosk-can-button = Чипти ачуу
+kiosk-open-url = `reader-host kiosk-url` басып чыгарган даректи ачыңыз.
+kiosk-connecting = туташууда…
+kiosk-live = байланышта
+kiosk-reconnecting = кайра туташууда…
+kiosk-retrying = байланыш жок: кайра аракет кылабыз
+kiosk-rehearsal = МАШЫГУУ: текшерүүлөр { $time } үчүн (fixed_time), бүгүн үчүн эмес
+kiosk-qr-matches = QR чипке дал келет
+kiosk-qr-mismatch = QR ЧИПКЕ ДАЛ КЕЛБЕЙТ
+kiosk-chip-genuine = чип чыныгы
+kiosk-fields = Ээсинин маалыматы
+
+## Персоналдаштыруу станциясы.
+
+station-row-skipped = { $line }-сап: өткөрүлүп жиберилди: { $reason }
+station-signing-through = { $url } аркылуу кол коюу: ачкычтар { $keys }, ишеним тизмеси № { $sequence }
+station-applications-read = окулган арыздар: { $read } (жаңы { $new }), ката саптар: { $bad }; берилүүчү: { $pending }
+station-insert-card = { $name } үчүн таза картаны салыңыз
+station-issued = { $number } { $name } үчүн берилди (карта { $serial })
+station-spoiled = карта { $serial } БУЗУЛДУ ({ $number }, { $name }): { $reason }
+station-card-not-used = карта колдонулган жок: { $reason }
+station-failed = КАТА { $name }: { $reason }
+station-recovered = акыркы токтоодон кийин: карта { $serial } ({ $number }) { $outcome }
+station-stopped = станция токтоду: { $reason }
+station-summary = берилди { $issued }, бузулду { $spoiled }, ката { $failed }, ката саптар { $bad }, дагы күтүүдө { $pending }
+station-finished-at = бүттү { $time }
+station-retired-file = бардык чыгарылган номерлер { $file } ичинде: аларды ишеним тизмеси аркылуу жокко чыгарыңыз
+station-summary-spoiled = бузулган карта { $serial } ({ $number }): { $reason }; картаны чыгарып, номерди жокко чыгарыңыз
+station-summary-failed = ката { $name }: { $reason }
+station-summary-bad-row = { $line }-сап: { $reason }
+station-faces = картанын бетиндеги QR-коддор { $dir } ичинде
+
+## Сканердин экраны.
+
+scanner-present-card = Картаны сканерге тийгизиңиз
+scanner-enter-can = CAN териңиз
+scanner-name = Аты-жөнү
+scanner-valid-until = Мөөнөтү
+scanner-number = Номери

@@ -1,0 +1,188 @@
+# Сообщения на русском языке: те же сообщения и те же подстановки, что в en.ftl.
+
+## Итоги проверки.
+
+outcome-valid = ДЕЙСТВИТЕЛЕН
+outcome-invalid = НЕДЕЙСТВИТЕЛЕН
+outcome-indeterminate = НЕ ОПРЕДЕЛЕНО
+outcome-read-the-chip = ПРОЧТИТЕ ЧИП
+outcome-card-removed = КАРТА ИЗВЛЕЧЕНА
+outcome-not-a-resident-card = НЕ КАРТА РЕЗИДЕНТА
+outcome-card-unreadable = КАРТА НЕ ЧИТАЕТСЯ
+outcome-waiting = ПРИЛОЖИТЕ КАРТУ
+outcome-can-needed = ВВЕДИТЕ CAN
+outcome-not-live = НЕТ СВЯЗИ
+outcome-no-token = НЕТ ТОКЕНА ПУНКТА
+
+## Причины.
+
+reason-valid = все проверки пройдены
+reason-malformed = данные не являются записью о пребывании (повреждены или подделаны)
+reason-bad-signature = подпись органа выдачи неверна: данные изменены или подделаны
+reason-signer-revoked = ключ, которым подписан документ, отозван
+reason-signer-not-authorized = этот ключ не вправе подписывать документы такого типа
+reason-signer-outside-period = документ выдан вне срока действия ключа подписи
+reason-validity-exceeds-policy = срок действия длиннее, чем допускает этот тип документа
+reason-valid-from-too-late = срок действия начинается позже после выдачи, чем допускает этот тип документа
+reason-document-revoked = этот документ отозван
+reason-chip-proof-missing = чип не просили доказать подлинность
+reason-chip-proof-failed = это не тот чип, на котором выдан документ (копия или клон)
+reason-not-yet-valid = документ ещё не действует
+reason-expired = срок действия документа истёк
+reason-chip-key-missing = карта резидента без ключа чипа: эту карту выдал не этот орган
+reason-portrait-mismatch = фотография на чипе не та, что выдана с этим документом
+reason-unknown-signer = ключа подписи нет в списке доверия этого терминала; обновите список
+reason-clock-before-trust-list = часы этого терминала неверны (раньше выпуска его списка доверия); исправьте часы
+reason-trust-list-stale = список доверия этого терминала устарел; отзывы могут отсутствовать
+reason-chip-not-read = печатная копия карты с чипом: данные подлинные, но карту доказывает только чип
+reason-trust-list-unavailable = у этого терминала нет пригодного списка доверия (повреждён); установите новейший список
+
+## Решения.
+
+decision-may-stay = может находиться в стране сегодня
+decision-may-not-stay = НЕ может находиться в стране по этому документу
+decision-may-employ = может быть принят вами на работу сегодня
+decision-may-not-employ = НЕЛЬЗЯ принять на работу: документ недействителен
+decision-may-not-employ-digital-nomad = НЕЛЬЗЯ принять на работу: статус цифрового кочевника исключает местный наём
+decision-may-not-employ-other-employer = НЕЛЬЗЯ принять вам на работу: в документе указан другой работодатель
+decision-may-not-employ-purpose-of-stay = НЕЛЬЗЯ принять на работу: цель пребывания не допускает работы
+decision-card-verifies = карта проходит проверку: её можно выдать
+decision-card-rejected = карта НЕ проходит проверку: испортите её
+decision-refer = решить здесь нельзя: направьте на повторную проверку
+decision-read-the-chip = НЕ решено: печатная копия не доказывает карту; приложите карту к считывателю
+
+role-border = граница
+role-employer = работодатель
+role-station = станция
+
+## Что доказывает предъявленный документ.
+
+presentation-chip = чип: подлинный (ответил на запрос этого терминала)
+presentation-printed-copy = ПЕЧАТНАЯ КОПИЯ карты с чипом: не доказывает, что карта здесь; приложите карту к считывателю
+presentation-printed = печатный документ: сравните владельца с фотографией на печатной карте и с его паспортом
+
+## Фотография владельца с чипа.
+
+portrait-heading = Фотография с чипа
+portrait-pending = фотография читается с чипа…
+portrait-matches = фотография: выданная (подписанный хеш совпадает); сравните её с владельцем
+portrait-saved = фотография: выданная (подписанный хеш совпадает), сохранена в { $file }
+portrait-none-issued = фотография: с этим документом не выдавалась
+portrait-mismatch = фотография: НЕ та, что выдана с этим документом; не показана
+portrait-not-read = фотография не прочитана: карту убрали раньше; приложите её снова, чтобы увидеть лицо
+portrait-printed = в печатном коде нет фотографии: сравните владельца с фотографией на печатной карте
+
+## Поля записи.
+
+field-document-type = тип документа
+field-document-number = номер документа
+field-pin = персональный номер (ПИН)
+field-itn = ИНН
+field-surname = фамилия
+field-given-names = имя
+field-nationality = гражданство
+field-date-of-birth = дата рождения
+field-sex = пол
+field-purpose = цель пребывания
+field-employer-tin = ИНН работодателя
+field-valid-from = действителен с
+field-valid-until = действителен до
+field-issue-date = дата выдачи
+field-issuing-authority = орган выдачи
+field-has-portrait-digest = фотография подписана
+field-source = источник
+field-checked-at = проверено
+
+document-type-resident-card = карта резидента
+document-type-unified-window = документ «единого окна»
+document-type-digital-nomad = статус цифрового кочевника
+purpose-work = работа
+purpose-study = учёба
+purpose-family = семья
+purpose-business = бизнес
+purpose-remote-work = удалённая работа
+purpose-other = другое
+sex-F = женский
+sex-M = мужской
+sex-X = не указан
+yes = да
+no = нет
+
+time-bishkek = { $time } (время Бишкека, UTC+6)
+
+## Уведомления.
+
+notice-can-needed = введите шесть цифр CAN с лицевой стороны карты или покажите её камере
+notice-several-cards-wait = CAN ждут несколько карт: оставьте только ту карту, чей CAN введён
+notice-can-ready = CAN получен: карта в считывателе открывается с ним
+notice-can-already-waits = для карты уже ждёт CAN: используется введённый первым
+notice-wrong-can = CAN не открывает эту карту: проверьте шесть цифр на её лицевой стороне и введите снова
+notice-card-removed-before = карту убрали до чтения; приложите её снова
+notice-card-removed = карту убрали во время проверки; приложите её снова
+notice-not-a-resident-card = не карта резидента (на ней нет приложения карты резидента)
+notice-card-mute = карта не отвечает
+notice-card-unreadable = карту нельзя прочитать: { $detail }
+notice-portrait = фотография на чипе та, что выдана: сравните её с владельцем
+notice-portrait-not-read = карту убрали до чтения фотографии: приложите её снова, чтобы увидеть лицо
+notice-portrait-none-issued = с этим документом фотография не выдавалась
+notice-qr-unreadable = QR-код не читается: { $detail }
+notice-source-unavailable = { $detail }; повторяем
+notice-source-back = кадры снова поступают
+notice-reader-added = считыватель готов
+notice-reader-removed = считыватель отключён
+notice-pcscd-unavailable = pcscd недоступен: { $detail }; повторяем
+notice-pcscd-lost = pcscd пропал ({ $detail }); переподключаемся
+notice-pcscd-back = pcscd снова работает; следим за считывателями
+notice-trust-list = обновление списка доверия: { $result } ({ $detail })
+notice-audit-failing = журнал аудита нельзя записать ({ $detail }); проверки продолжаются, их строки ждут в памяти (сейчас { $waiting })
+notice-audit-back = журнал аудита снова пишется, вместе с ждавшими строками
+
+## Командная строка.
+
+cli-can-needed = чип открывается только по PACE: укажите шесть цифр CAN с лицевой стороны карты (--can 123456)
+cli-wrong-can = CAN не открывает эту карту ({ $detail }): проверьте шесть цифр на её лицевой стороне
+
+## Страница киоска.
+
+kiosk-title = Проверка карты резидента
+kiosk-language = Язык
+kiosk-can-label = CAN (шесть цифр на лицевой стороне карты, или покажите её камере):
+kiosk-can-button = Открыть чип
+kiosk-open-url = Откройте адрес, который печатает `reader-host kiosk-url`.
+kiosk-connecting = подключение…
+kiosk-live = на связи
+kiosk-reconnecting = переподключение…
+kiosk-retrying = нет связи: пробуем снова
+kiosk-rehearsal = РЕПЕТИЦИЯ: проверки на { $time } (fixed_time), не на сегодня
+kiosk-qr-matches = QR совпадает с чипом
+kiosk-qr-mismatch = QR НЕ СОВПАДАЕТ С ЧИПОМ
+kiosk-chip-genuine = чип подлинный
+kiosk-fields = Данные владельца
+
+## Станция персонализации.
+
+station-row-skipped = строка { $line }: пропущена: { $reason }
+station-signing-through = подпись через { $url }: ключи { $keys }, список доверия № { $sequence }
+station-applications-read = прочитано заявлений: { $read } (новых { $new }), ошибочных строк: { $bad }; к выдаче: { $pending }
+station-insert-card = вставьте чистую карту для { $name }
+station-issued = выдан { $number } для { $name } (карта { $serial })
+station-spoiled = ИСПОРЧЕНА карта { $serial } ({ $number }, { $name }): { $reason }
+station-card-not-used = карта не использована: { $reason }
+station-failed = ОШИБКА { $name }: { $reason }
+station-recovered = после прошлой остановки: карта { $serial } ({ $number }) { $outcome }
+station-stopped = станция остановлена: { $reason }
+station-summary = выдано { $issued }, испорчено { $spoiled }, ошибок { $failed }, ошибочных строк { $bad }, ещё ждут { $pending }
+station-finished-at = завершено { $time }
+station-retired-file = все выведенные номера в { $file }: отзовите их через список доверия
+station-summary-spoiled = испорчена карта { $serial } ({ $number }): { $reason }; выведите карту, отзовите номер
+station-summary-failed = ошибка { $name }: { $reason }
+station-summary-bad-row = строка { $line }: { $reason }
+station-faces = QR-коды лицевых сторон в { $dir }
+
+## Экран сканера.
+
+scanner-present-card = Приложите карту к сканеру
+scanner-enter-can = Введите CAN
+scanner-name = Имя
+scanner-valid-until = Действителен до
+scanner-number = Номер
