@@ -902,7 +902,7 @@ fn kiosk_screens(w: &mut World) -> Result<()> {
     ensure!(stacked == true, "the tablet layout does not stack");
     let violations = browser.axe_violations(&axe)?;
     ensure!(violations.is_empty(), "tablet: {violations:?}");
-    browser.screenshot(&shots.join("valid-ky-tablet.png"))?;
+    browser.screenshot(&shots.join("valid-ky-768.png"))?;
     viewport(1280, 800)?;
     drop(card);
 
