@@ -14,6 +14,9 @@ pub enum LinkFailure {
     Removed,
     #[error("card transport: {0}")]
     Reader(pcsc::Error),
+    /// The session's deadline passed before this command.
+    #[error("the card took too long")]
+    TimedOut,
 }
 
 impl From<pcsc::Error> for LinkFailure {
@@ -36,11 +39,16 @@ pub type CardError = terminal::CardError<LinkFailure>;
 /// A connected PC/SC card.
 pub struct PcscLink {
     card: pcsc::Card,
+    /// No command is sent after this instant (the exchange fails as `TimedOut`).
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl PcscLink {
     pub fn new(card: pcsc::Card) -> PcscLink {
-        PcscLink { card }
+        PcscLink {
+            card,
+            deadline: None,
+        }
     }
 
     /// The connection, for what is not an APDU exchange (status, attributes, raw tests).
@@ -62,6 +70,12 @@ impl ApduLink for PcscLink {
         command: &[u8],
         response: &mut [u8],
     ) -> Result<usize, LinkError<LinkFailure>> {
+        if self
+            .deadline
+            .is_some_and(|deadline| std::time::Instant::now() >= deadline)
+        {
+            return Err(LinkError::Failed(LinkFailure::TimedOut));
+        }
         match self.card.transmit(command, response) {
             Ok(answer) => Ok(answer.len()),
             Err(pcsc::Error::InsufficientBuffer) => Err(LinkError::ResponseTooLong),
@@ -130,31 +144,68 @@ pub fn open_border_check<L: ApduLink<Error = LinkFailure>>(
     })
 }
 
+/// How long the portrait may take after the verdict: a card (or a relay) that keeps the
+/// reader busy gets no more, and no `Valid` (`portrait-not-read`).
+pub const PORTRAIT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// What the chip gave when its portrait was asked for, after the verdict.
 #[derive(Debug)]
 pub enum PortraitRead {
     /// The portrait file's bytes; `None`: the card holds no portrait.
     File(Option<Vec<u8>>),
-    /// The card left the reader first: nothing is known of its portrait.
-    Removed,
-    /// The card refused it or answered what the protocol does not allow: it does not give
-    /// the signed portrait.
+    /// The card itself refused, over the channel (a status word under its MAC, a file
+    /// longer than allowed): it does not give the signed portrait.
     Refused(terminal::CardError<SmFailure<LinkFailure>>),
+    /// No answer to go by: the card left, the link or the channel failed, the deadline
+    /// passed. Nothing is known of the portrait.
+    Unread(terminal::CardError<SmFailure<LinkFailure>>),
 }
 
-/// Reads the portrait over the border check's channel (the bytes are checked against the
-/// record's digest by `stay_core::check_portrait`, never here).
-pub fn read_portrait<L: ApduLink<Error = LinkFailure>>(
-    channel: &mut BorderChannel<L>,
-) -> PortraitRead {
+impl PortraitRead {
+    /// The portrait check this reading gives for `record`.
+    pub fn check(&self, record: &[u8]) -> stay_core::PortraitCheck {
+        match self {
+            PortraitRead::File(bytes) => stay_core::check_portrait(record, bytes.as_deref()),
+            PortraitRead::Refused(_) => stay_core::PortraitCheck::Mismatch,
+            PortraitRead::Unread(_) => stay_core::PortraitCheck::NotRead,
+        }
+    }
+}
+
+/// Whether an authentic record names a portrait: the one thing that says a portrait must be
+/// read (never the fields a role is shown, which may leave the digest out).
+pub fn names_portrait(record: &[u8]) -> bool {
+    stay_core::StayRecord::parse(record).is_ok_and(|r| r.fields.portrait_digest.is_some())
+}
+
+/// Reads the portrait over the border check's channel, within [`PORTRAIT_DEADLINE`] (the
+/// bytes are checked against the record's digest by `stay_core::check_portrait`, never
+/// here).
+pub fn read_portrait<L>(channel: &mut BorderChannel<L>) -> PortraitRead
+where
+    L: ApduLink<Error = LinkFailure> + std::borrow::BorrowMut<PcscLink>,
+{
     let mut buf = vec![0u8; terminal::PORTRAIT_BUFFER];
     let buf: &mut [u8; terminal::PORTRAIT_BUFFER] =
         buf.as_mut_slice().try_into().expect("sized above");
-    match channel.read_portrait(buf) {
+    channel.link_mut().borrow_mut().deadline = Some(std::time::Instant::now() + PORTRAIT_DEADLINE);
+    let read = channel.read_portrait(buf);
+    channel.link_mut().borrow_mut().deadline = None;
+    match read {
         Ok(len) => PortraitRead::File(len.map(|len| buf[..len].to_vec())),
-        Err(terminal::CardError::Link(SmFailure::Link(LinkFailure::Removed))) => {
-            PortraitRead::Removed
+        // A status the card answered under the channel's MAC, or a file too long: the card's
+        // own refusal. A wrong length is what a link that cannot carry the command says too.
+        Err(e @ (terminal::CardError::Status { .. } | terminal::CardError::Malformed { .. }))
+            if !matches!(
+                e,
+                terminal::CardError::Status {
+                    status: Status::WrongLength,
+                    ..
+                }
+            ) =>
+        {
+            PortraitRead::Refused(e)
         }
-        Err(e) => PortraitRead::Refused(e),
+        Err(e) => PortraitRead::Unread(e),
     }
 }

@@ -55,9 +55,8 @@ pub enum Kind {
     AuditBack,
     /// The chip's portrait was read after a verdict and is the signed one: shown with it.
     Portrait,
-    /// The card left before its portrait was read: the verdict stands, with no face to
-    /// compare; present the card again.
-    PortraitNotRead,
+    /// The record names no portrait: there is no face from the chip to compare.
+    NoPortrait,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -334,7 +333,9 @@ impl Desk {
 
     /// Takes what the chip gave for its portrait after `verdict` (a chip verdict of this
     /// desk): the signed portrait is kept for the kiosk and announced; any other answer
-    /// makes the verdict Invalid(portrait-mismatch), published anew, and nothing is shown.
+    /// publishes the verdict anew, Invalid(portrait-mismatch) for a portrait that is not the
+    /// signed one, Indeterminate(portrait-not-read) when none could be read, and nothing is
+    /// shown.
     pub fn portrait(
         &self,
         verdict: &Event,
@@ -343,19 +344,7 @@ impl Desk {
         read: PortraitRead,
         source: &str,
     ) -> Arc<Event> {
-        let check = match &read {
-            PortraitRead::Removed => {
-                return self.publish(Event {
-                    verdict_id: Some(verdict.id),
-                    ..Notice::new("notice-portrait-not-read").event(Kind::PortraitNotRead, source)
-                })
-            }
-            PortraitRead::File(bytes) => stay_core::check_portrait(record, bytes.as_deref()),
-            PortraitRead::Refused(e) => {
-                tracing::warn!(error = %e, "the card refused its portrait");
-                PortraitCheck::Mismatch
-            }
-        };
+        let check = read.check(record);
         match (check, read) {
             (PortraitCheck::Matches, PortraitRead::File(Some(bytes))) => {
                 {
@@ -372,11 +361,16 @@ impl Desk {
                 })
             }
             (PortraitCheck::NoneIssued, _) => self.announce(
-                Kind::PortraitNotRead,
+                Kind::NoPortrait,
                 source,
                 Notice::new("notice-portrait-none-issued"),
             ),
-            _ => self.verify_with(record, Some(chip), Some(PortraitCheck::Mismatch), source),
+            (check, read) => {
+                if let PortraitRead::Refused(e) | PortraitRead::Unread(e) = &read {
+                    tracing::warn!(error = %e, "no signed portrait from the card");
+                }
+                self.verify_with(record, Some(chip), Some(check), source)
+            }
         }
     }
 
@@ -427,7 +421,7 @@ impl Desk {
             // signed digest says which face is the holder's).
             json["portrait"] = match portrait {
                 Some(check) => Value::String(check.code().into()),
-                None if verdict.authentic && verdict.shown.has_portrait_digest == Some(true) => {
+                None if verdict.authentic && crate::card::names_portrait(record) => {
                     Value::String("pending".into())
                 }
                 None => Value::Null,

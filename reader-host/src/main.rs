@@ -533,34 +533,21 @@ fn verify(
     // data names the face that is the holder's.
     let mut portrait = None;
     if let Some(channel) = &mut channel {
-        if verdict.authentic && verdict.shown.has_portrait_digest == Some(true) {
-            let (check_result, jpeg) = match card::read_portrait(channel) {
-                card::PortraitRead::File(jpeg) => {
-                    (stay_core::check_portrait(&bytes, jpeg.as_deref()), jpeg)
-                }
-                card::PortraitRead::Removed => {
-                    return Err(Failure(
-                        exit::NO_INPUT,
-                        anyhow::anyhow!("{}", m.text("notice-portrait-not-read")),
-                    ))
-                }
-                // The link or the channel failed: no evidence either way, and no verdict
-                // without the face (the card may have left).
-                card::PortraitRead::Refused(e @ stay_core::terminal::CardError::Link(_)) => {
-                    return Err(Failure(
-                        exit::NO_INPUT,
-                        anyhow::anyhow!("the portrait could not be read: {e}"),
-                    ))
-                }
-                card::PortraitRead::Refused(e) => {
-                    eprintln!("reader-host: the card refused its portrait: {e}");
-                    (stay_core::PortraitCheck::Mismatch, None)
+        if verdict.authentic && card::names_portrait(&bytes) {
+            let read = card::read_portrait(channel);
+            let check_result = read.check(&bytes);
+            let jpeg = match read {
+                card::PortraitRead::File(jpeg) => jpeg,
+                card::PortraitRead::Refused(e) | card::PortraitRead::Unread(e) => {
+                    eprintln!("reader-host: no signed portrait from the card: {e}");
+                    None
                 }
             };
             verdict = stay_core::verify_portrait(verdict, check_result, &check);
             let saved = match (&portrait_out, check_result, &jpeg) {
                 (Some(path), stay_core::PortraitCheck::Matches, Some(jpeg)) => {
-                    std::fs::write(path, jpeg)
+                    // Owner only: a face is the most personal datum a card holds.
+                    stay_std::files::write_private(path, jpeg)
                         .with_context(|| format!("--portrait-out {}", path.display()))
                         .map_err(fail(exit::NO_INPUT))?;
                     Some(path.clone())

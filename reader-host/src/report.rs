@@ -174,5 +174,6 @@ pub fn portrait_line(portrait: &PortraitShown, m: &Messages) -> String {
         (stay_core::PortraitCheck::Matches, None) => m.text("portrait-matches"),
         (stay_core::PortraitCheck::NoneIssued, _) => m.text("portrait-none-issued"),
         (stay_core::PortraitCheck::Mismatch, _) => m.text("portrait-mismatch"),
+        (stay_core::PortraitCheck::NotRead, _) => m.text("reason-portrait-not-read"),
     }
 }

@@ -233,22 +233,14 @@ fn check_card(ctx: &Context, desk: &Desk, reader: &CStr, can: &Can) -> AfterChec
         Ok(mut channel) => {
             let record = channel.reading.record().to_vec();
             let verdict = desk.verify(&record, Some(&channel.reading), &source);
+            // Only authentic data names the face that is the holder's; whichever role.
             let wants_portrait = verdict
                 .verdict
                 .as_ref()
-                .is_some_and(|v| v["portrait"] == "pending");
+                .is_some_and(|v| v["authentic"] == true)
+                && card::names_portrait(&record);
             let portrait = wants_portrait.then(|| card::read_portrait(&mut channel));
             let reading = channel.reading;
-            let portrait = match portrait {
-                // A card pulled out mid-command surfaces as any failure (a failed
-                // transmission, an empty answer the channel cannot unwrap): only a card
-                // still in the reader has refused its portrait.
-                Some(card::PortraitRead::Refused(e)) if card_left(ctx, reader) => {
-                    tracing::debug!(error = %e, "portrait read failed as the card left");
-                    Some(card::PortraitRead::Removed)
-                }
-                other => other,
-            };
             Ok((verdict, record, reading, portrait))
         }
         Err(e) => Err(e),

@@ -33,6 +33,7 @@ reason-not-yet-valid = the document is not valid yet
 reason-expired = the document has expired
 reason-chip-key-missing = a resident card without a chip key: not a card this authority issued
 reason-portrait-mismatch = the portrait on the chip is not the one issued with this document
+reason-portrait-not-read = the portrait could not be read from the chip: present the card again
 reason-unknown-signer = the signing key is not on this terminal's trust list; update the list
 reason-clock-before-trust-list = this terminal's clock is wrong (earlier than its trust list); fix the clock
 reason-trust-list-stale = this terminal's trust list is out of date; revocations may be missing

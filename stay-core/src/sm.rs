@@ -495,6 +495,10 @@ impl<L: ApduLink, const N: usize> SmLink<L, N> {
     pub fn into_inner(self) -> L {
         self.inner
     }
+
+    pub fn inner_mut(&mut self) -> &mut L {
+        &mut self.inner
+    }
 }
 
 impl<L: ApduLink, const N: usize> ApduLink for SmLink<L, N> {

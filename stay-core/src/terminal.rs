@@ -384,6 +384,10 @@ impl<L: ApduLink> Session<L> {
         self.link
     }
 
+    pub fn link_mut(&mut self) -> &mut L {
+        &mut self.link
+    }
+
     fn send(
         &mut self,
         command: Instruction,
@@ -548,8 +552,13 @@ impl<L: ApduLink> Session<L> {
             let apdu = if offset == 0 {
                 Command::new(iso::CLA_ISO, iso::INS_READ_BINARY, 0x80 | sfi, 0, &[])
             } else {
-                let [hi, lo] = u16::try_from(offset).unwrap_or(u16::MAX).to_be_bytes();
-                Command::new(iso::CLA_ISO, iso::INS_READ_BINARY, hi & 0x7F, lo, &[])
+                // P1 P2 with b8 of P1 clear holds 15 bits: past that no offset can be said.
+                let offset = u16::try_from(offset)
+                    .ok()
+                    .filter(|o| *o <= 0x7FFF)
+                    .ok_or_else(too_long)?;
+                let [hi, lo] = offset.to_be_bytes();
+                Command::new(iso::CLA_ISO, iso::INS_READ_BINARY, hi, lo, &[])
             }
             .expect(chunk);
             // Room for what Le asked and its status word: a longer answer is refused.
@@ -915,6 +924,12 @@ impl<L: ApduLink> BorderChannel<L> {
     /// The link back, when the session is over.
     pub fn into_link(self) -> L {
         self.secure.into_link().into_inner()
+    }
+
+    /// The link under the channel (its settings, never its bytes: everything said goes
+    /// through the channel).
+    pub fn link_mut(&mut self) -> &mut L {
+        self.secure.link_mut().inner_mut()
     }
 }
 

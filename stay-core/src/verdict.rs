@@ -63,6 +63,9 @@ pub enum IndeterminateReason {
     /// The terminal holds no usable trust list: its newest was damaged and no good copy of
     /// it is left, and an older one would bring back what the newest revoked.
     TrustListUnavailable,
+    /// The record names a portrait, but the chip's portrait could not be read (the card
+    /// left, the link failed): no face to compare, so no `Valid`; present the card again.
+    PortraitNotRead,
 }
 
 impl InvalidReason {
@@ -130,6 +133,7 @@ impl IndeterminateReason {
             IndeterminateReason::TrustListStale => "trust-list-stale",
             IndeterminateReason::ChipNotRead => "chip-not-read",
             IndeterminateReason::TrustListUnavailable => "trust-list-unavailable",
+            IndeterminateReason::PortraitNotRead => "portrait-not-read",
         }
     }
 
@@ -149,6 +153,9 @@ impl IndeterminateReason {
             }
             IndeterminateReason::TrustListUnavailable => {
                 "this terminal has no usable trust list (damaged); install the newest list"
+            }
+            IndeterminateReason::PortraitNotRead => {
+                "the portrait could not be read from the chip: present the card again"
             }
         }
     }

@@ -18,7 +18,8 @@
 //!
 //! After the verdict, a terminal that reads the chip's portrait checks it with
 //! [`verify_portrait`]: a portrait other than the signed one turns any verdict that is not
-//! already invalid into Invalid(portrait-mismatch), and is never shown.
+//! already invalid into Invalid(portrait-mismatch), and is never shown; one that could not
+//! be read turns a verdict that is not invalid into Indeterminate(portrait-not-read).
 //!
 //! Reasons that hold whatever the clock says come first; then the clock's own sanity; then
 //! the dates; freshness next, because an expired document is invalid even on a stale list.
@@ -274,6 +275,9 @@ pub enum PortraitCheck {
     /// Another portrait than the record names, none where it names one, or one it does not
     /// name: never shown.
     Mismatch,
+    /// The record names a portrait, and the chip's could not be read (the card left, the
+    /// link or the channel failed): nothing is known of it, and no face can be compared.
+    NotRead,
 }
 
 impl PortraitCheck {
@@ -282,6 +286,7 @@ impl PortraitCheck {
             PortraitCheck::Matches => "matches",
             PortraitCheck::NoneIssued => "none-issued",
             PortraitCheck::Mismatch => "mismatch",
+            PortraitCheck::NotRead => "not-read",
         }
     }
 }
@@ -309,16 +314,30 @@ pub fn check_portrait(record_bytes: &[u8], portrait: Option<&[u8]>) -> PortraitC
 }
 
 /// The verdict once the portrait was checked: a mismatch makes it Invalid(portrait-mismatch)
-/// unless it is already invalid for an earlier reason (the first failure decides).
+/// unless it is already invalid for an earlier reason (the first failure decides); a
+/// portrait that could not be read makes a verdict that is not invalid
+/// Indeterminate(portrait-not-read). Either way no station decision stays `card-verifies`.
 pub fn verify_portrait<'r>(
     verdict: Verdict<'r>,
     portrait: PortraitCheck,
     check: &Check<'_>,
 ) -> Verdict<'r> {
-    if portrait != PortraitCheck::Mismatch || matches!(verdict.status, Status::Invalid(_)) {
-        return verdict;
-    }
-    let status = Status::Invalid(InvalidReason::PortraitMismatch);
+    let status = match (portrait, verdict.status) {
+        (PortraitCheck::Matches | PortraitCheck::NoneIssued, _) => return verdict,
+        // An earlier failure stays the reason, and the card never verifies.
+        (_, Status::Invalid(_)) => {
+            let decision = match verdict.decision {
+                Decision::CardVerifies => Decision::CardRejected,
+                other => other,
+            };
+            return Verdict {
+                decision,
+                ..verdict
+            };
+        }
+        (PortraitCheck::Mismatch, _) => Status::Invalid(InvalidReason::PortraitMismatch),
+        (PortraitCheck::NotRead, _) => Status::Indeterminate(IndeterminateReason::PortraitNotRead),
+    };
     Verdict {
         decision: decide(
             &check.role,

@@ -29,6 +29,18 @@ fn status_of(event: &Value) -> (String, String) {
     )
 }
 
+/// The next verdict on a chip card, once its portrait came too (the card stays in its
+/// reader until then: pulled earlier, the verdict is published again as
+/// `portrait-not-read`).
+fn chip_verdict(daemon: &Daemon) -> Result<Value> {
+    let verdict = daemon.next("verdict")?;
+    if verdict["verdict"]["portrait"] == "pending" {
+        let portrait = daemon.next("portrait")?;
+        ensure!(portrait["verdict_id"] == verdict["id"], "{portrait}");
+    }
+    Ok(verdict)
+}
+
 fn card_image(w: &World, name: &str, number: &str) -> Result<PathBuf> {
     let mut holder = w.fixture.holder();
     holder.document_number = number.into();
@@ -49,7 +61,7 @@ fn cards_come_and_go(w: &mut World) -> Result<()> {
     let expect = |image: &Path, slot, args: &[&str], status: &str, reason: &str| -> Result<()> {
         daemon.give_can()?;
         let card = w.insert_with(slot, image, Interface::Contact, args)?;
-        let event = daemon.next("verdict")?;
+        let event = chip_verdict(&daemon)?;
         ensure!(
             status_of(&event) == (status.into(), reason.into()),
             "{}: {event}",
@@ -63,7 +75,7 @@ fn cards_come_and_go(w: &mut World) -> Result<()> {
     let asked = daemon.next("can-needed")?;
     ensure!(asked["source"] == format!("reader:{}", card.reader.to_string_lossy()));
     daemon.give_can()?;
-    let event = daemon.next("verdict")?;
+    let event = chip_verdict(&daemon)?;
     ensure!(status_of(&event) == ("valid".into(), "-".into()), "{event}");
     drop(card);
     // A wrong CAN: said so, no verdict; the card waits for the right one.
@@ -75,7 +87,7 @@ fn cards_come_and_go(w: &mut World) -> Result<()> {
         .send_string(r#"{"can": "000000"}"#)?;
     daemon.next("wrong-can")?;
     daemon.give_can()?;
-    ensure!(status_of(&daemon.next("verdict")?).0 == "valid");
+    ensure!(status_of(&chip_verdict(&daemon)?).0 == "valid");
     drop(card);
     // Two cards wait: a typed CAN goes to neither (nobody can say which face it was read
     // from) until one leaves; then the one left is read with it.
@@ -92,7 +104,7 @@ fn cards_come_and_go(w: &mut World) -> Result<()> {
         "{told}"
     );
     drop(second);
-    let event = daemon.next("verdict")?;
+    let event = chip_verdict(&daemon)?;
     ensure!(
         status_of(&event).0 == "valid"
             && event["source"] == format!("reader:{}", first.reader.to_string_lossy()),
@@ -234,7 +246,7 @@ fn pcscd_restart(w: &mut World) -> Result<()> {
     w.reconnect()?;
     daemon.give_can()?;
     let card = w.insert_card(0, &genuine, Interface::Contact)?;
-    let event = daemon.next("verdict")?;
+    let event = chip_verdict(&daemon)?;
     ensure!(status_of(&event).0 == "valid", "{event}");
     drop(card);
     Ok(())
@@ -276,6 +288,24 @@ fn pulled_and_pcscd_killed_at_every_apdu(w: &mut World) -> Result<()> {
         .context("inserting, to pull after all")?;
     let event = daemon.next("verdict")?;
     ensure!(status_of(&event).0 == "valid", "all answered: {event}");
+    // Pulled as the portrait is asked for: the verdict again, and no longer valid.
+    let event = daemon.next("verdict")?;
+    ensure!(
+        status_of(&event) == ("indeterminate".into(), "portrait-not-read".into()),
+        "pulled before the portrait: {event}"
+    );
+    drop(card);
+    daemon.give_can()?;
+    let card = w
+        .insert_with(
+            0,
+            &genuine,
+            Interface::Contact,
+            &["--pull-after", &(APDUS + 1).to_string()],
+        )
+        .context("inserting, to pull after the portrait")?;
+    let event = chip_verdict(&daemon)?;
+    ensure!(status_of(&event).0 == "valid", "portrait read too: {event}");
     drop(card);
 
     for held_at in 0..APDUS {
@@ -311,7 +341,7 @@ fn pulled_and_pcscd_killed_at_every_apdu(w: &mut World) -> Result<()> {
         // CAN again.
         daemon.next("can-needed")?;
         daemon.give_can()?;
-        let event = daemon.next("verdict")?;
+        let event = chip_verdict(&daemon)?;
         ensure!(
             status_of(&event).0 == "valid",
             "after pcscd was killed at APDU {held_at}: {event}"
@@ -644,7 +674,11 @@ fn kiosk_in_chromium(w: &mut World) -> Result<()> {
     let browser = Browser::start(&w.dir.join("chromium-profile"))?;
     browser.command("url", serde_json::json!({"url": daemon.kiosk_url()}))?;
     browser.wait_for_status("waiting")?;
-    ensure!(browser.text("#status")? == "PRESENT A CARD");
+    browser.wait_until(
+        "the page in English, waiting",
+        "return document.documentElement.lang === 'en' && document.getElementById('status').textContent === 'PRESENT A CARD';",
+        serde_json::json!([]),
+    )?;
     // The token left the address bar for the tab's storage; the rehearsal clock is said.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !browser.text("#clock")?.starts_with("REHEARSAL") {
@@ -661,7 +695,7 @@ fn kiosk_in_chromium(w: &mut World) -> Result<()> {
     daemon.next("can-needed")?;
     browser.type_can("314159")?;
     daemon.next("can-ready")?;
-    daemon.next("verdict")?;
+    chip_verdict(&daemon)?;
     browser.wait_for_status("valid")?;
     ensure!(browser.text("#status")? == "VALID");
     ensure!(
@@ -675,7 +709,7 @@ fn kiosk_in_chromium(w: &mut World) -> Result<()> {
 
     daemon.give_can()?;
     let card = w.insert_card(1, &revoked, Interface::Contact)?;
-    daemon.next("verdict")?;
+    chip_verdict(&daemon)?;
     browser.wait_for_status("invalid")?;
     ensure!(browser.text("#status")? == "INVALID");
     ensure!(

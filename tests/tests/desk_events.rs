@@ -94,10 +94,11 @@ async fn a_lagging_subscriber_is_told_what_it_missed_and_gets_the_newest() {
     let first = body.find("event: notice").unwrap();
     assert!(lagged < first, "the notice of the gap comes first");
     assert!(body[first..].starts_with(&format!("event: notice\nid: {}\n", MISSED + 1)));
-    assert!(body.contains(&format!("\"message\":\"event {published}\"")));
-    assert!(!body.contains("\"message\":\"event 44\""));
+    let message = |i: usize| format!("trust list refresh: {i} (test)");
+    assert!(body.contains(&format!("\"message\":\"{}\"", message(published))));
+    assert!(!body.contains(&format!("\"message\":\"{}\"", message(44))));
     // The desk itself kept its own recent list whole.
-    assert_eq!(desk.recent(1)[0].message, format!("event {published}"));
+    assert_eq!(desk.recent(1)[0].message, message(published));
 }
 
 /// A camera that fails twice (unplugged), then shows a stay-record QR code, then ends.

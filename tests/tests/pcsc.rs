@@ -717,6 +717,23 @@ fn pace_through_pcscd(w: &mut World) -> Result<()> {
         "{json}"
     );
     ensure!(!out.exists(), "a rewritten portrait was saved");
+    // An employer's check reads the face too, though the employer is not shown the digest.
+    let employer = [
+        "--can",
+        "314159",
+        "--role",
+        "employer",
+        "--employer-tin",
+        "01234567890123",
+    ];
+    let (code, stdout, stderr) = verify_card(w, &reader, &employer)?;
+    let json: serde_json::Value = serde_json::from_str(&stdout)?;
+    ensure!(
+        code == Some(1)
+            && json["reason"] == "portrait-mismatch"
+            && json["decision"] == "may-not-employ",
+        "{code:?}: {stdout}{stderr}"
+    );
     drop(inserted);
     Ok(())
 }

@@ -111,6 +111,42 @@ fn an_earlier_reason_outranks_the_portrait_and_a_record_without_one_needs_none()
     let amended = verify_portrait(verdict, PortraitCheck::Mismatch, &check);
     assert_eq!(amended.status, Status::Invalid(InvalidReason::Expired));
 
+    // A portrait that could not be read: nothing known of it, and no valid without a face.
+    let check = Check::chip(
+        fixture.now,
+        Role::Border,
+        channel.reading.proof(),
+        &Policy::DEFAULT,
+    );
+    let verdict = stay_core::verify(channel.reading.record(), &list, &check);
+    assert_eq!(verdict.status, Status::Valid);
+    let unread = verify_portrait(verdict, PortraitCheck::NotRead, &check);
+    assert_eq!(
+        unread.status,
+        Status::Indeterminate(stay_core::IndeterminateReason::PortraitNotRead)
+    );
+    assert_eq!(unread.decision, Decision::Refer);
+    // A station's card verifies, also when written before its validity starts (then
+    // invalid: not-yet-valid, decision card-verifies); never with a portrait that is not
+    // the signed one.
+    let station = Check::chip(
+        fixture.now,
+        Role::Station,
+        channel.reading.proof(),
+        &Policy::DEFAULT,
+    );
+    let verdict = stay_core::verify(channel.reading.record(), &list, &station);
+    assert_eq!(verdict.decision, Decision::CardVerifies);
+    let amended = verify_portrait(verdict, PortraitCheck::Mismatch, &station);
+    assert_eq!(amended.decision, Decision::CardRejected);
+    let early = stay_core::Verdict {
+        status: Status::Invalid(InvalidReason::NotYetValid),
+        ..verdict
+    };
+    let amended = verify_portrait(early, PortraitCheck::Mismatch, &station);
+    assert_eq!(amended.status, Status::Invalid(InvalidReason::NotYetValid));
+    assert_eq!(amended.decision, Decision::CardRejected);
+
     // A record that names no portrait, from a chip that holds none: nothing to compare.
     let mut holder = fixture.holder();
     holder.portrait_digest = None;
