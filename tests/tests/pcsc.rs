@@ -642,6 +642,8 @@ fn multi_application(w: &mut World) -> Result<()> {
         ("GENERAL AUTHENTICATE", "0000"),
         ("SELECT", "0400"),
         ("READ BINARY", "8100"),
+        // The portrait, after the verdict, over the same channel.
+        ("READ BINARY", "8200"),
     ]
     .iter()
     .map(|(c, p)| (c.to_string(), p.to_string()))
@@ -855,7 +857,9 @@ fn station_cli(w: &mut World) -> Result<()> {
         w.dir.join("application.toml"),
         toml::to_string(&application)?,
     )?;
-    std::fs::write(w.dir.join("portrait.jpg"), stay_tests::card::portrait())?;
+    // A portrait as the station takes them: a real JPEG (issuer::portrait::check).
+    let face = issuer::portrait::sample("station-cli");
+    std::fs::write(w.dir.join("portrait.jpg"), &face)?;
     std::fs::write(w.dir.join("trust.list"), w.fixture.list())?;
     std::fs::write(w.dir.join("root.pub.pem"), w.fixture.root.public_pem()?)?;
     let station = |journal: &str| {
@@ -881,7 +885,7 @@ fn station_cli(w: &mut World) -> Result<()> {
         out.status
     );
     let stored = CardImage::read(&blank)?;
-    ensure!(stored.locked && stored.portrait == Some(stay_tests::card::portrait()));
+    ensure!(stored.locked && stored.portrait == Some(face));
     ensure!(w.dir.join("faces/RC0000001.svg").exists());
     // Another station (another journal) is shown the same card: refused, untouched.
     let out = station("other.sqlite")?;
