@@ -498,21 +498,14 @@ impl<L: ApduLink> Session<L> {
         sfi: u8,
         buf: &mut [u8],
     ) -> Result<Option<usize>, CardError<L::Error>> {
-        const COMMAND: Instruction = Instruction::ReadBinary;
-        let too_long = || CardError::Malformed {
-            command: COMMAND,
-            why: Malformation::FileTooLong,
-        };
-        let refused = |status| CardError::Status {
-            command: COMMAND,
-            status,
-        };
+        let too_long = read_too_long::<L::Error>;
+        let refused = read_refused::<L::Error>;
         if buf.len() < 2 {
             return Err(too_long());
         }
         let first = Command::new(iso::CLA_ISO, iso::INS_READ_BINARY, 0x80 | sfi, 0, &[]);
         if self.extended_length {
-            match self.send(COMMAND, &first.expect(NE_MAX_EXTENDED), buf) {
+            match self.send(Instruction::ReadBinary, &first.expect(NE_MAX_EXTENDED), buf) {
                 Ok(Answer::Response(len, Status::Success)) => return Ok(Some(len)),
                 Ok(Answer::Response(_, Status::NotFound)) => return Ok(None),
                 // Wrong length: the card cannot answer extended length.
@@ -537,15 +530,8 @@ impl<L: ApduLink> Session<L> {
         buf: &mut [u8],
         chunk: u32,
     ) -> Result<Option<usize>, CardError<L::Error>> {
-        const COMMAND: Instruction = Instruction::ReadBinary;
-        let too_long = || CardError::Malformed {
-            command: COMMAND,
-            why: Malformation::FileTooLong,
-        };
-        let refused = |status| CardError::Status {
-            command: COMMAND,
-            status,
-        };
+        let too_long = read_too_long::<L::Error>;
+        let refused = read_refused::<L::Error>;
         let max_len = buf.len().checked_sub(2).ok_or_else(too_long)?;
         let mut offset = 0;
         loop {
@@ -565,7 +551,7 @@ impl<L: ApduLink> Session<L> {
             let room = buf.get_mut(offset..).ok_or_else(too_long)?;
             let room_len = room.len().min(chunk as usize + 2);
             let room = &mut room[..room_len];
-            let (len, status) = match self.send(COMMAND, &apdu, room) {
+            let (len, status) = match self.send(Instruction::ReadBinary, &apdu, room) {
                 Ok(Answer::Response(len, status)) => (len, status),
                 Ok(Answer::ExtendedRefused) => return Err(refused(Status::WrongLength)),
                 Err(CardError::Malformed {
@@ -858,6 +844,22 @@ impl<E: fmt::Display> fmt::Display for BorderCheckError<E> {
 }
 
 impl<E: fmt::Debug + fmt::Display> core::error::Error for BorderCheckError<E> {}
+
+/// A READ BINARY answer longer than the file may be.
+fn read_too_long<E>() -> CardError<E> {
+    CardError::Malformed {
+        command: Instruction::ReadBinary,
+        why: Malformation::FileTooLong,
+    }
+}
+
+/// A READ BINARY the card refused with `status`.
+fn read_refused<E>(status: Status) -> CardError<E> {
+    CardError::Status {
+        command: Instruction::ReadBinary,
+        status,
+    }
+}
 
 /// The border check on `link`: PACE-CAM with the card's CAN, then the reading over its
 /// secure channel. `random` fills the terminal's two PACE secrets: fresh for every check
