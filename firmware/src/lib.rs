@@ -18,8 +18,10 @@
 
 pub mod imager;
 pub mod list_store;
+pub mod messages;
 pub mod pn532;
 pub mod scanner;
+pub mod screen;
 
 /// The largest record a card or QR code may carry (the format's own limit).
 pub const RECORD_MAX: usize = stay_core::record::MAX_RECORD_LEN;

@@ -10,16 +10,16 @@
 //! the face to the imager (its QR code carries the CAN, [`stay_core::card_face`]), then
 //! holds the card to the antenna. A card held first is asked for its face.
 
-use core::fmt::Write as _;
-
 use embedded_hal::digital::OutputPin;
-use heapless::{Deque, String, Vec};
+use heapless::{Deque, Vec};
 use stay_core::audit::{AuditKey, DOCUMENT_DIGEST_LEN};
 use stay_core::pace::{Can, PaceError};
 use stay_core::terminal::{ApduLink, BorderCheckError, CardError, Instruction};
 use stay_core::{Check, Policy, Role, Status, TrustList, UnixTime};
 
 use crate::imager::{Imager, ImagerError};
+use crate::messages::{self, Language, MessageId};
+use crate::screen::{Holder, Outcome, Screen};
 use crate::RECORD_MAX;
 
 /// How long a verdict stays on the display, in milliseconds.
@@ -30,8 +30,6 @@ pub const SCAN_MS: u64 = 500;
 pub const CAN_MS: u64 = 60_000;
 /// Checks kept in the audit ring (the oldest is overwritten).
 pub const AUDIT_LEN: usize = 64;
-/// Characters on one display line.
-pub const LINE_LEN: usize = 32;
 
 /// The device's clocks: calendar time for validity, a monotonic counter for timeouts.
 pub trait Clock {
@@ -41,9 +39,9 @@ pub trait Clock {
     fn millis(&mut self) -> u64;
 }
 
-/// A few lines of text.
+/// The screen: [`crate::screen::Panel`] draws it on a real panel.
 pub trait Display {
-    fn show(&mut self, lines: &[&str]);
+    fn show(&mut self, screen: &Screen<'_>);
 }
 
 /// Fresh secrets for PACE (a hardware random generator).
@@ -93,9 +91,11 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Idle,
-    /// A verdict on the display until this time.
+    /// A verdict on the display from `since` until `until`, its buzzer pattern playing.
     Showing {
+        since: u64,
         until: u64,
+        outcome: Outcome,
     },
     /// The card whose verdict was shown is still in the field: wait for it to leave.
     CardStillThere,
@@ -138,6 +138,7 @@ pub struct Scanner<'l, N, U, C, D, E, G, R, B> {
     employer_tin: Option<&'l str>,
     audit_key: AuditKey,
     policy: Policy,
+    language: Language,
     state: State,
     scan_started: Option<u64>,
     payload: Vec<u8, RECORD_MAX>,
@@ -182,6 +183,7 @@ where
             employer_tin,
             audit_key,
             policy: Policy::DEFAULT,
+            language: Language::Kyrgyz,
             state: State::Idle,
             scan_started: None,
             payload: Vec::new(),
@@ -190,6 +192,18 @@ where
         };
         scanner.show_idle();
         scanner
+    }
+
+    /// The language of the screen (Kyrgyz until set: the state language).
+    pub fn set_language(&mut self, language: Language) {
+        self.language = language;
+        if self.state == State::Idle {
+            self.show_idle();
+        }
+    }
+
+    pub fn language(&self) -> Language {
+        self.language
     }
 
     /// The audit ring, oldest first.
@@ -208,17 +222,21 @@ where
         let _ = self.indicators.green.set_low();
         let _ = self.indicators.red.set_low();
         let _ = self.indicators.buzzer.set_low();
-        let mut list = String::<LINE_LEN>::new();
-        match self.list {
+        let mut screen = Screen::new(self.language, Outcome::Ready);
+        screen.lines = match self.list {
             Some(l) => {
-                let _ = write!(list, "list {}", l.sequence);
+                screen.sequence = Some(l.sequence);
+                [
+                    Some(MessageId::ScannerPresentCard),
+                    Some(MessageId::ScannerList),
+                ]
             }
-            None => {
-                let _ = list.push_str("NO TRUST LIST");
-            }
-        }
-        self.display
-            .show(&["READY", "hold card or code", list.as_str()]);
+            None => [
+                Some(MessageId::ScannerPresentCard),
+                Some(MessageId::ScannerNoTrustList),
+            ],
+        };
+        self.display.show(&screen);
     }
 
     /// One pass of the main loop.
@@ -226,7 +244,19 @@ where
         let now_ms = self.clock.millis();
         let mut card_checked = false;
         match self.state {
-            State::Showing { until } if now_ms < until => return Event::Nothing,
+            State::Showing {
+                since,
+                until,
+                outcome,
+            } if now_ms < until => {
+                let on = crate::screen::buzzer_on(outcome.buzzer(), now_ms - since);
+                let _ = if on {
+                    self.indicators.buzzer.set_high()
+                } else {
+                    self.indicators.buzzer.set_low()
+                };
+                return Event::Nothing;
+            }
             State::Showing { .. } => {
                 self.state = State::CardStillThere;
                 let _ = self.indicators.buzzer.set_low();
@@ -328,60 +358,61 @@ where
         self.state = State::Idle;
         let _ = self.indicators.green.set_low();
         let _ = self.indicators.red.set_low();
-        self.display
-            .show(&["CARD FACE READ", "now hold the card", "to the antenna"]);
+        let mut screen = Screen::new(self.language, Outcome::CardFaceRead);
+        screen.lines[0] = Some(MessageId::ScannerNowHoldCard);
+        self.display.show(&screen);
+        // One chirp, and straight back to reading: the card follows at once.
+        let _ = self.indicators.buzzer.set_low();
         Event::CanRead
     }
 
     fn can_needed(&mut self) -> Event {
         let _ = self.indicators.red.set_high();
-        self.display.show(&[
-            "SHOW THE CARD FACE",
-            "to the imager first:",
-            "its code opens the chip",
-        ]);
-        self.state = State::Showing {
-            until: self.clock.millis() + SHOW_MS / 3,
-        };
+        let mut screen = Screen::new(self.language, Outcome::ShowCardFace);
+        screen.lines[0] = Some(MessageId::ScannerShowFaceFirst);
+        self.show(&screen, SHOW_MS / 3);
         Event::CanNeeded
     }
 
     fn wrong_can(&mut self) -> Event {
-        self.refuse(
-            Source::Card,
-            "wrong-can",
-            &[
-                "WRONG CARD FACE",
-                "the code is another",
-                "card's: show this one",
-            ],
-            SHOW_MS,
-        );
+        let mut screen = Screen::new(self.language, Outcome::WrongCardFace);
+        screen.lines[0] = Some(MessageId::ScannerWrongFaceDetail);
+        self.refuse(Source::Card, "wrong-can", &screen, SHOW_MS);
         Event::WrongCan
     }
 
     fn not_a_resident_card(&mut self) -> Event {
         // Shown like a verdict: the card has to leave before the next one is read.
-        self.refuse(
-            Source::Card,
-            "not-a-resident-card",
-            &["NOT A RESIDENT CARD", "no resident-card chip"],
-            SHOW_MS,
-        );
+        let mut screen = Screen::new(self.language, Outcome::NotAResidentCard);
+        screen.lines[0] = Some(MessageId::ScannerNoResidentChip);
+        self.refuse(Source::Card, "not-a-resident-card", &screen, SHOW_MS);
         Event::NotAResidentCard
     }
 
     fn try_again(&mut self, source: Source) -> Event {
-        let hint = match source {
-            Source::Card => "hold the card still",
-            Source::Code => "show the code again",
+        let (outcome, hint) = match source {
+            Source::Card => (Outcome::CardRemoved, MessageId::ScannerHoldStill),
+            Source::Code => (Outcome::CodeUnreadable, MessageId::ScannerShowCodeAgain),
         };
-        self.refuse(source, "unreadable", &["TRY AGAIN", hint], SHOW_MS / 3);
+        let mut screen = Screen::new(self.language, outcome);
+        screen.lines[0] = Some(hint);
+        self.refuse(source, "unreadable", &screen, SHOW_MS / 3);
         Event::TryAgain(source)
     }
 
-    /// No verdict: the audit ring keeps why, red, the lines on the display for `show_ms`.
-    fn refuse(&mut self, source: Source, outcome: &'static str, lines: &[&str], show_ms: u64) {
+    /// Shows `screen` for `show_ms`, its buzzer pattern starting now.
+    fn show(&mut self, screen: &Screen<'_>, show_ms: u64) {
+        self.state = present(
+            &mut self.display,
+            &mut self.clock,
+            &mut self.indicators.buzzer,
+            screen,
+            show_ms,
+        );
+    }
+
+    /// No verdict: the audit ring keeps why, red, the screen for `show_ms`.
+    fn refuse(&mut self, source: Source, outcome: &'static str, screen: &Screen<'_>, show_ms: u64) {
         let at = self.clock.now();
         remember(
             &mut self.audit,
@@ -394,10 +425,7 @@ where
             },
         );
         let _ = self.indicators.red.set_high();
-        self.display.show(lines);
-        self.state = State::Showing {
-            until: self.clock.millis() + show_ms,
-        };
+        self.show(screen, show_ms);
     }
 
     fn verdict(&mut self, source: Source, chip: Option<stay_core::terminal::ChipReading>) -> Event {
@@ -413,42 +441,48 @@ where
             None => stay_core::verify_without_list(&self.payload, &check),
         };
         let status = verdict.status;
-        let mut number = String::<16>::new();
-        if let Some(n) = verdict.shown.document_number {
-            let _ = number.push_str(n);
-        }
-        let mut until = String::<LINE_LEN>::new();
-        if let Some(date) = verdict.shown.valid_until {
-            let _ = write!(until, "until {date}");
-        }
         let printed_chip_card = verdict.is_printed_copy_of_chip_card();
-        let headline = match status {
-            Status::Valid => "VALID",
-            _ if printed_chip_card => "READ THE CHIP",
-            Status::Invalid(_) => "INVALID",
-            Status::Indeterminate(_) => "CANNOT TELL",
+        let outcome = match status {
+            Status::Valid => Outcome::Valid,
+            _ if printed_chip_card => Outcome::ReadTheChip,
+            Status::Invalid(_) => Outcome::Invalid,
+            Status::Indeterminate(_) => Outcome::Indeterminate,
         };
-        let valid = status.is_valid();
-        // Green for valid; red and the buzzer (for the whole display time) for anything
-        // else, so a guard looking at the traveller still notices. A printed copy of a
-        // chip card is never green: the guard must hold the card itself to the scanner.
-        if valid {
+        // Green for valid; red for anything else, with the outcome's buzzer pattern, so a
+        // guard looking at the traveller still notices. A printed copy of a chip card is
+        // never green: the guard must hold the card itself to the scanner.
+        if status.is_valid() {
             let _ = self.indicators.green.set_high();
         } else {
             let _ = self.indicators.red.set_high();
-            let _ = self.indicators.buzzer.set_high();
         }
-        self.display.show(&[
-            headline,
-            if printed_chip_card {
-                "PRINTED COPY: hold the card"
-            } else {
-                verdict.decision.explanation()
-            },
-            status.reason_code().unwrap_or(""),
-            number.as_str(),
-            until.as_str(),
-        ]);
+        let mut screen = Screen::new(self.language, outcome);
+        screen.lines = if printed_chip_card {
+            [Some(MessageId::ScannerPrintedCopy), None]
+        } else {
+            [
+                messages::of_code("decision", verdict.decision.code()),
+                status
+                    .reason_code()
+                    .and_then(|code| messages::of_code("reason", code)),
+            ]
+        };
+        screen.code = status.reason_code();
+        screen.holder = Holder {
+            surname: verdict.shown.surname,
+            given_names: verdict.shown.given_names,
+            number: verdict.shown.document_number,
+            valid_until: verdict.shown.valid_until,
+        };
+        // The screen borrows the record's fields (in `self.payload`): the other parts of
+        // `self` are passed one by one.
+        self.state = present(
+            &mut self.display,
+            &mut self.clock,
+            &mut self.indicators.buzzer,
+            &screen,
+            SHOW_MS,
+        );
         remember(
             &mut self.audit,
             AuditEntry {
@@ -462,14 +496,32 @@ where
                 reason: status.reason_code(),
             },
         );
-        self.state = State::Showing {
-            until: self.clock.millis() + SHOW_MS,
-        };
         Event::Verdict {
             source,
             status,
             chip_authenticated: verdict.chip_authenticated,
         }
+    }
+}
+
+fn present(
+    display: &mut impl Display,
+    clock: &mut impl Clock,
+    buzzer: &mut impl OutputPin,
+    screen: &Screen<'_>,
+    show_ms: u64,
+) -> State {
+    display.show(screen);
+    let since = clock.millis();
+    let _ = if crate::screen::buzzer_on(screen.outcome.buzzer(), 0) {
+        buzzer.set_high()
+    } else {
+        buzzer.set_low()
+    };
+    State::Showing {
+        since,
+        until: since + show_ms,
+        outcome: screen.outcome,
     }
 }
 

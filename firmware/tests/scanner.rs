@@ -9,10 +9,12 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use firmware::imager::{encode_frame, Imager};
+use firmware::messages::Language;
 use firmware::pn532::Pn532;
 use firmware::scanner::{
     Clock, Display, Entropy, Event, Indicators, Scanner, Source, AUDIT_LEN, SHOW_MS,
 };
+use firmware::screen::Outcome;
 use sim::{applet_card, NoDelay, SimPn532, SimUart};
 use stay_core::audit::AuditKey;
 use stay_core::{IndeterminateReason, InvalidReason, Status, TrustList, UnixTime};
@@ -41,16 +43,23 @@ impl Clock for TestClock {
     }
 }
 
+/// What the display was last asked to show: its outcome and every text on it.
 #[derive(Clone, Default)]
-struct Screen(Rc<RefCell<Vec<String>>>);
+struct Screen(Rc<RefCell<Vec<String>>>, Rc<Cell<Option<Outcome>>>);
 
 impl Display for Screen {
-    fn show(&mut self, lines: &[&str]) {
-        *self.0.borrow_mut() = lines.iter().map(|l| l.to_string()).collect();
+    fn show(&mut self, screen: &firmware::screen::Screen<'_>) {
+        let mut texts = Vec::new();
+        screen.texts(|t| texts.push(t.to_string()));
+        *self.0.borrow_mut() = texts;
+        self.1.set(Some(screen.outcome));
     }
 }
 
 impl Screen {
+    fn outcome(&self) -> Option<Outcome> {
+        self.1.get()
+    }
     fn first(&self) -> String {
         self.0.borrow()[0].clone()
     }
@@ -127,7 +136,7 @@ impl Bench {
         let mut pn532 = Pn532::new(sim, NoDelay);
         pn532.timeout_ms = 5;
         pn532.init().unwrap();
-        Scanner::new(
+        let mut scanner = Scanner::new(
             pn532,
             Imager::new(self.uart.clone()),
             TestClock {
@@ -144,7 +153,10 @@ impl Bench {
             list,
             employer,
             AuditKey(AUDIT_KEY),
-        )
+        );
+        // The tests read the English words; `screens.rs` draws every language.
+        scanner.set_language(Language::English);
+        scanner
     }
 
     fn later(&self, ms: u64) {
@@ -201,7 +213,15 @@ fn a_card_is_checked_once_and_its_verdict_shown_for_its_time() {
             chip_authenticated: true
         }
     );
-    assert!(bench.green.0.get() && !bench.red.0.get() && !bench.buzzer.0.get());
+    // Valid: green, and one short chirp that a guard hears tells "done, fine".
+    assert!(bench.green.0.get() && !bench.red.0.get() && bench.buzzer.0.get());
+    assert_eq!(bench.screen.outcome(), Some(Outcome::Valid));
+    bench.later(100);
+    assert_eq!(scanner.step(), Event::Nothing);
+    assert!(
+        bench.green.0.get() && !bench.buzzer.0.get(),
+        "the chirp is over"
+    );
     assert!(
         bench.screen.text().contains("VALID | may stay today"),
         "{}",
@@ -213,7 +233,7 @@ fn a_card_is_checked_once_and_its_verdict_shown_for_its_time() {
         bench.screen.text()
     );
 
-    bench.later(SHOW_MS - 1);
+    bench.later(SHOW_MS - 100 - 1);
     assert_eq!(scanner.step(), Event::Nothing, "still showing");
     bench.later(1);
     assert_eq!(scanner.step(), Event::Idle);
@@ -359,6 +379,35 @@ fn a_code_at_the_imager_gets_its_verdict_and_a_revoked_one_sounds() {
         bench.screen.text()
     );
     assert!(bench.screen.text().contains("document-revoked"));
+    assert!(
+        bench
+            .screen
+            .text()
+            .contains("this document has been revoked"),
+        "the reason in words: {}",
+        bench.screen.text()
+    );
+    // Invalid sounds three long beeps: on 400 ms, off 150, on 400, off 150, on 400.
+    let mut heard = Vec::new();
+    for _ in 0..16 {
+        bench.later(100);
+        scanner.step();
+        heard.push(bench.buzzer.0.get());
+    }
+    let pattern: Vec<bool> = [
+        100u64, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200, 1300, 1400, 1500, 1600,
+    ]
+    .iter()
+    .map(|&t| firmware::screen::buzzer_on(Outcome::Invalid.buzzer(), t))
+    .collect();
+    assert_eq!(heard, pattern);
+    assert_eq!(
+        &heard[..],
+        &[
+            true, true, true, false, false, true, true, true, true, false, true, true, true, true,
+            false, false
+        ]
+    );
     let entry = scanner.audit().last().unwrap().clone();
     assert_eq!(
         (
@@ -389,7 +438,8 @@ fn failed_reads_ask_to_try_again_and_give_no_verdict() {
     assert_eq!(scanner.step(), Event::CanRead);
     bench.in_field.set(true);
     assert_eq!(scanner.step(), Event::TryAgain(Source::Card));
-    assert_eq!(bench.screen.first(), "TRY AGAIN");
+    assert_eq!(bench.screen.first(), "CARD REMOVED");
+    assert_eq!(bench.screen.outcome(), Some(Outcome::CardRemoved));
     assert!(!bench.green.0.get());
     bench.later(SHOW_MS);
     assert_eq!(scanner.step(), Event::Idle);
@@ -530,7 +580,8 @@ fn a_printed_copy_of_a_chip_card_says_read_the_chip_and_is_never_green() {
         );
         let text = bench.screen.text();
         assert!(text.starts_with("READ THE CHIP"), "{text}");
-        assert!(text.contains("PRINTED COPY"), "{text}");
+        assert!(text.contains("printed copy"), "{text}");
+        assert_eq!(bench.screen.outcome(), Some(Outcome::ReadTheChip));
         assert!(
             !text.contains("may stay") && !text.contains("may be employed"),
             "{text}"

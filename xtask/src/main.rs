@@ -719,34 +719,97 @@ fn kiosk(work: &Path, reader_host: &dyn Fn() -> Command, can: &str) -> Result<St
         .unwrap_or("?")
         .to_string();
     let shot = work.join("kiosk.png");
-    let chromium = Command::new("chromium")
-        .args([
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1280,800",
-            "--timeout=3000",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            work.join("chromium-profile").display()
-        ))
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg(&url)
-        .output();
-    let photo = match chromium {
-        Ok(out) if out.status.success() => format!("photo {}", shot.display()),
-        _ => "no Chromium for a photo".into(),
+    let photo = match kiosk_photo(work, &url, &shot) {
+        Ok(()) => format!("photo {}", shot.display()),
+        Err(e) => format!("no kiosk photo: {e:#}"),
     };
     println!("kiosk at http://127.0.0.1:8470/: {message} ({photo})");
     Ok(format!(
         "  {:<22} {:<9} {message}  ({photo})",
         "card, desk daemon", "border"
     ))
+}
+
+/// A photo of the kiosk once it shows the card's verdict and its portrait, through
+/// chromedriver: a one-shot `chromium --screenshot` cannot wait for the page's event
+/// stream (virtual time never advances while it is open).
+fn kiosk_photo(work: &Path, url: &str, shot: &Path) -> Result<()> {
+    use base64::Engine as _;
+    use std::io::BufRead;
+    const DRIVER: &str = "http://127.0.0.1:9517";
+    let mut driver = Command::new("chromedriver")
+        .arg("--port=9517")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .context("cannot run chromedriver (Debian package chromium-driver)")?;
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut out = std::io::BufReader::new(driver.stdout.take().expect("piped"));
+    let _driver = Stop(driver);
+    let mut line = String::new();
+    while !line.contains("started successfully") {
+        line.clear();
+        ensure!(
+            out.read_line(&mut line)? > 0,
+            "chromedriver ended before it listened"
+        );
+    }
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    let profile = work.join("chromium-profile");
+    let created: serde_json::Value = ureq::post(&format!("{DRIVER}/session"))
+        .send_json(serde_json::json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update",
+                         "--disable-sync", "--window-size=1280,800",
+                         format!("--user-data-dir={}", profile.display())]
+            }
+        }}}))?
+        .into_json()?;
+    let session = created["value"]["sessionId"]
+        .as_str()
+        .with_context(|| format!("no WebDriver session: {created}"))?
+        .to_string();
+    let at = |path: &str| format!("{DRIVER}/session/{session}/{path}");
+    let result = (|| -> Result<()> {
+        ureq::post(&at("url")).send_json(serde_json::json!({ "url": url }))?;
+        // Shown: the verdict, and the portrait decoded (the page fetches it after the
+        // verdict, as the desk reads it after the verdict's own APDUs).
+        let ready = "const v = document.getElementById('verdict');                      const p = document.getElementById('portrait-img');                      return v && v.dataset.status !== undefined && v.dataset.status !== ''                         && v.dataset.status !== 'waiting'                         && (!p.hidden && p.complete && p.naturalWidth > 0);";
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let answer: serde_json::Value = ureq::post(&at("execute/sync"))
+                .send_json(serde_json::json!({"script": ready, "args": []}))?
+                .into_json()?;
+            if answer["value"] == true {
+                break;
+            }
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "the kiosk showed no verdict with a portrait within 20 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let png: serde_json::Value = ureq::get(&at("screenshot")).call()?.into_json()?;
+        let png = base64::engine::general_purpose::STANDARD.decode(
+            png["value"]
+                .as_str()
+                .context("the screenshot is not base64")?,
+        )?;
+        std::fs::write(shot, png)?;
+        Ok(())
+    })();
+    let _ = ureq::delete(&format!("{DRIVER}/session/{session}")).call();
+    result
 }
 
 fn bench() -> Result<()> {
