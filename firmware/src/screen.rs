@@ -7,20 +7,19 @@
 //! holder's name, the document number and the valid-until date, then the reason's stable
 //! code for a call to the office.
 //!
-//! The fonts are U8g2's X11 fixed fonts in their `_t_cyrillic` cut (U+0400 to U+052F),
-//! which has Kyrgyz's Ң ң Ө ө Ү ү: ISO 8859-5 fonts, embedded-graphics' own, do not.
+//! The fonts are U8g2's conversions of the X11 misc-fixed fonts in their `_t_cyrillic` cut
+//! (U+0400 to U+052F), which has Kyrgyz's Ң ң Ө ө Ү ү: ISO 8859-5 fonts, embedded-graphics'
+//! own, do not. The build keeps only the glyphs a screen can show.
 
 use core::fmt::{self, Write as _};
 
 use embedded_graphics::pixelcolor::Rgb565;
 use embedded_graphics::prelude::*;
-use embedded_graphics::primitives::{
-    Circle, Line, PrimitiveStyle, PrimitiveStyleBuilder, Rectangle, RoundedRectangle, Triangle,
-};
+use embedded_graphics::primitives::{PrimitiveStyle, Rectangle};
 use heapless::String;
 use stay_core::Date;
 use u8g2_fonts::types::{FontColor, HorizontalAlignment, VerticalPosition};
-use u8g2_fonts::{fonts, FontRenderer};
+use u8g2_fonts::FontRenderer;
 
 use crate::messages::{self, Language, MessageId};
 
@@ -30,15 +29,20 @@ pub const HEIGHT: u32 = 320;
 const BAND: u32 = 142;
 const MARGIN: i32 = 6;
 
+/// The fonts, cut at build time to the glyphs a screen shows (`build.rs`).
+mod fonts {
+    include!(concat!(env!("OUT_DIR"), "/fonts.rs"));
+}
+
 /// The word on the band: 10x20, two lines at most.
-const WORD_FONT: FontRenderer = FontRenderer::new::<fonts::u8g2_font_10x20_t_cyrillic>();
+const WORD_FONT: FontRenderer = FontRenderer::new::<fonts::Word>();
 const WORD_CHARS: usize = (WIDTH as usize - 2 * MARGIN as usize) / 10;
 /// Sentences and fields: 8x13.
-const TEXT_FONT: FontRenderer = FontRenderer::new::<fonts::u8g2_font_8x13_t_cyrillic>();
+const TEXT_FONT: FontRenderer = FontRenderer::new::<fonts::Text>();
 const TEXT_CHARS: usize = (WIDTH as usize - 2 * MARGIN as usize) / 8;
 const TEXT_LINE: i32 = 15;
 /// Labels, the reason code, and sentences too long for 8x13: 6x12.
-const SMALL_FONT: FontRenderer = FontRenderer::new::<fonts::u8g2_font_6x12_t_cyrillic>();
+const SMALL_FONT: FontRenderer = FontRenderer::new::<fonts::Small>();
 const SMALL_CHARS: usize = (WIDTH as usize - 2 * MARGIN as usize) / 6;
 const SMALL_LINE: i32 = 13;
 
@@ -269,6 +273,66 @@ impl<'a> Screen<'a> {
     }
 }
 
+/// The holder of the sample screens (docs/, the device's self-test).
+pub const SAMPLE_HOLDER: Holder<'static> = Holder {
+    surname: Some("SMIRNOVA"),
+    given_names: Some("Elena"),
+    number: Some("RC0000001"),
+    valid_until: match Date::new(2027, 12, 3) {
+        Ok(d) => Some(d),
+        Err(_) => None,
+    },
+};
+
+impl Screen<'static> {
+    /// The screen the scanner shows for `outcome`, with a sample holder and reason (the
+    /// screens in docs/ and the device's self-test).
+    pub fn sample(language: Language, outcome: Outcome) -> Screen<'static> {
+        let mut screen = Screen::new(language, outcome);
+        match outcome {
+            Outcome::Ready => {
+                screen.sequence = Some(42);
+                screen.lines = [
+                    Some(MessageId::ScannerPresentCard),
+                    Some(MessageId::ScannerList),
+                ];
+            }
+            Outcome::Valid => {
+                screen.lines = [Some(MessageId::DecisionMayStay), None];
+                screen.holder = SAMPLE_HOLDER;
+            }
+            Outcome::Invalid => {
+                screen.lines = [
+                    Some(MessageId::DecisionMayNotStay),
+                    Some(MessageId::ReasonDocumentRevoked),
+                ];
+                screen.holder = SAMPLE_HOLDER;
+                screen.code = Some("document-revoked");
+            }
+            Outcome::Indeterminate => {
+                screen.lines = [
+                    Some(MessageId::DecisionRefer),
+                    Some(MessageId::ReasonTrustListStale),
+                ];
+                screen.holder = SAMPLE_HOLDER;
+                screen.code = Some("trust-list-stale");
+            }
+            Outcome::ReadTheChip => {
+                screen.lines = [Some(MessageId::ScannerPrintedCopy), None];
+                screen.holder = SAMPLE_HOLDER;
+                screen.code = Some("chip-not-read");
+            }
+            Outcome::CardRemoved => screen.lines[0] = Some(MessageId::ScannerHoldStill),
+            Outcome::CodeUnreadable => screen.lines[0] = Some(MessageId::ScannerShowCodeAgain),
+            Outcome::NotAResidentCard => screen.lines[0] = Some(MessageId::ScannerNoResidentChip),
+            Outcome::CardFaceRead => screen.lines[0] = Some(MessageId::ScannerNowHoldCard),
+            Outcome::ShowCardFace => screen.lines[0] = Some(MessageId::ScannerShowFaceFirst),
+            Outcome::WrongCardFace => screen.lines[0] = Some(MessageId::ScannerWrongFaceDetail),
+        }
+        screen
+    }
+}
+
 /// Why a screen could not be drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DrawError<E> {
@@ -495,15 +559,30 @@ impl Layout {
     }
 }
 
+/// The holder's name as the text font can draw it: a letter it lacks (a Latin letter with
+/// a diacritic, another script) becomes "?" instead of leaving the screen undrawn; the
+/// document number and the portrait identify the document.
 struct Name<'a>(&'a str, &'a str);
 
 impl fmt::Display for Name<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.0.is_empty(), self.1.is_empty()) {
-            (false, false) => write!(f, "{} {}", self.0, self.1),
-            (false, true) => f.write_str(self.0),
-            _ => f.write_str(self.1),
+        let drawable = |c: char| match TEXT_FONT.get_rendered_dimensions(
+            c,
+            Point::zero(),
+            VerticalPosition::Top,
+        ) {
+            Ok(_) => c,
+            Err(_) => '?',
+        };
+        let mut parts = [self.0, self.1].into_iter().filter(|p| !p.is_empty());
+        if let Some(first) = parts.next() {
+            first.chars().try_for_each(|c| f.write_char(drawable(c)))?;
         }
+        for part in parts {
+            f.write_char(' ')?;
+            part.chars().try_for_each(|c| f.write_char(drawable(c)))?;
+        }
+        Ok(())
     }
 }
 
@@ -540,138 +619,34 @@ pub fn wrap(text: &str, chars: usize) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The shapes, rasterized at build time from `shapes.rs` (the primitives' drawing code
+/// stays off the device): per row of the box, a count of runs, then run lengths
+/// alternating background and ink, starting with background.
+mod shape_runs {
+    include!(concat!(env!("OUT_DIR"), "/shapes.rs"));
+}
+
 fn draw_shape<D: DrawTarget<Color = Rgb565>>(
     shape: Shape,
-    c: Point,
+    centre: Point,
     ink: Rgb565,
     target: &mut D,
 ) -> Result<(), D::Error> {
-    let stroke = PrimitiveStyle::with_stroke(ink, 8);
-    let thin = PrimitiveStyle::with_stroke(ink, 4);
-    let fill = PrimitiveStyle::with_fill(ink);
-    let card = |target: &mut D, at: Point| {
-        RoundedRectangle::with_equal_corners(
-            Rectangle::with_center(at, Size::new(70, 46)),
-            Size::new(8, 8),
-        )
-        .into_styled(thin)
-        .draw(target)
-    };
-    match shape {
-        Shape::Card => card(target, c)?,
-        Shape::Tick => {
-            Line::new(c + Point::new(-32, 0), c + Point::new(-10, 24))
-                .into_styled(stroke)
-                .draw(target)?;
-            Line::new(c + Point::new(-10, 24), c + Point::new(34, -28))
-                .into_styled(stroke)
-                .draw(target)?;
-        }
-        Shape::Cross => {
-            Line::new(c + Point::new(-28, -28), c + Point::new(28, 28))
-                .into_styled(stroke)
-                .draw(target)?;
-            Line::new(c + Point::new(-28, 28), c + Point::new(28, -28))
-                .into_styled(stroke)
-                .draw(target)?;
-        }
-        Shape::Question => {
-            // A triangle with a "?" drawn in strokes (no font has one this large).
-            Triangle::new(
-                c + Point::new(0, -38),
-                c + Point::new(-40, 34),
-                c + Point::new(40, 34),
-            )
-            .into_styled(thin)
-            .draw(target)?;
-            let q = PrimitiveStyleBuilder::new()
-                .stroke_color(ink)
-                .stroke_width(5)
-                .build();
-            embedded_graphics::primitives::Arc::with_center(
-                c + Point::new(0, -4),
-                22,
-                Angle::from_degrees(180.0),
-                Angle::from_degrees(270.0),
-            )
-            .into_styled(q)
-            .draw(target)?;
-            Line::new(c + Point::new(0, 7), c + Point::new(0, 13))
-                .into_styled(q)
-                .draw(target)?;
-            Circle::with_center(c + Point::new(0, 24), 7)
-                .into_styled(fill)
-                .draw(target)?;
-        }
-        Shape::Chip => {
-            let body = Rectangle::with_center(c, Size::new(56, 56));
-            RoundedRectangle::with_equal_corners(body, Size::new(10, 10))
-                .into_styled(thin)
-                .draw(target)?;
-            Rectangle::with_center(c, Size::new(22, 22))
-                .into_styled(fill)
-                .draw(target)?;
-            for i in [-18, 0, 18] {
-                Line::new(c + Point::new(-28, i), c + Point::new(-11, i))
-                    .into_styled(thin)
-                    .draw(target)?;
-                Line::new(c + Point::new(11, i), c + Point::new(28, i))
-                    .into_styled(thin)
-                    .draw(target)?;
+    let (w, h) = shape_runs::BOX;
+    let origin = centre - Point::new(w as i32 / 2, h as i32 / 2);
+    let mut runs = shape_runs::SHAPES[shape as usize].iter();
+    for row in 0..h as i32 {
+        let Some(&count) = runs.next() else { break };
+        let mut x = 0i32;
+        for i in 0..count {
+            let Some(&len) = runs.next() else { break };
+            if i % 2 == 1 {
+                target.fill_solid(
+                    &Rectangle::new(origin + Point::new(x, row), Size::new(u32::from(len), 1)),
+                    ink,
+                )?;
             }
-        }
-        Shape::CardLeaving => {
-            card(target, c + Point::new(-18, 6))?;
-            Line::new(c + Point::new(8, -22), c + Point::new(40, -22))
-                .into_styled(thin)
-                .draw(target)?;
-            Triangle::new(
-                c + Point::new(50, -22),
-                c + Point::new(38, -32),
-                c + Point::new(38, -12),
-            )
-            .into_styled(fill)
-            .draw(target)?;
-        }
-        Shape::Again => {
-            embedded_graphics::primitives::Arc::with_center(
-                c,
-                64,
-                Angle::from_degrees(-60.0),
-                Angle::from_degrees(300.0),
-            )
-            .into_styled(stroke)
-            .draw(target)?;
-            // The arrowhead at the arc's end (-60 degrees from 3 o'clock, clockwise).
-            Triangle::new(
-                c + Point::new(6, -40),
-                c + Point::new(28, -36),
-                c + Point::new(12, -18),
-            )
-            .into_styled(fill)
-            .draw(target)?;
-        }
-        Shape::NoEntry => {
-            Circle::with_center(c, 72)
-                .into_styled(stroke)
-                .draw(target)?;
-            Rectangle::with_center(c, Size::new(48, 12))
-                .into_styled(fill)
-                .draw(target)?;
-        }
-        Shape::CardFace => {
-            card(target, c)?;
-            for (dx, dy) in [(-22, -10), (-10, -10), (-22, 2), (-4, 2), (-16, -4)] {
-                Rectangle::new(c + Point::new(dx, dy), Size::new(6, 6))
-                    .into_styled(fill)
-                    .draw(target)?;
-            }
-            Line::new(c + Point::new(6, -8), c + Point::new(24, -8))
-                .into_styled(PrimitiveStyle::with_stroke(ink, 2))
-                .draw(target)?;
-            Line::new(c + Point::new(6, 2), c + Point::new(24, 2))
-                .into_styled(PrimitiveStyle::with_stroke(ink, 2))
-                .draw(target)?;
+            x += i32::from(len);
         }
     }
     Ok(())

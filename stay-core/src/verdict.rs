@@ -87,42 +87,6 @@ impl InvalidReason {
             InvalidReason::PortraitMismatch => "portrait-mismatch",
         }
     }
-
-    /// One sentence for the person at the desk.
-    pub const fn explanation(&self) -> &'static str {
-        match self {
-            InvalidReason::Malformed(_) => "the data is not a stay record (damaged or forged)",
-            InvalidReason::BadSignature => {
-                "the issuer's signature is wrong: data altered or forged"
-            }
-            InvalidReason::SignerRevoked => "the key that signed this document has been revoked",
-            InvalidReason::SignerNotAuthorized => {
-                "the signing key may not issue this type of document"
-            }
-            InvalidReason::SignerOutsidePeriod => {
-                "the document was issued outside the signing key's period"
-            }
-            InvalidReason::ValidityExceedsPolicy => {
-                "the validity is longer than this document type allows"
-            }
-            InvalidReason::ValidFromTooLate => {
-                "the validity starts later after issue than this document type allows"
-            }
-            InvalidReason::DocumentRevoked => "this document has been revoked",
-            InvalidReason::ChipProofMissing => "the chip was not asked to prove it is genuine",
-            InvalidReason::ChipProofFailed => {
-                "the chip is not the one this document was issued on (copy or clone)"
-            }
-            InvalidReason::NotYetValid => "the document is not valid yet",
-            InvalidReason::Expired => "the document has expired",
-            InvalidReason::ChipKeyMissing => {
-                "a resident card without a chip key: not a card this authority issued"
-            }
-            InvalidReason::PortraitMismatch => {
-                "the portrait on the chip is not the one issued with this document"
-            }
-        }
-    }
 }
 
 impl IndeterminateReason {
@@ -134,29 +98,6 @@ impl IndeterminateReason {
             IndeterminateReason::ChipNotRead => "chip-not-read",
             IndeterminateReason::TrustListUnavailable => "trust-list-unavailable",
             IndeterminateReason::PortraitNotRead => "portrait-not-read",
-        }
-    }
-
-    pub const fn explanation(&self) -> &'static str {
-        match self {
-            IndeterminateReason::UnknownSigner => {
-                "the signing key is not on this terminal's trust list; update the list"
-            }
-            IndeterminateReason::ClockBeforeTrustList => {
-                "this terminal's clock is wrong (earlier than its trust list); fix the clock"
-            }
-            IndeterminateReason::TrustListStale => {
-                "this terminal's trust list is out of date; revocations may be missing"
-            }
-            IndeterminateReason::ChipNotRead => {
-                "a printed copy of a chip card: the data is genuine, but only the chip proves the card"
-            }
-            IndeterminateReason::TrustListUnavailable => {
-                "this terminal has no usable trust list (damaged); install the newest list"
-            }
-            IndeterminateReason::PortraitNotRead => {
-                "the portrait could not be read from the chip: present the card again"
-            }
         }
     }
 }
@@ -176,14 +117,6 @@ impl Status {
             Status::Valid => None,
             Status::Invalid(r) => Some(r.code()),
             Status::Indeterminate(r) => Some(r.code()),
-        }
-    }
-
-    pub const fn explanation(&self) -> &'static str {
-        match self {
-            Status::Valid => "every check passed",
-            Status::Invalid(r) => r.explanation(),
-            Status::Indeterminate(r) => r.explanation(),
         }
     }
 
@@ -246,32 +179,6 @@ impl Decision {
             Decision::CardRejected => "card-rejected",
             Decision::Refer => "refer",
             Decision::ReadTheChip => "read-the-chip",
-        }
-    }
-
-    pub const fn explanation(&self) -> &'static str {
-        match self {
-            Decision::MayStay => "may stay today",
-            Decision::MayNotStay => "may NOT stay on this document",
-            Decision::MayEmploy => "may be employed by you today",
-            Decision::MayNotEmploy(NotEmployable::DocumentInvalid) => {
-                "may NOT be employed: the document is invalid"
-            }
-            Decision::MayNotEmploy(NotEmployable::DigitalNomad) => {
-                "may NOT be employed: digital-nomad status excludes local employment"
-            }
-            Decision::MayNotEmploy(NotEmployable::OtherEmployer) => {
-                "may NOT be employed by you: the document names another employer"
-            }
-            Decision::MayNotEmploy(NotEmployable::PurposeNotEmployable) => {
-                "may NOT be employed: the purpose of stay does not allow work"
-            }
-            Decision::CardVerifies => "the card verifies: it may be issued",
-            Decision::CardRejected => "the card does NOT verify: spoil it",
-            Decision::Refer => "cannot decide here: refer for a second check",
-            Decision::ReadTheChip => {
-                "NOT decided: a printed copy proves no card; hold the card to the reader"
-            }
         }
     }
 }

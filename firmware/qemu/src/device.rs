@@ -152,7 +152,7 @@ fn main() -> ! {
     let failures = if cfg!(feature = "wycheproof") {
         wycheproof()
     } else {
-        golden()
+        golden() + crate::screens::screens()
     };
     if failures == 0 {
         hprintln!("scanner-qemu: every vector gives its verdict");

@@ -14,6 +14,8 @@
 
 #[cfg(target_os = "none")]
 mod device;
+#[cfg(target_os = "none")]
+mod screens;
 
 #[cfg(not(target_os = "none"))]
 fn main() {
