@@ -73,6 +73,10 @@ pub struct StationArgs {
     /// The summary as JSON on stdout (progress still goes to stderr).
     #[arg(long)]
     json: bool,
+    /// The language of the prompts and the summary: ky, ru or en (default: the locale's,
+    /// else English). JSON keeps its codes.
+    #[arg(long)]
+    lang: Option<String>,
 }
 
 /// Exit status: 0 every application issued; 1 some failed, were refused as bad rows, or
@@ -80,6 +84,10 @@ pub struct StationArgs {
 /// `checkpoint` runs at each step the station commits (the binary passes `&|_| {}`).
 pub fn station(args: StationArgs, checkpoint: &dyn Fn(Checkpoint)) -> Result<u8, Failure> {
     let now = now_or(args.at.as_deref())?;
+    let m = stay_std::messages::messages(
+        stay_std::messages::cli_language(args.lang.as_deref())
+            .map_err(|e| Failure(exit::USAGE, anyhow::anyhow!(e)))?,
+    );
     let wait = Duration::try_from_secs_f32(args.wait)
         .map_err(|_| Failure(exit::USAGE, anyhow::anyhow!("--wait: seconds")))?;
     let policy = Policy::DEFAULT;
@@ -91,7 +99,16 @@ pub fn station(args: StationArgs, checkpoint: &dyn Fn(Checkpoint)) -> Result<u8,
     }
     .map_err(fail(exit::NO_INPUT))?;
     for bad in &batch.bad_rows {
-        eprintln!("line {}: skipped: {}", bad.line, bad.reason);
+        eprintln!(
+            "{}",
+            m.format(
+                "station-row-skipped",
+                &[
+                    ("line", &bad.line.to_string()),
+                    ("reason", &bad.reason.to_string())
+                ]
+            )
+        );
     }
     let list = read_list(&args.trust_list, &args.root_key)?;
     let signer: Box<dyn Signer + '_> = match (&args.signer_key, &args.signing_service) {
@@ -115,9 +132,15 @@ pub fn station(args: StationArgs, checkpoint: &dyn Fn(Checkpoint)) -> Result<u8,
                 .filter_map(|k| k["key_id"].as_str())
                 .collect();
             eprintln!(
-                "signing through {url}: keys {}, trust list sequence {}",
-                keys.join(", "),
-                about["list_sequence"]
+                "{}",
+                m.format(
+                    "station-signing-through",
+                    &[
+                        ("url", url.as_str()),
+                        ("keys", &keys.join(", ")),
+                        ("sequence", &about["list_sequence"].to_string())
+                    ]
+                )
             );
             Box::new(remote)
         }
@@ -128,9 +151,16 @@ pub fn station(args: StationArgs, checkpoint: &dyn Fn(Checkpoint)) -> Result<u8,
     let added = journal.add(&batch.applications).map_err(fail(exit::DATA))?;
     let pending = journal.pending().map_err(fail(exit::DATA))?.len();
     eprintln!(
-        "{} applications read ({added} new), {} bad rows; {pending} to issue",
-        batch.applications.len(),
-        batch.bad_rows.len()
+        "{}",
+        m.format(
+            "station-applications-read",
+            &[
+                ("read", &batch.applications.len().to_string()),
+                ("new", &added.to_string()),
+                ("bad", &batch.bad_rows.len().to_string()),
+                ("pending", &pending.to_string())
+            ]
+        )
     );
     let mut station = Station {
         journal,
@@ -165,10 +195,11 @@ pub fn station(args: StationArgs, checkpoint: &dyn Fn(Checkpoint)) -> Result<u8,
     let mut failed = Vec::new();
     let mut progress = |event: Progress| match event {
         Progress::Insert { name } => {
-            bar.set_message(format!("insert a blank card for {name}"));
+            let prompt = m.format("station-insert-card", &[("name", &name)]);
             if !tty {
-                eprintln!("insert a blank card for {name}");
+                eprintln!("{prompt}");
             }
+            bar.set_message(prompt);
         }
         Progress::Issued {
             name,
@@ -176,8 +207,13 @@ pub fn station(args: StationArgs, checkpoint: &dyn Fn(Checkpoint)) -> Result<u8,
             document_number,
         } => {
             bar.inc(1);
-            say(format!(
-                "issued {document_number} to {name} (card {serial})"
+            say(m.format(
+                "station-issued",
+                &[
+                    ("number", &document_number),
+                    ("name", &name),
+                    ("serial", &serial.to_string()),
+                ],
             ));
             issued
                 .push(json!({"name": name, "document_number": document_number, "serial": serial}));
@@ -188,17 +224,28 @@ pub fn station(args: StationArgs, checkpoint: &dyn Fn(Checkpoint)) -> Result<u8,
             document_number,
             reason,
         } => {
-            say(format!(
-                "SPOILED card {serial} ({document_number}, {name}): {reason}"
+            say(m.format(
+                "station-spoiled",
+                &[
+                    ("serial", &serial.to_string()),
+                    ("number", &document_number),
+                    ("name", &name),
+                    ("reason", &reason.to_string()),
+                ],
             ));
             spoiled.push(
                 json!({"serial": serial, "document_number": document_number, "reason": reason}),
             );
         }
-        Progress::Rejected { reason, .. } => say(format!("card not used: {reason}")),
+        Progress::Rejected { reason, .. } => {
+            say(m.format("station-card-not-used", &[("reason", &reason.to_string())]))
+        }
         Progress::Failed { name, reason } => {
             bar.inc(1);
-            say(format!("FAILED {name}: {reason}"));
+            say(m.format(
+                "station-failed",
+                &[("name", &name), ("reason", &reason.to_string())],
+            ));
             failed.push(json!({"name": name, "reason": reason}));
         }
         Progress::Recovered {
@@ -206,9 +253,13 @@ pub fn station(args: StationArgs, checkpoint: &dyn Fn(Checkpoint)) -> Result<u8,
             document_number,
             outcome,
         } => {
-            say(format!(
-                "after the last stop: card {serial} ({document_number}) {}",
-                outcome.name()
+            say(m.format(
+                "station-recovered",
+                &[
+                    ("serial", &serial.to_string()),
+                    ("number", &document_number),
+                    ("outcome", outcome.name()),
+                ],
             ));
             let entry = json!({"serial": serial, "document_number": document_number,
                                "reason": "the station stopped before the card was issued"});
@@ -231,8 +282,13 @@ pub fn station(args: StationArgs, checkpoint: &dyn Fn(Checkpoint)) -> Result<u8,
         .map(|a| a.application_id)
         .collect();
     if let Err(e) = outcome {
-        eprintln!("station stopped: {e:#}");
+        eprintln!(
+            "{}",
+            m.format("station-stopped", &[("reason", &format!("{e:#}"))])
+        );
     }
+    // The wall clock, even under `--at`: when the operator's session ended.
+    let finished = now_or(None)?;
     let summary = json!({
         "issued": issued,
         "spoiled": spoiled,
@@ -241,11 +297,12 @@ pub fn station(args: StationArgs, checkpoint: &dyn Fn(Checkpoint)) -> Result<u8,
         "pending": left,
         "journal": args.journal,
         "qr_codes": args.out,
+        "finished_at": stay_std::clock::format_rfc3339_bishkek(finished),
     });
     if args.json {
         println!("{summary}");
     } else {
-        print_summary(&summary, &args.out);
+        print_summary(m, &summary, &args.out, finished);
     }
     let clean = failed.is_empty() && batch.bad_rows.is_empty() && left.is_empty();
     Ok(if clean { exit::VALID } else { exit::INVALID })
@@ -268,45 +325,79 @@ fn write_retired(journal: &Journal, out: &Path) -> anyhow::Result<()> {
     stay_std::files::write_atomic(&out.join(RETIRED_FILE), text.as_bytes())
 }
 
-fn print_summary(summary: &serde_json::Value, out: &Path) {
-    let count = |key: &str| summary[key].as_array().map_or(0, Vec::len);
+fn print_summary(
+    m: &stay_std::messages::Messages,
+    summary: &serde_json::Value,
+    out: &Path,
+    finished: stay_core::UnixTime,
+) {
+    let count = |key: &str| summary[key].as_array().map_or(0, Vec::len).to_string();
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
     println!(
-        "issued {}, spoiled {}, failed {}, bad rows {}, still pending {}",
-        count("issued"),
-        count("spoiled"),
-        count("failed"),
-        count("bad_rows"),
-        count("pending")
+        "{}",
+        m.format(
+            "station-summary",
+            &[
+                ("issued", &count("issued")),
+                ("spoiled", &count("spoiled")),
+                ("failed", &count("failed")),
+                ("bad", &count("bad_rows")),
+                ("pending", &count("pending")),
+            ]
+        )
     );
-    if count("spoiled") > 0 {
+    let time = m.format(
+        "time-bishkek",
+        &[("time", &stay_std::clock::format_bishkek(finished))],
+    );
+    println!("{}", m.format("station-finished-at", &[("time", &time)]));
+    if count("spoiled") != "0" {
         println!(
-            "every retired number is in {}: revoke them through the trust list",
-            out.join(RETIRED_FILE).display()
+            "{}",
+            m.format(
+                "station-retired-file",
+                &[("file", &out.join(RETIRED_FILE).display().to_string())]
+            )
         );
     }
     for s in summary["spoiled"].as_array().into_iter().flatten() {
         println!(
-            "  spoiled card {} ({}): {}; retire the card, revoke the number",
-            s["serial"].as_str().unwrap_or(""),
-            s["document_number"].as_str().unwrap_or(""),
-            s["reason"].as_str().unwrap_or("")
+            "  {}",
+            m.format(
+                "station-summary-spoiled",
+                &[
+                    ("serial", &text(&s["serial"])),
+                    ("number", &text(&s["document_number"])),
+                    ("reason", &text(&s["reason"])),
+                ]
+            )
         );
     }
     for f in summary["failed"].as_array().into_iter().flatten() {
         println!(
-            "  failed {}: {}",
-            f["name"].as_str().unwrap_or(""),
-            f["reason"].as_str().unwrap_or("")
+            "  {}",
+            m.format(
+                "station-summary-failed",
+                &[("name", &text(&f["name"])), ("reason", &text(&f["reason"]))]
+            )
         );
     }
     for b in summary["bad_rows"].as_array().into_iter().flatten() {
         println!(
-            "  line {}: {}",
-            b["line"],
-            b["reason"].as_str().unwrap_or("")
+            "  {}",
+            m.format(
+                "station-summary-bad-row",
+                &[
+                    ("line", &b["line"].to_string()),
+                    ("reason", &text(&b["reason"]))
+                ]
+            )
         );
     }
-    if count("issued") > 0 {
-        println!("card-face QR codes in {}", out.display());
+    if count("issued") != "0" {
+        println!(
+            "{}",
+            m.format("station-faces", &[("dir", &out.display().to_string())])
+        );
     }
 }

@@ -436,7 +436,52 @@ fn through_the_signing_service(w: &mut World) -> Result<()> {
     Ok(())
 }
 
+/// The operator reads Russian: the prompt and the summary in Russian, the time in Bishkek
+/// time; `--json` (the other checks) keeps its codes.
+fn prompts_and_summary_in_russian(w: &mut World) -> Result<()> {
+    let dir = office(w, "russian", 1, false)?;
+    let mut cmd = Command::new(&w.station_bin);
+    cmd.current_dir(&dir)
+        .args(["--batch", "batch.csv", "--journal", "journal.sqlite"])
+        .args(["--number-prefix", "KG", "--out", "faces", "--lang", "ru"])
+        .args(["--signer-key", "signer.key.pem"])
+        .args(["--personalization-key", "perso.key.pem"])
+        .args(["--trust-list", "trust.list", "--root-key", "root.pub.pem"])
+        .args(["--reader", &w.sandbox.reader_name(0), "--wait", "20"])
+        .args(["--at", &stay_std::clock::format_rfc3339(w.fixture.now)]);
+    let mut station = StationRun::launch(cmd)?;
+    station.expect("прочитано заявлений: 1")?;
+    station.expect("вставьте чистую карту для WORKER Number 1")?;
+    let image = blank(w, "russian-1", 1)?;
+    let card = w.insert_card(0, &image, Interface::Contact)?;
+    station.expect("выдан KG0000001 для WORKER Number 1")?;
+    drop(card);
+    use std::io::Read;
+    let mut out = String::new();
+    station
+        .child
+        .stdout
+        .take()
+        .expect("piped")
+        .read_to_string(&mut out)?;
+    let status = station.child.wait()?;
+    ensure!(status.success(), "{status}: {out}");
+    ensure!(
+        out.contains("выдано 1, испорчено 0, ошибок 0, ошибочных строк 0, ещё ждут 0"),
+        "{out}"
+    );
+    ensure!(out.contains("(время Бишкека, UTC+6)"), "{out}");
+    ensure!(out.contains("завершено 20"), "{out}");
+    ensure!(out.contains("QR-коды лицевых сторон в faces"), "{out}");
+    ensure!(!out.contains("issued"), "no English line: {out}");
+    Ok(())
+}
+
 const CHECKS: &[(&str, SandboxCheck)] = &[
+    (
+        "prompts_and_summary_in_russian",
+        prompts_and_summary_in_russian,
+    ),
     (
         "pcscd_killed_mid_personalization",
         pcscd_killed_mid_personalization,

@@ -629,6 +629,16 @@ fn demo_card(work: &Path) -> Result<()> {
 
 /// The desk daemon on the card still in the reader: waits for its verdict on the event
 /// stream, photographs the kiosk page with headless Chromium, stops.
+/// A child process of the demo, stopped when the demo is done with it.
+struct Stop(std::process::Child);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn kiosk(work: &Path, reader_host: &dyn Fn() -> Command, can: &str) -> Result<String> {
     use std::io::{BufRead, BufReader, Write};
     std::fs::write(
@@ -642,13 +652,6 @@ fn kiosk(work: &Path, reader_host: &dyn Fn() -> Command, can: &str) -> Result<St
         .stdout(std::process::Stdio::piped())
         .spawn()
         .context("cannot start reader-host serve")?;
-    struct Stop(std::process::Child);
-    impl Drop for Stop {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     let mut line = String::new();
     BufReader::new(daemon.stdout.take().expect("piped")).read_line(&mut line)?;
     let _daemon = Stop(daemon);
@@ -743,13 +746,6 @@ fn kiosk_photo(work: &Path, url: &str, shot: &Path) -> Result<()> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .context("cannot run chromedriver (Debian package chromium-driver)")?;
-    struct Stop(std::process::Child);
-    impl Drop for Stop {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     let mut out = std::io::BufReader::new(driver.stdout.take().expect("piped"));
     let _driver = Stop(driver);
     let mut line = String::new();
