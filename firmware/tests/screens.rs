@@ -266,3 +266,22 @@ fn long_lines_wrap_at_spaces_within_the_width() {
     assert_eq!(lines, ["abcde", "fghij", "kl"]);
     assert_eq!(firmware::screen::wrap("  ", 5).count(), 0);
 }
+
+proptest::proptest! {
+    /// A card's name is anything the record allows: wrapping and drawing it never panics,
+    /// and wrapping loses no word.
+    #[test]
+    fn any_name_wraps_and_draws(name in "\\PC{0,80}", chars in 1usize..40) {
+        let lines: Vec<&str> = firmware::screen::wrap(&name, chars).collect();
+        for line in &lines {
+            proptest::prop_assert!(line.chars().count() <= chars, "{line:?}");
+        }
+        let words: String = name.split_whitespace().collect();
+        let wrapped: String = lines.iter().flat_map(|l| l.split_whitespace()).collect();
+        proptest::prop_assert_eq!(words, wrapped);
+        let mut screen = example(Language::Kyrgyz, Outcome::Valid);
+        screen.holder.surname = Some(&name);
+        screen.holder.given_names = Some(&name);
+        proptest::prop_assert!(draw(&screen, &mut Frame::new()).is_ok());
+    }
+}
