@@ -49,6 +49,17 @@ fn main() {
     if !on_device {
         return;
     }
+    // The host's bytes for every screen, for the device to compare its own with.
+    let sent = firmware::screen::self_test::draw_every_screen()
+        .unwrap_or_else(|e| panic!("the screens do not draw on the host: {e:?}"));
+    std::fs::write(
+        out.join("screens.rs"),
+        format!(
+            "const HOST_BYTES: u32 = {};\nconst HOST_DIGEST: u32 = {:#010x};\n",
+            sent.bytes, sent.digest
+        ),
+    )
+    .unwrap();
     std::fs::copy("memory.x", out.join("memory.x")).unwrap();
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rustc-link-arg=-Tlink.x");

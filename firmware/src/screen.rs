@@ -674,6 +674,10 @@ pub mod st7789 {
     use mipidsi::models::ST7789;
     use mipidsi::options::ColorInversion;
 
+    /// The panel's bus failed while a screen was drawn.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct DrawBusError;
+
     /// The panel did not take its initialization (its SPI bus or reset pin failed).
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub struct PanelInitError;
@@ -701,5 +705,114 @@ pub mod st7789 {
             // mipidsi 0.9 does not export its error type; the bus or the reset pin failed.
             .map_err(|_| PanelInitError)?;
         Ok(super::Panel(display))
+    }
+}
+
+/// Every sample screen through the ST7789 driver onto a bus that only counts: the bytes
+/// the panel would get and their FNV-1a digest. The device runs it at its self-test, the
+/// host at build time (firmware/qemu/build.rs), so the two are seen to send the panel the
+/// same bytes.
+pub mod self_test {
+    use core::cell::Cell;
+    use core::convert::Infallible;
+
+    use embedded_hal::delay::DelayNs;
+    use embedded_hal::digital::{ErrorType as PinErrorType, OutputPin};
+    use embedded_hal::spi::{ErrorType, Operation, SpiDevice};
+
+    use super::{draw, st7789, DrawError, Outcome, Screen};
+    use crate::messages::Language;
+
+    struct Bus<'c> {
+        sent: &'c Cell<(u32, u32)>,
+    }
+
+    impl ErrorType for Bus<'_> {
+        type Error = Infallible;
+    }
+
+    impl SpiDevice for Bus<'_> {
+        fn transaction(&mut self, operations: &mut [Operation<'_, u8>]) -> Result<(), Infallible> {
+            for op in operations {
+                if let Operation::Write(data) = op {
+                    let (mut bytes, mut digest) = self.sent.get();
+                    for &b in data.iter() {
+                        digest = (digest ^ u32::from(b)).wrapping_mul(0x0100_0193);
+                    }
+                    bytes = bytes.wrapping_add(data.len() as u32);
+                    self.sent.set((bytes, digest));
+                }
+            }
+            Ok(())
+        }
+    }
+
+    struct Line;
+
+    impl PinErrorType for Line {
+        type Error = Infallible;
+    }
+
+    impl OutputPin for Line {
+        fn set_low(&mut self) -> Result<(), Infallible> {
+            Ok(())
+        }
+        fn set_high(&mut self) -> Result<(), Infallible> {
+            Ok(())
+        }
+    }
+
+    struct NoWait;
+
+    impl DelayNs for NoWait {
+        fn delay_ns(&mut self, _ns: u32) {}
+    }
+
+    /// What the panel got from the screens.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Sent {
+        pub screens: u32,
+        pub bytes: u32,
+        pub digest: u32,
+    }
+
+    /// Why the self-test failed.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Failure {
+        Init,
+        Draw(Outcome, Language, DrawError<super::st7789::DrawBusError>),
+    }
+
+    /// Draws `Screen::sample` of every outcome in every language, in `Language::ALL` and
+    /// `Outcome::ALL` order.
+    pub fn draw_every_screen() -> Result<Sent, Failure> {
+        let sent = Cell::new((0, 0x811c_9dc5));
+        let mut buffer = [0u8; 512];
+        let mut panel = st7789::init(Bus { sent: &sent }, Line, Line, &mut buffer, &mut NoWait)
+            .map_err(|_| Failure::Init)?;
+        let mut screens = 0;
+        for language in Language::ALL {
+            for outcome in Outcome::ALL {
+                draw(&Screen::sample(language, outcome), &mut panel.0).map_err(|e| {
+                    Failure::Draw(
+                        outcome,
+                        language,
+                        match e {
+                            DrawError::MissingGlyph(c) => DrawError::MissingGlyph(c),
+                            DrawError::Display(_) => {
+                                DrawError::Display(super::st7789::DrawBusError)
+                            }
+                        },
+                    )
+                })?;
+                screens += 1;
+            }
+        }
+        let (bytes, digest) = sent.get();
+        Ok(Sent {
+            screens,
+            bytes,
+            digest,
+        })
     }
 }

@@ -285,3 +285,14 @@ proptest::proptest! {
         proptest::prop_assert!(draw(&screen, &mut Frame::new()).is_ok());
     }
 }
+
+#[test]
+fn every_screen_goes_through_the_st7789_driver() {
+    let sent = firmware::screen::self_test::draw_every_screen().unwrap();
+    assert_eq!(
+        sent.screens as usize,
+        Outcome::ALL.len() * Language::ALL.len()
+    );
+    // Each screen fills the whole panel at least once: 240x320 pixels of 2 bytes.
+    assert!(sent.bytes >= sent.screens * WIDTH * HEIGHT * 2, "{sent:?}");
+}
