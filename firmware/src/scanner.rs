@@ -361,7 +361,7 @@ where
         let mut screen = Screen::new(self.language, Outcome::CardFaceRead);
         screen.lines[0] = Some(MessageId::ScannerNowHoldCard);
         self.display.show(&screen);
-        // One chirp, and straight back to reading: the card follows at once.
+        // Straight back to reading, silent: the card follows at once.
         let _ = self.indicators.buzzer.set_low();
         Event::CanRead
     }

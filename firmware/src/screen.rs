@@ -169,7 +169,8 @@ impl Outcome {
             Outcome::ReadTheChip => &[120, 120, 600],
             Outcome::CardRemoved | Outcome::CodeUnreadable => &[60, 60, 60, 60, 60],
             Outcome::NotAResidentCard => &[700],
-            Outcome::CardFaceRead => &[40],
+            // Shown while the scanner goes straight back to reading: the card follows.
+            Outcome::CardFaceRead => &[],
             Outcome::ShowCardFace => &[120, 120, 120],
             Outcome::WrongCardFace => &[400, 150, 400],
         }
