@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 use stay_core::record::{self, RecordFields, PIN_LEN, TIN_LEN};
 use stay_core::{Date, DocumentType, KeyId, Policy, Purpose, RecordError, Sex, TrustListContent};
 
+use stay_std::messages::Message;
+
 use crate::keys::KeyPair;
 
 /// One application, as an operator or a registry export writes it.
@@ -46,7 +48,7 @@ pub enum Refusal {
     #[error("holder file: {0}")]
     Unreadable(String),
     #[error("{field}: {why}")]
-    BadValue { field: &'static str, why: String },
+    BadValue { field: &'static str, why: Invalid },
     #[error("pin: must be exactly {PIN_LEN} digits, got {0:?}")]
     Pin(String),
     #[error("valid_until ({until}) is before valid_from ({from})")]
@@ -106,21 +108,141 @@ pub enum Refusal {
     Format(String),
 }
 
+/// What is wrong with one field of a holder file.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Invalid {
+    #[error("{0:?} is not a date YYYY-MM-DD")]
+    NotADate(String),
+    #[error("not hex")]
+    NotHex,
+    #[error("{got} bytes, expected {expected}")]
+    Length { got: usize, expected: usize },
+    #[error("{value:?} is not one of {allowed}")]
+    NotOneOf {
+        value: String,
+        allowed: &'static str,
+    },
+    #[error("must be exactly {expected} digits, got {got:?}")]
+    Digits { expected: usize, got: String },
+    #[error("not an uncompressed P-256 point")]
+    NotAPoint,
+    #[error("not allowed by the record format (see docs/formats.md)")]
+    NotInFormat,
+}
+
+impl Refusal {
+    /// The refusal in words for the operator, in their language (`Display` is the
+    /// register's and the log's English).
+    pub fn message(&self) -> Message {
+        match self {
+            Refusal::Unreadable(detail) => Message::new("refusal-unreadable").arg("detail", detail),
+            Refusal::BadValue { field, why } => {
+                let why = match why {
+                    Invalid::NotADate(text) => {
+                        Message::new("invalid-not-a-date").arg("value", text)
+                    }
+                    Invalid::NotHex => Message::new("invalid-not-hex"),
+                    Invalid::Length { got, expected } => Message::new("invalid-length")
+                        .arg("got", got)
+                        .arg("expected", expected),
+                    Invalid::NotOneOf { value, allowed } => Message::new("invalid-not-one-of")
+                        .arg("value", value)
+                        .arg("allowed", allowed),
+                    Invalid::Digits { expected, got } => Message::new("invalid-digits")
+                        .arg("expected", expected)
+                        .arg("got", got),
+                    Invalid::NotAPoint => Message::new("invalid-not-a-point"),
+                    Invalid::NotInFormat => Message::new("invalid-not-in-format"),
+                };
+                Message {
+                    id: why.id,
+                    args: why.args,
+                }
+                .arg("field", field)
+            }
+            Refusal::Pin(got) => Message::new("refusal-pin")
+                .arg("expected", PIN_LEN)
+                .arg("got", got),
+            Refusal::ValidityInverted { from, until } => Message::new("refusal-validity-inverted")
+                .arg("from", from)
+                .arg("until", until),
+            Refusal::IssuedAfterExpiry { issue, until } => {
+                Message::new("refusal-issued-after-expiry")
+                    .arg("issue", issue)
+                    .arg("until", until)
+            }
+            Refusal::ValidityTooLong {
+                document_type,
+                days,
+                max,
+            } => Message::new("refusal-validity-too-long")
+                .arg("type", document_type.name())
+                .arg("days", days)
+                .arg("max", max),
+            Refusal::ValidFromTooLate {
+                document_type,
+                days,
+                max,
+            } => Message::new("refusal-valid-from-too-late")
+                .arg("type", document_type.name())
+                .arg("days", days)
+                .arg("max", max),
+            Refusal::MissingItn => Message::new("refusal-missing-itn"),
+            Refusal::MissingChipKey => Message::new("refusal-missing-chip-key"),
+            Refusal::NomadWithEmployer => Message::new("refusal-nomad-with-employer"),
+            Refusal::NomadPurpose(purpose) => {
+                Message::new("refusal-nomad-purpose").arg("purpose", purpose.name())
+            }
+            Refusal::SignerNotListed(key) => {
+                Message::new("refusal-signer-not-listed").arg("key", key)
+            }
+            Refusal::SignerRevoked(key) => Message::new("refusal-signer-revoked").arg("key", key),
+            Refusal::SignerNotAuthorized {
+                key_id,
+                document_type,
+            } => Message::new("refusal-signer-not-authorized")
+                .arg("key", key_id)
+                .arg("type", document_type.name()),
+            Refusal::SignerOutsidePeriod {
+                key_id,
+                issue,
+                from,
+                until,
+            } => Message::new("refusal-signer-outside-period")
+                .arg("key", key_id)
+                .arg("issue", issue)
+                .arg("from", from)
+                .arg("until", until),
+            Refusal::NoSignerKey => Message::new("refusal-no-signer-key"),
+            Refusal::NoAuthorizedSigner {
+                document_type,
+                issue_date,
+            } => Message::new("refusal-no-authorized-signer")
+                .arg("type", document_type.name())
+                .arg("issue", issue_date),
+            Refusal::Format(detail) => Message::new("refusal-format").arg("detail", detail),
+        }
+    }
+}
+
 fn date(field: &'static str, text: &str) -> Result<Date, Refusal> {
     Date::parse_iso(text).map_err(|_| Refusal::BadValue {
         field,
-        why: format!("{text:?} is not a date YYYY-MM-DD"),
+        why: Invalid::NotADate(text.to_owned()),
     })
 }
 
 fn hex_array<const N: usize>(field: &'static str, text: &str) -> Result<[u8; N], Refusal> {
-    let bytes = hex::decode(text.trim()).map_err(|e| Refusal::BadValue {
+    let bytes = hex::decode(text.trim()).map_err(|_| Refusal::BadValue {
         field,
-        why: format!("not hex: {e}"),
+        why: Invalid::NotHex,
     })?;
     bytes.try_into().map_err(|b: Vec<u8>| Refusal::BadValue {
         field,
-        why: format!("{} bytes, expected {N}", b.len()),
+        why: Invalid::Length {
+            got: b.len(),
+            expected: N,
+        },
     })
 }
 
@@ -148,10 +270,10 @@ impl Holder {
         let document_type =
             DocumentType::from_name(&self.document_type).ok_or_else(|| Refusal::BadValue {
                 field: "document_type",
-                why: format!(
-                    "{:?} is not one of resident-card, unified-window, digital-nomad",
-                    self.document_type
-                ),
+                why: Invalid::NotOneOf {
+                    value: self.document_type.clone(),
+                    allowed: "resident-card, unified-window, digital-nomad",
+                },
             })?;
         if !record::is_digits(&self.pin, PIN_LEN) {
             return Err(Refusal::Pin(self.pin.clone()));
@@ -162,21 +284,27 @@ impl Holder {
         }
         .ok_or_else(|| Refusal::BadValue {
             field: "sex",
-            why: format!("{:?} is not F, M or X", self.sex),
+            why: Invalid::NotOneOf {
+                value: self.sex.clone(),
+                allowed: "F, M, X",
+            },
         })?;
         let purpose = Purpose::from_name(&self.purpose).ok_or_else(|| Refusal::BadValue {
             field: "purpose",
-            why: format!(
-                "{:?} is not one of work, study, family, business, remote-work, other",
-                self.purpose
-            ),
+            why: Invalid::NotOneOf {
+                value: self.purpose.clone(),
+                allowed: "work, study, family, business, remote-work, other",
+            },
         })?;
         for (field, tin) in [("itn", &self.itn), ("employer_tin", &self.employer_tin)] {
             if let Some(tin) = tin {
                 if !record::is_digits(tin, TIN_LEN) {
                     return Err(Refusal::BadValue {
                         field,
-                        why: format!("must be exactly {TIN_LEN} digits, got {tin:?}"),
+                        why: Invalid::Digits {
+                            expected: TIN_LEN,
+                            got: tin.clone(),
+                        },
                     });
                 }
             }
@@ -204,7 +332,7 @@ impl Holder {
         if let Some(key) = &app.chip_public_key {
             stay_core::PublicKey::from_sec1(key).map_err(|_| Refusal::BadValue {
                 field: "chip_public_key",
-                why: "not an uncompressed P-256 point".into(),
+                why: Invalid::NotAPoint,
             })?;
         }
         if app.valid_until < app.valid_from {
@@ -256,7 +384,7 @@ impl Holder {
             .map_err(|e| match e {
                 RecordError::BadField(f) => Refusal::BadValue {
                     field: f.name(),
-                    why: "not allowed by the record format (see docs/formats.md)".into(),
+                    why: Invalid::NotInFormat,
                 },
                 other => Refusal::Format(other.to_string()),
             })?;

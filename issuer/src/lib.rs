@@ -10,6 +10,8 @@ pub mod qr;
 pub mod service;
 pub mod show;
 
-pub use holder::{check_sealed, seal_record, sign_record, sign_record_by_any, Holder, Refusal};
+pub use holder::{
+    check_sealed, seal_record, sign_record, sign_record_by_any, Holder, Invalid, Refusal,
+};
 pub use keys::KeyPair;
 pub use list::{ListSource, ListSpec, SignerSpec};

@@ -8,6 +8,8 @@ use stay_core::record::is_document_number;
 use stay_core::trust_list::{ListBody, SignerEntry};
 use stay_core::{Date, DocumentType, KeyId, ListError, PublicKey, TrustList, UnixTime};
 
+use stay_std::messages::Message;
+
 use crate::keys::KeyPair;
 
 /// One signer key the list trusts.
@@ -112,6 +114,22 @@ impl std::fmt::Display for SequenceError {
 }
 
 impl std::error::Error for SequenceError {}
+
+impl SequenceError {
+    /// The refusal in the operator's language.
+    pub fn message(&self) -> Message {
+        match self {
+            SequenceError::NotIncreasing { previous, new } => {
+                Message::new("list-sequence-not-increasing")
+                    .arg("new", new)
+                    .arg("previous", previous)
+            }
+            SequenceError::PreviousRefused(e) => {
+                Message::new("list-previous-refused").arg("detail", e)
+            }
+        }
+    }
+}
 
 /// Checks that `new_sequence` is above the sequence of `previous`, a list signed by `root`.
 pub fn check_sequence_increases(

@@ -3,10 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 use issuer::{show, Holder, KeyPair, ListSource};
 use stay_core::{Policy, TrustList};
+use stay_std::messages::Messages;
 
 #[derive(Parser)]
 #[command(
@@ -17,6 +18,10 @@ use stay_core::{Policy, TrustList};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The language of what is printed for people: ky, ru or en (default: the locale's,
+    /// else English). JSON and the files written never change with it.
+    #[arg(long, global = true)]
+    lang: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -125,9 +130,9 @@ fn beside(key: &Path, name: &str) -> PathBuf {
 }
 
 /// Adds a token for `label` to the service's `tokens` file and writes it alone to `out`.
-fn new_token(label: &str, tokens: &Path, out: &Path) -> Result<()> {
+fn new_token(label: &str, tokens: &Path, out: &Path, m: &Messages) -> Result<()> {
     if label.is_empty() || label.chars().any(char::is_whitespace) {
-        anyhow::bail!("--label: one word, such as station-2");
+        anyhow::bail!("{}", m.text("issuer-label-one-word"));
     }
     let mut text = match std::fs::read_to_string(tokens) {
         Ok(text) => text,
@@ -136,7 +141,7 @@ fn new_token(label: &str, tokens: &Path, out: &Path) -> Result<()> {
              # SHA-256 of each station's token; the tokens are only in the stations' files).\n"
                 .into()
         }
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", tokens.display())),
+        Err(e) => return Err(cannot_read(m, tokens, e)),
     };
     if !text.is_empty() && !text.ends_with('\n') {
         text.push('\n');
@@ -148,30 +153,88 @@ fn new_token(label: &str, tokens: &Path, out: &Path) -> Result<()> {
     stay_std::files::write_private(tokens, text.as_bytes())
 }
 
-fn run(cli: Cli) -> Result<()> {
-    match cli.command {
+/// `cannot read FILE: why`, in the operator's language.
+fn cannot_read(m: &Messages, path: &Path, e: std::io::Error) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}",
+        m.format(
+            "cli-cannot-read",
+            &[
+                ("file", &path.display().to_string()),
+                ("detail", &e.to_string())
+            ]
+        )
+    )
+}
+
+fn read_file(m: &Messages, path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| cannot_read(m, path, e))
+}
+
+/// The trust list at `path`, as signed by `root`.
+fn load_list<'b>(
+    m: &Messages,
+    path: &Path,
+    bytes: &'b [u8],
+    root: &stay_core::PublicKey,
+) -> Result<TrustList<'b>> {
+    TrustList::load(bytes, root, None).map_err(|e| {
+        anyhow::anyhow!(
+            "{}",
+            m.format(
+                "cli-trust-list-refused",
+                &[
+                    ("file", &path.display().to_string()),
+                    ("detail", &e.to_string())
+                ]
+            )
+        )
+    })
+}
+
+fn say(m: &Messages, id: &str, args: &[(&str, &str)]) {
+    println!("{}", m.format(id, args));
+}
+
+fn run(command: Command, m: &Messages) -> Result<()> {
+    match command {
         Command::Init { dir } => {
             let authority = issuer::authority::init(&dir, stay_std::clock::system_now())?;
-            println!("Authority created in {}", dir.display());
-            println!(
-                "  root key            {}  root.key.pem / root.pub.pem",
-                authority.root.key_id()
+            say(
+                m,
+                "issuer-init-created",
+                &[("dir", &dir.display().to_string())],
+            );
+            say(
+                m,
+                "issuer-init-root",
+                &[("key", &authority.root.key_id().to_string())],
             );
             for (t, k) in &authority.signers {
-                println!("  signer {:<14}{}  {t}.key.pem", t.name(), k.key_id());
+                say(
+                    m,
+                    "issuer-init-signer",
+                    &[
+                        ("type", &m.code("document-type", t.name())),
+                        ("key", &k.key_id().to_string()),
+                        ("file", &format!("{t}.key.pem")),
+                    ],
+                );
             }
-            println!(
-                "  personalization key {}  personalization.key.pem",
-                authority.personalization.key_id()
+            say(
+                m,
+                "issuer-init-personalization",
+                &[("key", &authority.personalization.key_id().to_string())],
             );
-            println!("  trust list          trust.list (source: list.toml)");
+            say(m, "issuer-init-list", &[]);
             new_token(
                 "station-1",
                 &dir.join("signing.tokens"),
                 &dir.join("station-1.token"),
+                m,
             )?;
-            println!("  signing service     signing.tokens (station-1: station-1.token)");
-            println!("  sample holders      holders/*.toml, their portraits holders/*.jpg");
+            say(m, "issuer-init-service", &[]);
+            say(m, "issuer-init-holders", &[]);
         }
         Command::SignRecord {
             key,
@@ -184,27 +247,34 @@ fn run(cli: Cli) -> Result<()> {
             let list_path = trust_list.unwrap_or_else(|| beside(&key, "trust.list"));
             let root_path = root_key.unwrap_or_else(|| beside(&key, "root.pub.pem"));
             let root = stay_std::pem::read_public(&root_path)?;
-            let list_bytes = std::fs::read(&list_path).with_context(|| {
-                format!(
-                    "cannot read trust list {} (pass --trust-list)",
-                    list_path.display()
+            let list_bytes = read_file(m, &list_path)?;
+            let list = load_list(m, &list_path, &list_bytes, &root)?;
+            let text = std::fs::read_to_string(&input).map_err(|e| cannot_read(m, &input, e))?;
+            let refused = |e: issuer::Refusal| {
+                anyhow::anyhow!(
+                    "{}",
+                    m.format(
+                        "issuer-refused-to-sign",
+                        &[
+                            ("file", &input.display().to_string()),
+                            ("reason", &m.say(&e.message()))
+                        ]
+                    )
                 )
-            })?;
-            let list = TrustList::load(&list_bytes, &root, None)
-                .map_err(|e| anyhow::anyhow!("trust list {}: {e}", list_path.display()))?;
-            let text = std::fs::read_to_string(&input)
-                .with_context(|| format!("cannot read {}", input.display()))?;
-            let holder = Holder::from_toml(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", input.display()))?;
-            let record = issuer::sign_record(&holder, &signer, &list, &Policy::DEFAULT)
-                .map_err(|e| anyhow::anyhow!("refused to sign {}: {e}", input.display()))?;
+            };
+            let holder = Holder::from_toml(&text).map_err(refused)?;
+            let record =
+                issuer::sign_record(&holder, &signer, &list, &Policy::DEFAULT).map_err(refused)?;
             stay_std::files::write_atomic(&out, &record)?;
-            println!(
-                "{}: {} bytes, {} {}",
-                out.display(),
-                record.len(),
-                holder.document_type,
-                holder.document_number
+            say(
+                m,
+                "issuer-record-signed",
+                &[
+                    ("file", &out.display().to_string()),
+                    ("bytes", &record.len().to_string()),
+                    ("type", &m.code("document-type", &holder.document_type)),
+                    ("number", &holder.document_number),
+                ],
             );
         }
         Command::SignList {
@@ -220,20 +290,14 @@ fn run(cli: Cli) -> Result<()> {
             // sequence they accepted, so a new list must go above it. A file at --out that
             // is no list of this root (another root's, or not a list) is simply replaced.
             let replaced = match &previous {
-                Some(path) => Some(
-                    std::fs::read(path)
-                        .with_context(|| format!("cannot read {}", path.display()))?,
-                ),
+                Some(path) => Some(read_file(m, path)?),
                 None => std::fs::read(&out)
                     .ok()
                     .filter(|b| TrustList::load(b, &root.public_key(), None).is_ok()),
             };
             if let Some(bytes) = replaced {
-                issuer::list::check_sequence_increases(
-                    &bytes,
-                    &root.public_key(),
-                    source.sequence,
-                )?;
+                issuer::list::check_sequence_increases(&bytes, &root.public_key(), source.sequence)
+                    .map_err(|e| anyhow::anyhow!("{}", m.say(&e.message())))?;
             }
             let base = input.parent().unwrap_or(Path::new("."));
             let mut spec = source.spec(base)?;
@@ -242,14 +306,16 @@ fn run(cli: Cli) -> Result<()> {
                     .extend(issuer::list::read_numbers(file)?);
             }
             let list = spec.seal(&root)?;
-            TrustList::load(&list, &root.public_key(), None)
-                .map_err(|e| anyhow::anyhow!("the signed list does not load back: {e}"))?;
+            load_list(m, &out, &list, &root.public_key())?;
             stay_std::files::write_atomic(&out, &list)?;
-            println!(
-                "{}: {} bytes, sequence {}",
-                out.display(),
-                list.len(),
-                source.sequence
+            say(
+                m,
+                "issuer-list-signed",
+                &[
+                    ("file", &out.display().to_string()),
+                    ("bytes", &list.len().to_string()),
+                    ("sequence", &source.sequence.to_string()),
+                ],
             );
         }
         Command::Serve {
@@ -268,8 +334,7 @@ fn run(cli: Cli) -> Result<()> {
             let root = stay_std::pem::read_public(
                 &root_key.unwrap_or_else(|| beside(first, "root.pub.pem")),
             )?;
-            let list_bytes = std::fs::read(&list_path)
-                .with_context(|| format!("cannot read trust list {}", list_path.display()))?;
+            let list_bytes = read_file(m, &list_path)?;
             let tokens = issuer::service::Tokens::read(
                 &tokens.unwrap_or_else(|| beside(first, "signing.tokens")),
             )?;
@@ -292,59 +357,94 @@ fn run(cli: Cli) -> Result<()> {
                 .enable_all()
                 .build()?;
             runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(listen)
-                    .await
-                    .with_context(|| format!("cannot listen on {listen}"))?;
+                let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+                    anyhow::anyhow!(
+                        "{}",
+                        m.format(
+                            "cli-cannot-listen",
+                            &[("address", &listen.to_string()), ("detail", &e.to_string())]
+                        )
+                    )
+                })?;
                 let service = std::sync::Arc::new(service);
                 let about = service.describe();
                 for key in about["keys"].as_array().into_iter().flatten() {
+                    let types: Vec<String> = key["document_types"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|t| t.as_str())
+                        .map(|t| m.code("document-type", t))
+                        .collect();
                     eprintln!(
-                        "issuer serve: key {} signs {} issued {}..{}",
-                        key["key_id"].as_str().unwrap_or(""),
-                        key["document_types"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|t| t.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        key["not_before"].as_str().unwrap_or(""),
-                        key["not_after"].as_str().unwrap_or("")
+                        "issuer serve: {}",
+                        m.format(
+                            "issuer-serve-key",
+                            &[
+                                ("key", key["key_id"].as_str().unwrap_or("")),
+                                ("types", &types.join(", ")),
+                                ("from", key["not_before"].as_str().unwrap_or("")),
+                                ("until", key["not_after"].as_str().unwrap_or("")),
+                            ]
+                        )
                     );
                 }
                 eprintln!(
-                    "issuer serve: trust list sequence {}",
-                    about["list_sequence"]
+                    "issuer serve: {}",
+                    m.format(
+                        "issuer-serve-list",
+                        &[("sequence", &about["list_sequence"].to_string())]
+                    )
                 );
-                // Tests and scripts read the address (with `--listen 127.0.0.1:0`).
+                // Tests and scripts read this line (with `--listen 127.0.0.1:0`): the same
+                // words in every language.
                 println!("listening on http://{}", listener.local_addr()?);
                 std::io::Write::flush(&mut std::io::stdout())?;
                 issuer::service::serve(listener, service, stopped()).await
             })?;
         }
         Command::NewToken { label, tokens, out } => {
-            new_token(&label, &tokens, &out)?;
-            println!(
-                "{}: token for {label}, added to {}",
-                out.display(),
-                tokens.display()
+            new_token(&label, &tokens, &out, m)?;
+            say(
+                m,
+                "issuer-token-created",
+                &[
+                    ("file", &out.display().to_string()),
+                    ("label", &label),
+                    ("tokens", &tokens.display().to_string()),
+                ],
             );
         }
         Command::Qr { record, out } => {
-            let bytes = std::fs::read(&record)
-                .with_context(|| format!("cannot read {}", record.display()))?;
-            stay_core::StayRecord::parse(&bytes)
-                .map_err(|e| anyhow::anyhow!("{} is not a stay record: {e}", record.display()))?;
+            let bytes = read_file(m, &record)?;
+            stay_core::StayRecord::parse(&bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}",
+                    m.format(
+                        "issuer-not-a-record",
+                        &[
+                            ("file", &record.display().to_string()),
+                            ("detail", &e.to_string())
+                        ]
+                    )
+                )
+            })?;
             issuer::qr::write(&bytes, &out)?;
-            println!("{}: QR code of {} bytes", out.display(), bytes.len());
+            say(
+                m,
+                "issuer-qr-written",
+                &[
+                    ("file", &out.display().to_string()),
+                    ("bytes", &bytes.len().to_string()),
+                ],
+            );
         }
         Command::Show {
             file,
             json,
             root_key,
         } => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes = read_file(m, &file)?;
             let root = root_key
                 .as_deref()
                 .map(stay_std::pem::read_public)
@@ -357,7 +457,7 @@ fn run(cli: Cli) -> Result<()> {
                 };
                 println!("{}", serde_json::to_string_pretty(v)?);
             } else {
-                print!("{}", show::to_text(&shown));
+                print!("{}", show::to_text(&shown, m));
             }
         }
     }
@@ -378,7 +478,15 @@ async fn stopped() {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    let language = match stay_std::messages::cli_language(cli.lang.as_deref()) {
+        Ok(language) => language,
+        Err(e) => {
+            eprintln!("issuer: {e}");
+            return ExitCode::from(stay_std::cli::exit::USAGE);
+        }
+    };
+    match run(cli.command, stay_std::messages::messages(language)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("issuer: {e:#}");

@@ -8,6 +8,7 @@ use std::fmt;
 
 use image::{ImageFormat, Rgb, RgbImage};
 use stay_core::apdu::PORTRAIT_MAX_LEN;
+use stay_std::messages::Message;
 
 /// Smallest portrait, in pixels: below this a face cannot be compared with a person.
 pub const MIN_WIDTH: u32 = 120;
@@ -49,6 +50,28 @@ impl fmt::Display for PortraitRefusal {
 }
 
 impl std::error::Error for PortraitRefusal {}
+
+impl PortraitRefusal {
+    /// The refusal in the operator's language.
+    pub fn message(&self) -> Message {
+        match self {
+            PortraitRefusal::TooLong { bytes } => Message::new("portrait-refusal-too-long")
+                .arg("bytes", bytes)
+                .arg("max", PORTRAIT_MAX_LEN),
+            PortraitRefusal::NotJpeg => Message::new("portrait-refusal-not-jpeg"),
+            PortraitRefusal::Dimensions { width, height } => {
+                Message::new("portrait-refusal-dimensions")
+                    .arg("size", format_args!("{width}x{height}"))
+                    .arg("min", format_args!("{MIN_WIDTH}x{MIN_HEIGHT}"))
+                    .arg("max", format_args!("{MAX_WIDTH}x{MAX_HEIGHT}"))
+            }
+            PortraitRefusal::NotUpright { width, height } => {
+                Message::new("portrait-refusal-not-upright")
+                    .arg("size", format_args!("{width}x{height}"))
+            }
+        }
+    }
+}
 
 /// A portrait's size in pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

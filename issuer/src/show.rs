@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use stay_core::{PublicKey, StayRecord, TrustList, TrustListContent};
 
 use stay_std::clock::format_rfc3339;
+use stay_std::messages::Messages;
 
 /// How many revoked document numbers `show` prints before summarizing.
 const REVOKED_SHOWN: usize = 50;
@@ -32,7 +33,8 @@ pub fn decode(bytes: &[u8], root: Option<&PublicKey>) -> Result<Shown> {
             let list = TrustListContent::parse(bytes)
                 .map_err(|e| anyhow::anyhow!("not a valid trust list: {e}"))?;
             let signature = match root {
-                None => json!("not checked (pass --root-key)"),
+                // Null: not checked (no --root-key).
+                None => Value::Null,
                 Some(root) => match TrustList::load(bytes, root, None) {
                     Ok(_) => json!("valid"),
                     Err(e) => json!(format!("INVALID: {e}")),
@@ -79,18 +81,41 @@ fn field_line(out: &mut String, label: &str, v: &Value) {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    let _ = writeln!(out, "  {label:<20} {text}");
+    let _ = writeln!(out, "  {label:<24} {text}");
 }
 
-/// The decoded value as text for people.
-pub fn to_text(shown: &Shown) -> String {
+/// A list's time for people: Bishkek time (the JSON keeps RFC 3339 UTC).
+fn time_line(out: &mut String, m: &Messages, label: &str, v: &Value) {
+    let time = v
+        .as_str()
+        .and_then(|t| stay_std::clock::parse_rfc3339("time", t).ok())
+        .map(|t| {
+            m.format(
+                "time-bishkek",
+                &[("time", &stay_std::clock::format_bishkek(t))],
+            )
+        });
+    match time {
+        Some(time) => field_line(out, label, &Value::String(time)),
+        None => field_line(out, label, v),
+    }
+}
+
+fn strings(v: &Value) -> Vec<&str> {
+    v.as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// The decoded value as text for people, in `m`'s language.
+pub fn to_text(shown: &Shown, m: &Messages) -> String {
     let mut out = String::new();
     match shown {
         Shown::Record(v) => {
             let _ = writeln!(
                 out,
-                "Stay record, {} bytes (signature not checked: use reader-host verify)",
-                v["length"]
+                "{}",
+                m.format("show-record", &[("bytes", &v["length"].to_string())])
             );
             for key in [
                 "document_type",
@@ -112,44 +137,60 @@ pub fn to_text(shown: &Shown) -> String {
                 "chip_public_key",
                 "portrait_digest",
             ] {
-                field_line(&mut out, &key.replace('_', " "), &v[key]);
+                field_line(&mut out, &m.code("field", key), &v[key]);
             }
         }
         Shown::List(v) => {
-            let _ = writeln!(out, "Trust list, {} bytes", v["length"]);
-            for key in ["sequence", "issued_at", "next_update", "signature"] {
-                field_line(&mut out, &key.replace('_', " "), &v[key]);
-            }
+            let _ = writeln!(
+                out,
+                "{}",
+                m.format("show-list", &[("bytes", &v["length"].to_string())])
+            );
+            field_line(&mut out, &m.text("field-sequence"), &v["sequence"]);
+            time_line(&mut out, m, &m.text("field-issued-at"), &v["issued_at"]);
+            time_line(&mut out, m, &m.text("field-next-update"), &v["next_update"]);
+            let signature = match &v["signature"] {
+                Value::Null => m.text("show-signature-not-checked"),
+                Value::String(s) if s == "valid" => m.text("show-signature-valid"),
+                other => m.format(
+                    "show-signature-invalid",
+                    &[(
+                        "detail",
+                        other.as_str().unwrap_or("").trim_start_matches("INVALID: "),
+                    )],
+                ),
+            };
+            field_line(
+                &mut out,
+                &m.text("field-signature"),
+                &Value::String(signature),
+            );
             let signers = v["signers"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-            let _ = writeln!(out, "  signers ({}):", signers.len());
+            let _ = writeln!(
+                out,
+                "  {}",
+                m.format("show-signers", &[("count", &signers.len().to_string())])
+            );
             for s in signers {
-                let types: Vec<&str> = s["document_types"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
                 let _ = writeln!(
                     out,
                     "    {}  {} .. {}  {}",
                     s["key_id"].as_str().unwrap_or(""),
                     s["not_before"].as_str().unwrap_or(""),
                     s["not_after"].as_str().unwrap_or(""),
-                    types.join(", ")
+                    strings(&s["document_types"]).join(", ")
                 );
             }
-            let revoked_signers: Vec<&str> = v["revoked_signers"]
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
+            let revoked_signers = strings(&v["revoked_signers"]);
             let _ = writeln!(
                 out,
-                "  revoked signers ({}): {}",
-                revoked_signers.len(),
+                "  {} {}",
+                m.format(
+                    "show-revoked-signers",
+                    &[("count", &revoked_signers.len().to_string())]
+                ),
                 revoked_signers.join(" ")
             );
-            let docs: Vec<&str> = v["revoked_documents"]
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
             let more = if v["revoked_documents_truncated"] == json!(true) {
                 " ..."
             } else {
@@ -157,9 +198,12 @@ pub fn to_text(shown: &Shown) -> String {
             };
             let _ = writeln!(
                 out,
-                "  revoked documents ({}): {}{more}",
-                v["revoked_document_count"],
-                docs.join(" ")
+                "  {} {}{more}",
+                m.format(
+                    "show-revoked-documents",
+                    &[("count", &v["revoked_document_count"].to_string())]
+                ),
+                strings(&v["revoked_documents"]).join(" ")
             );
         }
     }

@@ -153,7 +153,7 @@ fn run(command: Command, m: &Messages) -> Result<u8, Failure> {
                 (None, None) => {
                     return Err(Failure(
                         exit::USAGE,
-                        anyhow::anyhow!("give --record, --qr or --card"),
+                        anyhow::anyhow!("{}", m.text("cli-give-a-source")),
                     ))
                 }
             };
@@ -167,8 +167,8 @@ fn run(command: Command, m: &Messages) -> Result<u8, Failure> {
                 Show { json, messages: m },
             )
         }
-        Command::Serve { config } => serve(&config),
-        Command::ScanQr { images, json } => scan_qr(&images, json),
+        Command::Serve { config } => serve(&config, m),
+        Command::ScanQr { images, json } => scan_qr(&images, json, m),
         Command::KioskUrl { config, page } => {
             let config = reader_host::config::Config::read(&config).map_err(fail(exit::USAGE))?;
             let token = reader_host::access::DeskToken::read(&config.data_dir)
@@ -194,11 +194,11 @@ fn run(command: Command, m: &Messages) -> Result<u8, Failure> {
             document,
             limit,
             json,
-        } => audit(&config, since.as_deref(), document, limit, json),
+        } => audit(&config, since.as_deref(), document, limit, json, m),
     }
 }
 
-fn serve(config_path: &Path) -> Result<u8, Failure> {
+fn serve(config_path: &Path, m: &Messages) -> Result<u8, Failure> {
     use reader_host::{audit::AuditLog, config::Config, desk::Desk, trust_cache::TrustCache};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
@@ -219,7 +219,18 @@ fn serve(config_path: &Path) -> Result<u8, Failure> {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&config.data_dir, std::fs::Permissions::from_mode(0o700))
         })
-        .with_context(|| format!("cannot create {}", config.data_dir.display()))
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}",
+                m.format(
+                    "cli-cannot-create",
+                    &[
+                        ("file", &config.data_dir.display().to_string()),
+                        ("detail", &e.to_string())
+                    ]
+                )
+            )
+        })
         .map_err(fail(exit::NO_INPUT))?;
     let root = stay_std::pem::read_public(&config.trust_list.root_key).map_err(fail(exit::DATA))?;
     let trust = Arc::new(
@@ -287,11 +298,28 @@ fn serve(config_path: &Path) -> Result<u8, Failure> {
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
-            .with_context(|| format!("cannot listen on {}", config.listen))?;
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{}",
+                    m.format(
+                        "cli-cannot-listen",
+                        &[
+                            ("address", &config.listen.to_string()),
+                            ("detail", &e.to_string())
+                        ]
+                    )
+                )
+            })?;
         let addr = listener.local_addr()?;
         println!(
-            "reader-host: kiosk http://{addr}/ (role {}; `reader-host kiosk-url` gives the address with the desk token)",
-            config.role().name()
+            "reader-host: {}",
+            m.format(
+                "desk-listening",
+                &[
+                    ("url", &format!("http://{addr}/")),
+                    ("role", &m.code("role", config.role().name()))
+                ]
+            )
         );
         use std::io::Write;
         let _ = std::io::stdout().flush();
@@ -313,7 +341,7 @@ fn serve(config_path: &Path) -> Result<u8, Failure> {
     Ok(exit::VALID)
 }
 
-fn scan_qr(images: &[PathBuf], json: bool) -> Result<u8, Failure> {
+fn scan_qr(images: &[PathBuf], json: bool, m: &Messages) -> Result<u8, Failure> {
     let mut code = exit::VALID;
     let mut out = Vec::new();
     for path in images {
@@ -336,7 +364,16 @@ fn scan_qr(images: &[PathBuf], json: bool) -> Result<u8, Failure> {
         }
         let texts: Vec<String> = payloads.iter().map(|p| qr::text(p).into_owned()).collect();
         if !json {
-            println!("{}: {} code(s)", path.display(), payloads.len());
+            println!(
+                "{}",
+                m.format(
+                    "scan-qr-codes",
+                    &[
+                        ("file", &path.display().to_string()),
+                        ("count", &payloads.len().to_string())
+                    ]
+                )
+            );
             for (payload, text) in payloads.iter().zip(&texts) {
                 println!("  {}", hex::encode_upper(payload));
                 // The text too when it is one (a stay record is bytes).
@@ -365,6 +402,7 @@ fn audit(
     document: Option<String>,
     limit: usize,
     json: bool,
+    m: &Messages,
 ) -> Result<u8, Failure> {
     let since_unix = since
         .map(|s| stay_std::clock::parse_rfc3339("--since", s).map(|t| t.0))
@@ -384,16 +422,22 @@ fn audit(
     if json {
         println!("{}", serde_json::to_string(&rows).expect("rows serialize"));
     } else {
+        // Bishkek time, the outcome's word and the decision in the reader's language; the
+        // reason as its code, short enough for one line (docs/policy.md names each).
         for r in &rows {
             println!(
-                "{}  {:<13} {:<28} {:<22} {:<9} {}{}",
-                r.at,
-                r.status,
+                "{}  {:<15} {:<28} {} | {} | {}{}",
+                stay_std::clock::format_bishkek(stay_core::UnixTime(r.at_unix)),
+                m.code("outcome", &r.status),
                 r.reason.as_deref().unwrap_or("-"),
-                r.decision,
-                r.role,
+                m.code("decision", &r.decision),
+                m.code("role", &r.role),
                 r.source,
-                if r.chip_authenticated { " (chip)" } else { "" }
+                if r.chip_authenticated {
+                    format!(" ({})", m.text("audit-chip"))
+                } else {
+                    String::new()
+                }
             );
         }
     }
@@ -417,9 +461,17 @@ enum Source {
     },
 }
 
-fn connect_card(reader: Option<&str>, wait: f32) -> Result<(String, pcsc::Card), Failure> {
-    let wait = std::time::Duration::try_from_secs_f32(wait)
-        .map_err(|_| Failure(exit::USAGE, anyhow::anyhow!("--wait: seconds")))?;
+fn connect_card(
+    reader: Option<&str>,
+    wait: f32,
+    m: &Messages,
+) -> Result<(String, pcsc::Card), Failure> {
+    let wait = std::time::Duration::try_from_secs_f32(wait).map_err(|_| {
+        Failure(
+            exit::USAGE,
+            anyhow::anyhow!("{}", m.text("cli-wait-seconds")),
+        )
+    })?;
     let ctx = pcsc_reader::establish().map_err(fail(exit::NO_INPUT))?;
     let presence = pcsc_reader::wait_for_card(&ctx, reader, wait)
         .map_err(fail(exit::NO_INPUT))?
@@ -427,9 +479,20 @@ fn connect_card(reader: Option<&str>, wait: f32) -> Result<(String, pcsc::Card),
             Failure(
                 exit::NO_INPUT,
                 anyhow::anyhow!(
-                    "no card in {} within {} s",
-                    reader.unwrap_or("any reader"),
-                    wait.as_secs_f32()
+                    "{}",
+                    match reader {
+                        Some(reader) => m.format(
+                            "cli-no-card-in",
+                            &[
+                                ("reader", reader),
+                                ("seconds", &wait.as_secs_f32().to_string())
+                            ]
+                        ),
+                        None => m.format(
+                            "cli-no-card",
+                            &[("seconds", &wait.as_secs_f32().to_string())]
+                        ),
+                    }
                 ),
             )
         })?;
@@ -454,16 +517,19 @@ fn verify(
     let role = Role::from_str(role_name, employer_tin.as_deref()).map_err(|e| {
         Failure(
             exit::USAGE,
-            anyhow::anyhow!(match e {
-                RoleError::MalformedTin => "--employer-tin must be 14 digits",
-                RoleError::EmployerWithoutTin => "--role employer needs --employer-tin",
-                RoleError::TinWithoutEmployer => "--employer-tin is for --role employer",
-                RoleError::Unknown => "--role: border or employer",
-            }),
+            anyhow::anyhow!(
+                "{}",
+                m.text(match e {
+                    RoleError::MalformedTin => "cli-employer-tin-digits",
+                    RoleError::EmployerWithoutTin => "cli-employer-needs-tin",
+                    RoleError::TinWithoutEmployer => "cli-tin-without-employer",
+                    RoleError::Unknown => "cli-role",
+                })
+            ),
         )
     })?;
     let now = now_or(at.as_deref())?;
-    let loaded = read_list(trust_list, root_key)?;
+    let loaded = read_list(trust_list, root_key, m)?;
     let list = loaded.list();
     let mut channel = None;
     let mut portrait_out = None;
@@ -487,17 +553,18 @@ fn verify(
             } else {
                 can
             };
-            let can = Can::parse(&can)
-                .map_err(|_| Failure(exit::USAGE, anyhow::anyhow!("--can: six digits")))?;
-            let (reader, connection) = connect_card(reader.as_deref(), wait)?;
+            let can = Can::parse(&can).map_err(|_| {
+                Failure(exit::USAGE, anyhow::anyhow!("{}", m.text("cli-can-digits")))
+            })?;
+            let (reader, connection) = connect_card(reader.as_deref(), wait, m)?;
             let chip =
                 card::open_border_check(card::PcscLink::new(connection), &can).map_err(|e| {
                     if card::wrong_can(&e) {
                         Failure(
                             exit::DATA,
                             anyhow::anyhow!(
-                                "the CAN does not open this card ({e}): check the six digits on \
-                             its face"
+                                "{}",
+                                m.format("cli-wrong-can", &[("detail", &e.to_string())])
                             ),
                         )
                     } else {
@@ -508,12 +575,18 @@ fn verify(
             channel = Some(chip);
             (bytes, format!("card:{reader}"))
         }
-        Source::Record(path) => (read(&path, "record")?, format!("file:{}", path.display())),
+        Source::Record(path) => (read(&path, m)?, format!("file:{}", path.display())),
         Source::Qr(path) => {
             if !path.exists() {
                 return Err(Failure(
                     exit::NO_INPUT,
-                    anyhow::anyhow!("no such image {}", path.display()),
+                    anyhow::anyhow!(
+                        "{}",
+                        m.format(
+                            "cli-no-such-image",
+                            &[("file", &path.display().to_string())]
+                        )
+                    ),
                 ));
             }
             // A card face carries the CAN after the record: the printed check is the
@@ -539,7 +612,10 @@ fn verify(
             let jpeg = match read {
                 card::PortraitRead::File(jpeg) => jpeg,
                 card::PortraitRead::Refused(e) | card::PortraitRead::Unread(e) => {
-                    eprintln!("reader-host: no signed portrait from the card: {e}");
+                    eprintln!(
+                        "reader-host: {}",
+                        m.format("cli-portrait-unsigned", &[("detail", &e.to_string())])
+                    );
                     None
                 }
             };

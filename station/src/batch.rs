@@ -13,6 +13,7 @@ use anyhow::{bail, Context, Result};
 use issuer::Holder;
 use serde::{Deserialize, Serialize};
 use stay_core::{Date, Policy};
+use stay_std::messages::{Message, Messages};
 
 /// One application as the batch gives it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -100,7 +101,7 @@ impl Application {
             let jpeg = std::fs::read(portrait)
                 .with_context(|| format!("portrait {}", portrait.display()))?;
             issuer::portrait::check(&jpeg)
-                .map_err(|refusal| anyhow::anyhow!("portrait {}: {refusal}", portrait.display()))?;
+                .with_context(|| format!("portrait {}", portrait.display()))?;
         }
         Ok(())
     }
@@ -110,7 +111,29 @@ impl Application {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct BadRow {
     pub line: usize,
+    /// In English, as the log and the JSON summary keep it.
     pub reason: String,
+    /// The same for the operator, when it is a refusal the issuer words in every language.
+    #[serde(skip)]
+    pub said: Option<Message>,
+}
+
+impl BadRow {
+    /// Why, in `m`'s language.
+    pub fn reason_in(&self, m: &Messages) -> String {
+        self.said
+            .as_ref()
+            .map_or_else(|| self.reason.clone(), |said| m.say(said))
+    }
+}
+
+/// A refusal's words in every language, when the error is one.
+fn said(e: &anyhow::Error) -> Option<Message> {
+    if let Some(refusal) = e.downcast_ref::<issuer::Refusal>() {
+        return Some(refusal.message());
+    }
+    e.downcast_ref::<issuer::portrait::PortraitRefusal>()
+        .map(issuer::portrait::PortraitRefusal::message)
 }
 
 /// A batch file read: the good applications (with their lines) and the bad rows.
@@ -175,6 +198,7 @@ fn checked(rows: Vec<Row>, base: &Path, policy: &Policy, issue_date: Date) -> Re
             Err(e) => batch.bad_rows.push(BadRow {
                 line,
                 reason: format!("{e:#}"),
+                said: said(&e),
             }),
         }
     }

@@ -88,8 +88,12 @@ pub fn station(args: StationArgs, checkpoint: &dyn Fn(Checkpoint)) -> Result<u8,
         stay_std::messages::cli_language(args.lang.as_deref())
             .map_err(|e| Failure(exit::USAGE, anyhow::anyhow!(e)))?,
     );
-    let wait = Duration::try_from_secs_f32(args.wait)
-        .map_err(|_| Failure(exit::USAGE, anyhow::anyhow!("--wait: seconds")))?;
+    let wait = Duration::try_from_secs_f32(args.wait).map_err(|_| {
+        Failure(
+            exit::USAGE,
+            anyhow::anyhow!("{}", m.text("cli-wait-seconds")),
+        )
+    })?;
     let policy = Policy::DEFAULT;
     let issue_date = now.bishkek_date();
     let batch = match (&args.batch, &args.application) {
@@ -105,12 +109,12 @@ pub fn station(args: StationArgs, checkpoint: &dyn Fn(Checkpoint)) -> Result<u8,
                 "station-row-skipped",
                 &[
                     ("line", &bad.line.to_string()),
-                    ("reason", &bad.reason.to_string())
+                    ("reason", &bad.reason_in(m))
                 ]
             )
         );
     }
-    let list = read_list(&args.trust_list, &args.root_key)?;
+    let list = read_list(&args.trust_list, &args.root_key, m)?;
     let signer: Box<dyn Signer + '_> = match (&args.signer_key, &args.signing_service) {
         (Some(key), _) => Box::new(LocalSigner {
             key: issuer::KeyPair::read(key).map_err(fail(exit::DATA))?,
@@ -270,7 +274,8 @@ pub fn station(args: StationArgs, checkpoint: &dyn Fn(Checkpoint)) -> Result<u8,
         }
     };
     station.resume(&mut progress).map_err(fail(exit::DATA))?;
-    let mut cards = StationReader::new(args.reader.clone(), wait).map_err(fail(exit::NO_INPUT))?;
+    let mut cards =
+        StationReader::new(args.reader.clone(), wait, m).map_err(fail(exit::NO_INPUT))?;
     let outcome = station.run(&mut cards, &mut progress);
     bar.finish_and_clear();
     write_retired(&station.journal, &args.out).map_err(fail(exit::DATA))?;
@@ -302,7 +307,7 @@ pub fn station(args: StationArgs, checkpoint: &dyn Fn(Checkpoint)) -> Result<u8,
     if args.json {
         println!("{summary}");
     } else {
-        print_summary(m, &summary, &args.out, finished);
+        print_summary(m, &summary, &batch.bad_rows, &args.out, finished);
     }
     let clean = failed.is_empty() && batch.bad_rows.is_empty() && left.is_empty();
     Ok(if clean { exit::VALID } else { exit::INVALID })
@@ -328,6 +333,7 @@ fn write_retired(journal: &Journal, out: &Path) -> anyhow::Result<()> {
 fn print_summary(
     m: &stay_std::messages::Messages,
     summary: &serde_json::Value,
+    bad_rows: &[batch::BadRow],
     out: &Path,
     finished: stay_core::UnixTime,
 ) {
@@ -382,15 +388,12 @@ fn print_summary(
             )
         );
     }
-    for b in summary["bad_rows"].as_array().into_iter().flatten() {
+    for b in bad_rows {
         println!(
             "  {}",
             m.format(
                 "station-summary-bad-row",
-                &[
-                    ("line", &b["line"].to_string()),
-                    ("reason", &text(&b["reason"]))
-                ]
+                &[("line", &b.line.to_string()), ("reason", &b.reason_in(m))]
             )
         );
     }

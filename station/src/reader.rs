@@ -8,6 +8,7 @@ use anyhow::{Context as _, Result};
 use pcsc::{Context, Protocols, ShareMode};
 use reader_host::card::PcscLink;
 use reader_host::pcsc_reader::{establish, wait_for_card, wait_for_removal};
+use stay_std::messages::Messages;
 
 /// Blank cards from one PC/SC reader, for the personalization station.
 pub struct StationReader {
@@ -16,17 +17,24 @@ pub struct StationReader {
     wait: Duration,
     /// Where the last card was, to wait for its removal.
     last_reader: Option<CString>,
+    /// The operator's language, for what the reader tells them.
+    messages: &'static Messages,
 }
 
 impl StationReader {
     /// `reader`: the reader's name (default: whichever shows a card first); `wait`: how
     /// long to wait for each card, and for each card to be taken out.
-    pub fn new(reader: Option<String>, wait: Duration) -> Result<StationReader> {
+    pub fn new(
+        reader: Option<String>,
+        wait: Duration,
+        messages: &'static Messages,
+    ) -> Result<StationReader> {
         Ok(StationReader {
             ctx: establish()?,
             reader,
             wait,
             last_reader: None,
+            messages,
         })
     }
 }
@@ -61,8 +69,14 @@ impl crate::CardSupply for StationReader {
                 // In, but it does not answer: it has to come out before another goes in.
                 Err(e @ (pcsc::Error::UnresponsiveCard | pcsc::Error::UnpoweredCard)) => {
                     eprintln!(
-                        "the card in {} cannot be used ({e}): take it out",
-                        presence.reader.to_string_lossy()
+                        "{}",
+                        self.messages.format(
+                            "station-card-unusable",
+                            &[
+                                ("reader", &presence.reader.to_string_lossy()),
+                                ("detail", &e.to_string())
+                            ]
+                        )
                     );
                     self.last_reader = Some(presence.reader);
                 }

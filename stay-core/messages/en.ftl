@@ -145,6 +145,91 @@ notice-audit-back = the audit log is written again, with the rows that waited
 
 cli-can-needed = the chip opens only over PACE: give the six-digit CAN printed on the card's face (--can 123456)
 cli-wrong-can = the CAN does not open this card ({ $detail }): check the six digits on its face
+cli-cannot-read = cannot read { $file }: { $detail }
+cli-cannot-create = cannot create { $file }: { $detail }
+cli-cannot-listen = cannot listen on { $address }: { $detail }
+cli-trust-list-refused = trust list { $file } refused: { $detail }
+cli-give-a-source = give --record, --qr or --card
+cli-wait-seconds = --wait: a number of seconds
+cli-can-digits = --can: six digits
+cli-no-card = no card in any reader within { $seconds } s
+cli-no-card-in = no card in { $reader } within { $seconds } s
+cli-employer-tin-digits = --employer-tin must be 14 digits
+cli-employer-needs-tin = --role employer needs --employer-tin
+cli-tin-without-employer = --employer-tin is for --role employer
+cli-role = --role: border or employer
+cli-no-such-image = no such image { $file }
+cli-portrait-unsigned = no signed portrait from the card: { $detail }
+desk-listening = kiosk at { $url } (role { $role }; `reader-host kiosk-url` gives the address with the desk token)
+scan-qr-codes = { $file }: { $count } code(s)
+audit-chip = chip
+
+## The issuing authority's tools.
+
+issuer-init-created = authority created in { $dir }
+issuer-init-root = root key { $key }: root.key.pem, root.pub.pem
+issuer-init-signer = signer of the { $type }: key { $key }, { $file }
+issuer-init-personalization = personalization key { $key }: personalization.key.pem
+issuer-init-list = trust list: trust.list (its source: list.toml)
+issuer-init-service = signing service: signing.tokens (station-1's token: station-1.token)
+issuer-init-holders = sample holders: holders/*.toml, their portraits holders/*.jpg
+issuer-record-signed = { $file }: { $bytes } bytes, { $type } { $number }
+issuer-list-signed = { $file }: { $bytes } bytes, sequence { $sequence }
+issuer-serve-key = key { $key } signs { $types }, issued { $from } to { $until }
+issuer-serve-list = trust list sequence { $sequence }
+issuer-token-created = { $file }: token for { $label }, added to { $tokens }
+issuer-qr-written = { $file }: QR code of { $bytes } bytes
+issuer-refused-to-sign = refused to sign { $file }: { $reason }
+issuer-not-a-record = { $file } is not a stay record: { $detail }
+issuer-label-one-word = --label: one word, such as station-2
+show-record = Stay record, { $bytes } bytes (signature not checked: use reader-host verify)
+show-list = Trust list, { $bytes } bytes
+show-signature-not-checked = not checked (pass --root-key)
+show-signature-valid = valid
+show-signature-invalid = INVALID: { $detail }
+show-signers = signers ({ $count }):
+show-revoked-signers = revoked signers ({ $count }):
+show-revoked-documents = revoked documents ({ $count }):
+field-sequence = sequence
+field-issued-at = issued at
+field-next-update = next update
+field-signature = signature
+field-signer-key-id = signer key
+field-chip-public-key = chip public key
+field-portrait-digest = portrait digest (SHA-256)
+
+## Why the issuer refuses to sign (each names what to fix).
+
+refusal-unreadable = the holder file cannot be read: { $detail }
+refusal-pin = pin: must be exactly { $expected } digits, got "{ $got }"
+refusal-validity-inverted = valid_until ({ $until }) is before valid_from ({ $from })
+refusal-issued-after-expiry = issue_date ({ $issue }) is after valid_until ({ $until })
+refusal-validity-too-long = a validity of { $days } days exceeds the { $max } days a { $type } may have
+refusal-valid-from-too-late = valid_from is { $days } days after the issue date; a { $type } may start at most { $max } days after it
+refusal-missing-itn = a resident card must carry the holder's taxpayer number (itn)
+refusal-missing-chip-key = a resident card is a chip card: chip_public_key is required (the station has the card generate it)
+refusal-nomad-with-employer = a digital nomad has no local employer: remove employer_tin
+refusal-nomad-purpose = a digital nomad's purpose of stay is remote-work, not { $purpose }
+refusal-signer-not-listed = signer key { $key } is not on the trust list
+refusal-signer-revoked = signer key { $key } is revoked
+refusal-signer-not-authorized = signer key { $key } is not authorized to sign { $type } documents
+refusal-signer-outside-period = issue date { $issue } is outside signer key { $key }'s period { $from } to { $until }
+refusal-no-signer-key = no signer key was given
+refusal-no-authorized-signer = none of the signer keys may sign a { $type } issued on { $issue }
+refusal-format = the record format refuses it: { $detail }
+invalid-not-a-date = { $field }: "{ $value }" is not a date YYYY-MM-DD
+invalid-not-hex = { $field }: not hexadecimal
+invalid-length = { $field }: { $got } bytes, { $expected } expected
+invalid-not-one-of = { $field }: "{ $value }" is not one of { $allowed }
+invalid-digits = { $field }: must be exactly { $expected } digits, got "{ $got }"
+invalid-not-a-point = { $field }: not an uncompressed P-256 point
+invalid-not-in-format = { $field }: not allowed by the record format (see docs/formats.md)
+portrait-refusal-too-long = portrait: { $bytes } bytes, the chip holds at most { $max }
+portrait-refusal-not-jpeg = portrait: not a JPEG image
+portrait-refusal-dimensions = portrait: { $size } pixels, must be { $min } to { $max }
+portrait-refusal-not-upright = portrait: { $size } pixels is not upright (taller than wide)
+list-sequence-not-increasing = sequence { $new } does not increase on the previous list's { $previous }
+list-previous-refused = the previous list is refused: { $detail }
 
 ## The kiosk page.
 
@@ -172,6 +257,7 @@ station-insert-card = insert a blank card for { $name }
 station-issued = issued { $number } to { $name } (card { $serial })
 station-spoiled = SPOILED card { $serial } ({ $number }, { $name }): { $reason }
 station-card-not-used = card not used: { $reason }
+station-card-unusable = the card in { $reader } cannot be used ({ $detail }): take it out
 station-failed = FAILED { $name }: { $reason }
 station-recovered = after the last stop: card { $serial } ({ $number }) { $outcome }
 station-stopped = station stopped: { $reason }

@@ -142,6 +142,91 @@ notice-audit-back = аудит журналы кайра жазылууда, к�
 
 cli-can-needed = чип PACE аркылуу гана ачылат: картанын бетиндеги алты сандуу CAN көрсөтүңүз (--can 123456)
 cli-wrong-can = CAN бул картаны ачпайт ({ $detail }): бетиндеги алты санды текшериңиз
+cli-cannot-read = { $file } окулбай жатат: { $detail }
+cli-cannot-create = { $file } түзүлбөй жатат: { $detail }
+cli-cannot-listen = { $address } дарегинде байланыш кабыл алынбай жатат: { $detail }
+cli-trust-list-refused = { $file } ишеним тизмеси четке кагылды: { $detail }
+cli-give-a-source = --record, --qr же --card көрсөтүңүз
+cli-wait-seconds = --wait: секунддардын саны
+cli-can-digits = --can: алты сан
+cli-no-card = { $seconds } секунддун ичинде эч бир окугучта карта жок
+cli-no-card-in = { $seconds } секунддун ичинде { $reader } окугучунда карта жок
+cli-employer-tin-digits = --employer-tin так 14 сан болушу керек
+cli-employer-needs-tin = --role employer үчүн --employer-tin керек
+cli-tin-without-employer = --employer-tin --role employer үчүн гана
+cli-role = --role: border же employer
+cli-no-such-image = { $file } сүрөтү жок
+cli-portrait-unsigned = картадан кол коюлган сүрөт алынган жок: { $detail }
+desk-listening = киоск { $url } дарегинде (ролу { $role }; токени менен дарегин `reader-host kiosk-url` берет)
+scan-qr-codes = { $file }: коддор: { $count }
+audit-chip = чип
+
+## Берүүчү органдын куралдары.
+
+issuer-init-created = берүүчү орган { $dir } ичинде түзүлдү
+issuer-init-root = тамыр ачкычы { $key }: root.key.pem, root.pub.pem
+issuer-init-signer = «{ $type }» үчүн кол коюучу: ачкыч { $key }, { $file }
+issuer-init-personalization = персоналдаштыруу ачкычы { $key }: personalization.key.pem
+issuer-init-list = ишеним тизмеси: trust.list (булагы: list.toml)
+issuer-init-service = кол коюу кызматы: signing.tokens (station-1 токени: station-1.token)
+issuer-init-holders = ээлеринин үлгүлөрү: holders/*.toml, сүрөттөрү holders/*.jpg
+issuer-record-signed = { $file }: { $bytes } байт, { $type } { $number }
+issuer-list-signed = { $file }: { $bytes } байт, тизменин номери { $sequence }
+issuer-serve-key = { $key } ачкычы кол коёт: { $types }; берүү мезгили { $from } – { $until }
+issuer-serve-list = ишеним тизмесинин номери { $sequence }
+issuer-token-created = { $file }: { $label } үчүн токен, { $tokens } файлына кошулду
+issuer-qr-written = { $file }: { $bytes } байттык QR-код
+issuer-refused-to-sign = { $file } үчүн кол коюудан баш тартылды: { $reason }
+issuer-not-a-record = { $file } болуу жазуусу эмес: { $detail }
+issuer-label-one-word = --label: бир сөз, мисалы station-2
+show-record = Болуу жазуусу, { $bytes } байт (кол текшерилген жок: reader-host verify колдонуңуз)
+show-list = Ишеним тизмеси, { $bytes } байт
+show-signature-not-checked = текшерилген жок (--root-key көрсөтүңүз)
+show-signature-valid = туура
+show-signature-invalid = ТУУРА ЭМЕС: { $detail }
+show-signers = кол коюучулар ({ $count }):
+show-revoked-signers = кайтарылып алынган кол коюучулар ({ $count }):
+show-revoked-documents = кайтарылып алынган документтер ({ $count }):
+field-sequence = тизменин номери
+field-issued-at = чыгарылган убакыты
+field-next-update = кийинки жаңыртуу
+field-signature = кол
+field-signer-key-id = кол коюучунун ачкычы
+field-chip-public-key = чиптин ачык ачкычы
+field-portrait-digest = сүрөттүн хеши (SHA-256)
+
+## Берүүчү эмне үчүн кол коюудан баш тартат (ар бири эмнени оңдоо керектигин айтат).
+
+refusal-unreadable = ээсинин файлы окулбайт: { $detail }
+refusal-pin = pin: так { $expected } сан болушу керек, берилгени «{ $got }»
+refusal-validity-inverted = valid_until ({ $until }) valid_from ({ $from }) күнүнөн мурун
+refusal-issued-after-expiry = issue_date ({ $issue }) valid_until ({ $until }) күнүнөн кийин
+refusal-validity-too-long = { $days } күндүк мөөнөт «{ $type }» үчүн уруксат берилген { $max } күндөн ашат
+refusal-valid-from-too-late = valid_from берилген күндөн { $days } күн кийин; «{ $type }» эң көп { $max } күндөн кийин башталышы мүмкүн
+refusal-missing-itn = резидент картасында ээсинин салык номери (itn) болушу керек
+refusal-missing-chip-key = резидент картасы чиптүү карта: chip_public_key керек (станция аны картанын өзүнөн алат)
+refusal-nomad-with-employer = санариптик көчмөндүн жергиликтүү иш берүүчүсү жок: employer_tin алып салыңыз
+refusal-nomad-purpose = санариптик көчмөндүн болуу максаты remote-work, { $purpose } эмес
+refusal-signer-not-listed = { $key } кол коюучу ачкычы ишеним тизмесинде жок
+refusal-signer-revoked = { $key } кол коюучу ачкычы кайтарылып алынган
+refusal-signer-not-authorized = { $key } кол коюучу ачкычы «{ $type }» документтерине кол коё албайт
+refusal-signer-outside-period = { $issue } берилген күнү { $key } ачкычынын мезгилинен тышкары: { $from } – { $until }
+refusal-no-signer-key = кол коюучу ачкычы берилген жок
+refusal-no-authorized-signer = { $issue } күнү берилген «{ $type }» документине бир да ачкыч кол коё албайт
+refusal-format = жазуунун форматы муну кабыл албайт: { $detail }
+invalid-not-a-date = { $field }: «{ $value }» ЖЖЖЖ-АА-КК күнү эмес
+invalid-not-hex = { $field }: он алтылык маани эмес
+invalid-length = { $field }: { $got } байт, { $expected } күтүлгөн
+invalid-not-one-of = { $field }: «{ $value }» булардын бири эмес: { $allowed }
+invalid-digits = { $field }: так { $expected } сан болушу керек, берилгени «{ $got }»
+invalid-not-a-point = { $field }: кысылбаган P-256 чекити эмес
+invalid-not-in-format = { $field }: жазуунун форматы уруксат бербейт (docs/formats.md караңыз)
+portrait-refusal-too-long = сүрөт: { $bytes } байт, чипке эң көп { $max } батат
+portrait-refusal-not-jpeg = сүрөт: JPEG сүрөтү эмес
+portrait-refusal-dimensions = сүрөт: { $size } пиксель, { $min } – { $max } болушу керек
+portrait-refusal-not-upright = сүрөт: { $size } пиксель тик эмес (бийиктиги туурасынан чоң болушу керек)
+list-sequence-not-increasing = { $new } номери мурунку тизменин { $previous } номеринен чоң эмес
+list-previous-refused = мурунку тизме четке кагылды: { $detail }
 
 ## Киоск барагы.
 
@@ -169,6 +254,7 @@ station-insert-card = { $name } үчүн таза картаны салыңыз
 station-issued = { $number } { $name } үчүн берилди (карта { $serial })
 station-spoiled = карта { $serial } БУЗУЛДУ ({ $number }, { $name }): { $reason }
 station-card-not-used = карта колдонулган жок: { $reason }
+station-card-unusable = { $reader } ичиндеги картаны колдонууга болбойт ({ $detail }): аны чыгарып алыңыз
 station-failed = КАТА { $name }: { $reason }
 station-recovered = акыркы токтоодон кийин: карта { $serial } ({ $number }) { $outcome }
 station-stopped = станция токтоду: { $reason }

@@ -142,6 +142,91 @@ notice-audit-back = журнал аудита снова пишется, вме�
 
 cli-can-needed = чип открывается только по PACE: укажите шесть цифр CAN с лицевой стороны карты (--can 123456)
 cli-wrong-can = CAN не открывает эту карту ({ $detail }): проверьте шесть цифр на её лицевой стороне
+cli-cannot-read = не удаётся прочитать { $file }: { $detail }
+cli-cannot-create = не удаётся создать { $file }: { $detail }
+cli-cannot-listen = не удаётся принимать соединения на { $address }: { $detail }
+cli-trust-list-refused = список доверия { $file } отклонён: { $detail }
+cli-give-a-source = укажите --record, --qr или --card
+cli-wait-seconds = --wait: число секунд
+cli-can-digits = --can: шесть цифр
+cli-no-card = ни в одном считывателе нет карты в течение { $seconds } с
+cli-no-card-in = в { $reader } нет карты в течение { $seconds } с
+cli-employer-tin-digits = --employer-tin: ровно 14 цифр
+cli-employer-needs-tin = для --role employer нужен --employer-tin
+cli-tin-without-employer = --employer-tin только для --role employer
+cli-role = --role: border или employer
+cli-no-such-image = нет такого изображения { $file }
+cli-portrait-unsigned = подписанной фотографии с карты нет: { $detail }
+desk-listening = киоск по адресу { $url } (роль { $role }; адрес с токеном стойки даёт `reader-host kiosk-url`)
+scan-qr-codes = { $file }: кодов: { $count }
+audit-chip = чип
+
+## Инструменты органа выдачи.
+
+issuer-init-created = орган выдачи создан в { $dir }
+issuer-init-root = корневой ключ { $key }: root.key.pem, root.pub.pem
+issuer-init-signer = подписант для «{ $type }»: ключ { $key }, { $file }
+issuer-init-personalization = ключ персонализации { $key }: personalization.key.pem
+issuer-init-list = список доверия: trust.list (источник: list.toml)
+issuer-init-service = служба подписи: signing.tokens (токен station-1: station-1.token)
+issuer-init-holders = образцы владельцев: holders/*.toml, их фотографии holders/*.jpg
+issuer-record-signed = { $file }: { $bytes } байт, { $type } { $number }
+issuer-list-signed = { $file }: { $bytes } байт, номер списка { $sequence }
+issuer-serve-key = ключ { $key } подписывает: { $types }; выдача с { $from } по { $until }
+issuer-serve-list = номер списка доверия { $sequence }
+issuer-token-created = { $file }: токен для { $label }, добавлен в { $tokens }
+issuer-qr-written = { $file }: QR-код из { $bytes } байт
+issuer-refused-to-sign = отказ в подписи { $file }: { $reason }
+issuer-not-a-record = { $file } не является записью о пребывании: { $detail }
+issuer-label-one-word = --label: одно слово, например station-2
+show-record = Запись о пребывании, { $bytes } байт (подпись не проверена: используйте reader-host verify)
+show-list = Список доверия, { $bytes } байт
+show-signature-not-checked = не проверена (укажите --root-key)
+show-signature-valid = верна
+show-signature-invalid = НЕВЕРНА: { $detail }
+show-signers = подписанты ({ $count }):
+show-revoked-signers = отозванные подписанты ({ $count }):
+show-revoked-documents = отозванные документы ({ $count }):
+field-sequence = номер списка
+field-issued-at = выпущен
+field-next-update = следующее обновление
+field-signature = подпись
+field-signer-key-id = ключ подписанта
+field-chip-public-key = открытый ключ чипа
+field-portrait-digest = хеш фотографии (SHA-256)
+
+## Почему орган выдачи отказывается подписать (каждое сообщение говорит, что исправить).
+
+refusal-unreadable = файл владельца не читается: { $detail }
+refusal-pin = pin: должно быть ровно { $expected } цифр, получено «{ $got }»
+refusal-validity-inverted = valid_until ({ $until }) раньше valid_from ({ $from })
+refusal-issued-after-expiry = issue_date ({ $issue }) позже valid_until ({ $until })
+refusal-validity-too-long = срок { $days } дн. больше { $max } дн., допустимых для «{ $type }»
+refusal-valid-from-too-late = valid_from на { $days } дн. позже даты выдачи; для «{ $type }» допустимо не более { $max } дн.
+refusal-missing-itn = карта резидента должна содержать ИНН владельца (itn)
+refusal-missing-chip-key = карта резидента — чиповая карта: нужен chip_public_key (станция получает его от самой карты)
+refusal-nomad-with-employer = у цифрового кочевника нет местного работодателя: уберите employer_tin
+refusal-nomad-purpose = цель пребывания цифрового кочевника — remote-work, а не { $purpose }
+refusal-signer-not-listed = ключа подписанта { $key } нет в списке доверия
+refusal-signer-revoked = ключ подписанта { $key } отозван
+refusal-signer-not-authorized = ключ подписанта { $key } не вправе подписывать документы «{ $type }»
+refusal-signer-outside-period = дата выдачи { $issue } вне периода ключа подписанта { $key }: с { $from } по { $until }
+refusal-no-signer-key = ключ подписанта не указан
+refusal-no-authorized-signer = ни один ключ подписанта не вправе подписать «{ $type }», выданный { $issue }
+refusal-format = формат записи не допускает этого: { $detail }
+invalid-not-a-date = { $field }: «{ $value }» — не дата ГГГГ-ММ-ДД
+invalid-not-hex = { $field }: не шестнадцатеричное значение
+invalid-length = { $field }: { $got } байт, ожидалось { $expected }
+invalid-not-one-of = { $field }: «{ $value }» — не одно из: { $allowed }
+invalid-digits = { $field }: должно быть ровно { $expected } цифр, получено «{ $got }»
+invalid-not-a-point = { $field }: не несжатая точка P-256
+invalid-not-in-format = { $field }: не допускается форматом записи (см. docs/formats.md)
+portrait-refusal-too-long = фотография: { $bytes } байт, чип вмещает не более { $max }
+portrait-refusal-not-jpeg = фотография: не изображение JPEG
+portrait-refusal-dimensions = фотография: { $size } пикселей, допустимо от { $min } до { $max }
+portrait-refusal-not-upright = фотография: { $size } пикселей — не вертикальная (высота должна быть больше ширины)
+list-sequence-not-increasing = номер { $new } не больше номера предыдущего списка { $previous }
+list-previous-refused = предыдущий список отклонён: { $detail }
 
 ## Страница киоска.
 
@@ -169,6 +254,7 @@ station-insert-card = вставьте чистую карту для { $name }
 station-issued = выдан { $number } для { $name } (карта { $serial })
 station-spoiled = ИСПОРЧЕНА карта { $serial } ({ $number }, { $name }): { $reason }
 station-card-not-used = карта не использована: { $reason }
+station-card-unusable = карту в { $reader } нельзя использовать ({ $detail }): выньте её
 station-failed = ОШИБКА { $name }: { $reason }
 station-recovered = после прошлой остановки: карта { $serial } ({ $number }) { $outcome }
 station-stopped = станция остановлена: { $reason }

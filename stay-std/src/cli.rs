@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use stay_core::UnixTime;
 
 use crate::list::LoadedList;
+use crate::messages::Messages;
 
 /// Exit statuses: the verdict, or what kept the tool from running.
 pub mod exit {
@@ -29,11 +29,23 @@ pub fn fail(code: u8) -> impl FnOnce(anyhow::Error) -> Failure {
     move |e| Failure(code, e)
 }
 
-/// A file the user named; `what` says which in the error.
-pub fn read(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path)
-        .with_context(|| format!("cannot read {what} {}", path.display()))
-        .map_err(fail(exit::NO_INPUT))
+/// A file the user named.
+pub fn read(path: &Path, m: &Messages) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| {
+        Failure(
+            exit::NO_INPUT,
+            anyhow::anyhow!(
+                "{}",
+                m.format(
+                    "cli-cannot-read",
+                    &[
+                        ("file", &path.display().to_string()),
+                        ("detail", &e.to_string())
+                    ]
+                )
+            ),
+        )
+    })
 }
 
 /// `--at TIME` (a rehearsal's clock), or the system clock.
@@ -45,13 +57,22 @@ pub fn now_or(at: Option<&str>) -> Result<UnixTime, Failure> {
 }
 
 /// The trust list, once its root signature checks out.
-pub fn read_list(trust_list: &Path, root_key: &Path) -> Result<LoadedList, Failure> {
+pub fn read_list(trust_list: &Path, root_key: &Path, m: &Messages) -> Result<LoadedList, Failure> {
     let root = crate::pem::read_public(root_key).map_err(fail(exit::DATA))?;
-    let bytes = read(trust_list, "trust list")?;
+    let bytes = read(trust_list, m)?;
     LoadedList::verify(bytes, &root, None).map_err(|e| {
         Failure(
             exit::DATA,
-            anyhow::anyhow!("trust list {} refused: {e:#}", trust_list.display()),
+            anyhow::anyhow!(
+                "{}",
+                m.format(
+                    "cli-trust-list-refused",
+                    &[
+                        ("file", &trust_list.display().to_string()),
+                        ("detail", &format!("{e:#}"))
+                    ]
+                )
+            ),
         )
     })
 }

@@ -99,6 +99,41 @@ impl Messages {
     }
 }
 
+/// Something to be said in the reader's language, decided before the language is known:
+/// a message id and its arguments (an error that the library raises and the tool prints).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Message {
+    pub fn new(id: &'static str) -> Message {
+        Message {
+            id,
+            args: Vec::new(),
+        }
+    }
+
+    /// With argument `name` (a number, a date, a file: nothing that needs translating).
+    pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Message {
+        self.args.push((name, value.to_string()));
+        self
+    }
+}
+
+impl Messages {
+    /// `message` in this language.
+    pub fn say(&self, message: &Message) -> String {
+        let args: Vec<(&str, &str)> = message
+            .args
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        self.format(message.id, &args)
+    }
+}
+
 /// The message id for a code: `-` for `_` and `:`.
 pub fn id(prefix: &str, code: &str) -> String {
     format!("{prefix}-{}", code.replace(['_', ':'], "-"))

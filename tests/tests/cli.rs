@@ -342,7 +342,9 @@ fn exit_statuses_for_every_outcome() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--employer-tin is for --role employer"));
     // A picture with no QR code in it.
     let blank = a.path("blank.png");
-    image_blank(&blank);
+    image::GrayImage::from_pixel(64, 64, image::Luma([255]))
+        .save(&blank)
+        .unwrap();
     assert_eq!(
         a.verify(&["--qr", blank.to_str().unwrap()]).status.code(),
         Some(65)
@@ -920,4 +922,90 @@ fn verify_speaks_kyrgyz_russian_and_english_for_every_outcome() {
     assert_eq!(json["explanation"], "every check passed");
     let bad = a.verify(&["--record", uw, "--lang", "de"]);
     assert_eq!(bad.status.code(), Some(64));
+}
+
+#[test]
+fn the_office_tools_speak_the_operators_language() {
+    let a = Authority::new();
+    // A refusal in Russian: the issuer's own words for it, with what to fix.
+    let base = std::fs::read_to_string(a.holder("resident-card")).unwrap();
+    let holder = a.path("too-long.toml");
+    std::fs::write(
+        &holder,
+        base.replace("valid_until = \"", "valid_until = \"2099-01-01\"\n#"),
+    )
+    .unwrap();
+    let out = run(Command::new(&a.issuer)
+        .args(["--lang", "ru", "sign-record", "--key"])
+        .arg(a.path("auth/resident-card.key.pem"))
+        .arg("--in")
+        .arg(&holder)
+        .arg("--out")
+        .arg(a.path("too-long.bin")));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("отказ в подписи"), "{err}");
+    assert!(
+        err.contains("больше 366 дн., допустимых для «resident-card»"),
+        "{err}"
+    );
+    assert!(!err.contains("exceeds"), "{err}");
+    // A signed record, and the list decoded for people, in Kyrgyz with Bishkek time.
+    let out = run(Command::new(&a.issuer)
+        .args(["--lang", "ky", "sign-record", "--key"])
+        .arg(a.path("auth/resident-card.key.pem"))
+        .arg("--in")
+        .arg(a.holder("resident-card"))
+        .arg("--out")
+        .arg(a.path("rc.bin")));
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("байт, резидент картасы"), "{said}");
+    let out = run(Command::new(&a.issuer)
+        .args(["--lang", "ky", "show", "--root-key"])
+        .arg(a.path("auth/root.pub.pem"))
+        .arg(a.path("auth/trust.list")));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    for ky in [
+        "Ишеним тизмеси",
+        "тизменин номери",
+        "Бишкек убактысы, UTC+6",
+        "туура",
+        "кол коюучулар (3):",
+    ] {
+        assert!(shown.contains(ky), "{ky}: {shown}");
+    }
+    assert!(!shown.contains("Trust list") && !shown.contains("signers"), "{shown}");
+    let out = run(Command::new(&a.issuer)
+        .args(["--lang", "ru", "show"])
+        .arg(a.path("rc.bin")));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("Запись о пребывании"), "{shown}");
+    assert!(shown.contains("ключ подписанта"), "{shown}");
+    // `init` tells the office what it made, in Kyrgyz.
+    let out = run(Command::new(&a.issuer)
+        .args(["--lang", "ky", "init"])
+        .arg(a.path("ky-authority")));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("берүүчү орган"), "{said}");
+    assert!(said.contains("«резидент картасы» үчүн кол коюучу"), "{said}");
+    // The reader's own errors and scan-qr, in Russian.
+    let out = a.verify(&["--record", "missing.bin", "--lang", "ru"]);
+    assert_eq!(out.status.code(), Some(66));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("не удаётся прочитать missing.bin"), "{err}");
+    let out = a.verify(&["--lang", "ru"]);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("укажите --record, --qr или --card")
+    );
+    let blank = a.path("blank.png");
+    image::GrayImage::from_pixel(64, 64, image::Luma([255]))
+        .save(&blank)
+        .unwrap();
+    let out = run(Command::new(&a.reader)
+        .args(["--lang", "ru", "scan-qr"])
+        .arg(&blank));
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with("blank.png: кодов: 0\n"));
 }

@@ -440,6 +440,12 @@ fn through_the_signing_service(w: &mut World) -> Result<()> {
 /// time; `--json` (the other checks) keeps its codes.
 fn prompts_and_summary_in_russian(w: &mut World) -> Result<()> {
     let dir = office(w, "russian", 1, false)?;
+    // A row the issuer refuses: its reason in Russian too, from the refusal's own words.
+    let mut batch = std::fs::read_to_string(dir.join("batch.csv"))?;
+    batch.push_str(
+        "APP-PIN,resident-card,123,21503199000999,X,,UZB,1990-01-01,M,work,,2026-11-01,2027-10-31,M,\n",
+    );
+    std::fs::write(dir.join("batch.csv"), batch)?;
     let mut cmd = Command::new(&w.station_bin);
     cmd.current_dir(&dir)
         .args(["--batch", "batch.csv", "--journal", "journal.sqlite"])
@@ -450,6 +456,7 @@ fn prompts_and_summary_in_russian(w: &mut World) -> Result<()> {
         .args(["--reader", &w.sandbox.reader_name(0), "--wait", "20"])
         .args(["--at", &stay_std::clock::format_rfc3339(w.fixture.now)]);
     let mut station = StationRun::launch(cmd)?;
+    station.expect("строка 3: пропущена: pin: должно быть ровно 14 цифр, получено «123»")?;
     station.expect("прочитано заявлений: 1")?;
     station.expect("вставьте чистую карту для WORKER Number 1")?;
     let image = blank(w, "russian-1", 1)?;
@@ -465,9 +472,14 @@ fn prompts_and_summary_in_russian(w: &mut World) -> Result<()> {
         .expect("piped")
         .read_to_string(&mut out)?;
     let status = station.child.wait()?;
-    ensure!(status.success(), "{status}: {out}");
+    // A bad row: exit 1, though the card was issued.
+    ensure!(status.code() == Some(1), "{status}: {out}");
     ensure!(
-        out.contains("выдано 1, испорчено 0, ошибок 0, ошибочных строк 0, ещё ждут 0"),
+        out.contains("выдано 1, испорчено 0, ошибок 0, ошибочных строк 1, ещё ждут 0"),
+        "{out}"
+    );
+    ensure!(
+        out.contains("строка 3: pin: должно быть ровно 14 цифр, получено «123»"),
         "{out}"
     );
     ensure!(out.contains("(время Бишкека, UTC+6)"), "{out}");
