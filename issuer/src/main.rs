@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use issuer::{show, Holder, KeyPair, ListSource};
 use stay_core::{Policy, TrustList};
+use stay_std::cli::{cannot_read, list_refused};
 use stay_std::messages::Messages;
 
 #[derive(Parser)]
@@ -153,20 +154,6 @@ fn new_token(label: &str, tokens: &Path, out: &Path, m: &Messages) -> Result<()>
     stay_std::files::write_private(tokens, text.as_bytes())
 }
 
-/// `cannot read FILE: why`, in the operator's language.
-fn cannot_read(m: &Messages, path: &Path, e: std::io::Error) -> anyhow::Error {
-    anyhow::anyhow!(
-        "{}",
-        m.format(
-            "cli-cannot-read",
-            &[
-                ("file", &path.display().to_string()),
-                ("detail", &e.to_string())
-            ]
-        )
-    )
-}
-
 fn read_file(m: &Messages, path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| cannot_read(m, path, e))
 }
@@ -178,18 +165,7 @@ fn load_list<'b>(
     bytes: &'b [u8],
     root: &stay_core::PublicKey,
 ) -> Result<TrustList<'b>> {
-    TrustList::load(bytes, root, None).map_err(|e| {
-        anyhow::anyhow!(
-            "{}",
-            m.format(
-                "cli-trust-list-refused",
-                &[
-                    ("file", &path.display().to_string()),
-                    ("detail", &e.to_string())
-                ]
-            )
-        )
-    })
+    TrustList::load(bytes, root, None).map_err(|e| list_refused(m, path, e))
 }
 
 fn say(m: &Messages, id: &str, args: &[(&str, &str)]) {

@@ -29,23 +29,24 @@ pub fn fail(code: u8) -> impl FnOnce(anyhow::Error) -> Failure {
     move |e| Failure(code, e)
 }
 
+/// `cannot read FILE: why`, in the reader's language.
+pub fn cannot_read(m: &Messages, path: &Path, why: impl std::fmt::Display) -> anyhow::Error {
+    said(m, "cli-cannot-read", path, why)
+}
+
+/// `trust list FILE refused: why`, in the reader's language.
+pub fn list_refused(m: &Messages, path: &Path, why: impl std::fmt::Display) -> anyhow::Error {
+    said(m, "cli-trust-list-refused", path, why)
+}
+
+fn said(m: &Messages, id: &str, path: &Path, why: impl std::fmt::Display) -> anyhow::Error {
+    let (file, detail) = (path.display().to_string(), why.to_string());
+    anyhow::anyhow!("{}", m.format(id, &[("file", &file), ("detail", &detail)]))
+}
+
 /// A file the user named.
 pub fn read(path: &Path, m: &Messages) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| {
-        Failure(
-            exit::NO_INPUT,
-            anyhow::anyhow!(
-                "{}",
-                m.format(
-                    "cli-cannot-read",
-                    &[
-                        ("file", &path.display().to_string()),
-                        ("detail", &e.to_string())
-                    ]
-                )
-            ),
-        )
-    })
+    std::fs::read(path).map_err(|e| Failure(exit::NO_INPUT, cannot_read(m, path, e)))
 }
 
 /// `--at TIME` (a rehearsal's clock), or the system clock.
@@ -63,16 +64,7 @@ pub fn read_list(trust_list: &Path, root_key: &Path, m: &Messages) -> Result<Loa
     LoadedList::verify(bytes, &root, None).map_err(|e| {
         Failure(
             exit::DATA,
-            anyhow::anyhow!(
-                "{}",
-                m.format(
-                    "cli-trust-list-refused",
-                    &[
-                        ("file", &trust_list.display().to_string()),
-                        ("detail", &format!("{e:#}"))
-                    ]
-                )
-            ),
+            list_refused(m, trust_list, format_args!("{e:#}")),
         )
     })
 }

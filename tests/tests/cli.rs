@@ -342,9 +342,7 @@ fn exit_statuses_for_every_outcome() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--employer-tin is for --role employer"));
     // A picture with no QR code in it.
     let blank = a.path("blank.png");
-    image::GrayImage::from_pixel(64, 64, image::Luma([255]))
-        .save(&blank)
-        .unwrap();
+    image_blank(&blank);
     assert_eq!(
         a.verify(&["--qr", blank.to_str().unwrap()]).status.code(),
         Some(65)
@@ -975,7 +973,10 @@ fn the_office_tools_speak_the_operators_language() {
     ] {
         assert!(shown.contains(ky), "{ky}: {shown}");
     }
-    assert!(!shown.contains("Trust list") && !shown.contains("signers"), "{shown}");
+    assert!(
+        !shown.contains("Trust list") && !shown.contains("signers"),
+        "{shown}"
+    );
     let out = run(Command::new(&a.issuer)
         .args(["--lang", "ru", "show"])
         .arg(a.path("rc.bin")));
@@ -988,7 +989,10 @@ fn the_office_tools_speak_the_operators_language() {
         .arg(a.path("ky-authority")));
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("берүүчү орган"), "{said}");
-    assert!(said.contains("«резидент картасы» үчүн кол коюучу"), "{said}");
+    assert!(
+        said.contains("«резидент картасы» үчүн кол коюучу"),
+        "{said}"
+    );
     // The reader's own errors and scan-qr, in Russian.
     let out = a.verify(&["--record", "missing.bin", "--lang", "ru"]);
     assert_eq!(out.status.code(), Some(66));
@@ -996,9 +1000,7 @@ fn the_office_tools_speak_the_operators_language() {
     assert!(err.contains("не удаётся прочитать missing.bin"), "{err}");
     let out = a.verify(&["--lang", "ru"]);
     assert_eq!(out.status.code(), Some(64));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("укажите --record, --qr или --card")
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("укажите --record, --qr или --card"));
     let blank = a.path("blank.png");
     image::GrayImage::from_pixel(64, 64, image::Luma([255]))
         .save(&blank)
