@@ -79,6 +79,7 @@ impl ListSpec {
             signers: &signers,
             revoked_signers: &revoked_signers,
             revoked_documents: &revoked,
+            status_changes: &[],
         };
         let mut signed = vec![0u8; body.body_len()];
         body.encode_body(&mut signed).expect("sized by body_len");

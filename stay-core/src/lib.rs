@@ -34,7 +34,9 @@ pub use high_water::HighWater;
 pub use policy::{Policy, Role, RoleError};
 pub use record::{DocumentType, Purpose, RecordError, RecordFields, Sex, StayRecord};
 pub use signature::{KeyId, PublicKey, SignatureError};
-pub use trust_list::{ListError, SignerEntry, TrustList, TrustListContent};
+pub use trust_list::{
+    ListError, SignerEntry, StatusChange, StatusEntry, TrustList, TrustListContent,
+};
 pub use verdict::{
     Decision, IndeterminateReason, InvalidReason, NotEmployable, ShownFields, Status, Verdict,
 };

@@ -12,10 +12,14 @@
 //!     85 L  revoked signer key ids, 8 bytes each, strictly ascending
 //!     86 L  revoked document numbers: empty, or width W then W-byte entries
 //!           (NUL-padded, strictly ascending)
+//!     87 L  status changes (absent when there are none): width W, then entries of
+//!           number (W, NUL-padded, strictly ascending) | kind (1) | date (4) |
+//!           successor (W, NUL-padded; all NUL unless superseded)
 //!   5F37 40 signature by the pinned root key over the whole `72` object
 //! ```
 //! The list is used in place: every lookup reads the caller's byte slice, so a list of
-//! tens of megabytes needs no allocation. Revoked documents are found by binary search.
+//! tens of megabytes needs no allocation. Revoked documents and status changes are found
+//! by binary search.
 
 use core::cmp::Ordering;
 use core::fmt;
@@ -44,6 +48,7 @@ pub mod tag {
     pub const SIGNER_DOCUMENT_TYPES: Tag = 0x84;
     pub const REVOKED_SIGNERS: Tag = 0x85;
     pub const REVOKED_DOCUMENTS: Tag = 0x86;
+    pub const STATUS_CHANGES: Tag = 0x87;
     pub const SIGNATURE: Tag = 0x5F37;
 }
 
@@ -108,6 +113,107 @@ impl fmt::Display for ListError {
             ),
         }
     }
+}
+
+/// What a list says of a document after its issuance: the stay as it stands now. One
+/// entry per document; the authority's list source keeps the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusChange<'a> {
+    /// The stay is extended: valid until this date instead of the record's.
+    Extended { valid_until: Date },
+    /// Not valid from this date on, until a later list lifts the suspension.
+    Suspended { since: Date },
+    /// Replaced on this date by the document numbered `successor` (a unified-window
+    /// document by the resident card issued after it).
+    Superseded { on: Date, successor: &'a str },
+}
+
+impl StatusChange<'_> {
+    const EXTENDED: u8 = 1;
+    const SUSPENDED: u8 = 2;
+    const SUPERSEDED: u8 = 3;
+
+    /// The stable code, as JSON and the list source name it.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            StatusChange::Extended { .. } => "extended",
+            StatusChange::Suspended { .. } => "suspended",
+            StatusChange::Superseded { .. } => "superseded",
+        }
+    }
+
+    const fn kind(&self) -> u8 {
+        match self {
+            StatusChange::Extended { .. } => Self::EXTENDED,
+            StatusChange::Suspended { .. } => Self::SUSPENDED,
+            StatusChange::Superseded { .. } => Self::SUPERSEDED,
+        }
+    }
+
+    /// The change's own date: the new valid-until, or when it took effect.
+    pub const fn date(&self) -> Date {
+        match *self {
+            StatusChange::Extended { valid_until } => valid_until,
+            StatusChange::Suspended { since } => since,
+            StatusChange::Superseded { on, .. } => on,
+        }
+    }
+
+    fn successor(&self) -> &str {
+        match self {
+            StatusChange::Superseded { successor, .. } => successor,
+            _ => "",
+        }
+    }
+}
+
+/// A status change with the document it is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusEntry<'a> {
+    pub document_number: &'a str,
+    pub change: StatusChange<'a>,
+}
+
+/// The number in a NUL-padded entry field, if it is one.
+fn padded_number(field: &[u8]) -> Option<&str> {
+    let len = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+    if !field[len..].iter().all(|&b| b == 0) {
+        return None;
+    }
+    core::str::from_utf8(&field[..len]).ok()
+}
+
+/// Decodes one status entry of width `w`; `None` when it breaks a rule.
+fn status_entry(entry: &[u8], w: usize) -> Option<StatusEntry<'_>> {
+    let (number, rest) = entry.split_at(w);
+    let (&kind, rest) = rest.split_first()?;
+    let (date, successor) = rest.split_at(DATE_LEN);
+    let document_number = padded_number(number).filter(|n| is_document_number(n))?;
+    let date = Date::from_bytes(date).ok()?;
+    let successor = padded_number(successor)?;
+    let change = match kind {
+        StatusChange::EXTENDED if successor.is_empty() => {
+            StatusChange::Extended { valid_until: date }
+        }
+        StatusChange::SUSPENDED if successor.is_empty() => StatusChange::Suspended { since: date },
+        StatusChange::SUPERSEDED
+            if is_document_number(successor) && successor != document_number =>
+        {
+            StatusChange::Superseded {
+                on: date,
+                successor,
+            }
+        }
+        _ => return None,
+    };
+    Some(StatusEntry {
+        document_number,
+        change,
+    })
+}
+
+const fn status_entry_len(w: usize) -> usize {
+    2 * w + 1 + DATE_LEN
 }
 
 /// One key allowed to sign records.
@@ -193,6 +299,8 @@ pub struct TrustListContent<'a> {
     revoked_signers: &'a [u8],
     revoked_document_width: usize,
     revoked_documents: &'a [u8],
+    status_width: usize,
+    status_changes: &'a [u8],
     pub signed_bytes: &'a [u8],
     pub signature: &'a [u8],
 }
@@ -248,6 +356,14 @@ impl<'a> TrustListContent<'a> {
         let signers = r.expect(tag::SIGNERS)?.value;
         let revoked_signers = r.expect(tag::REVOKED_SIGNERS)?.value;
         let revoked = r.expect(tag::REVOKED_DOCUMENTS)?.value;
+        // Absent in a list without status changes: such a list keeps the bytes it had
+        // before status changes existed. Present, it is refused by an older terminal's
+        // `finish` (it cannot honour a suspension, so it must not decide).
+        let status = if r.is_empty() {
+            None
+        } else {
+            Some(r.expect(tag::STATUS_CHANGES)?.value)
+        };
         r.finish()?;
 
         // Signers: well formed, key id = digest of key, sorted by key id, bounded in number.
@@ -313,6 +429,38 @@ impl<'a> TrustListContent<'a> {
             }
         };
 
+        let (status_width, status_changes) = match status {
+            None => (0, &revoked[..0]),
+            Some(value) => {
+                let bad = ListError::BadField("status changes");
+                let (&w, entries) = value.split_first().ok_or(bad)?;
+                let w = usize::from(w);
+                let len = status_entry_len(w);
+                if !(1..=MAX_DOCUMENT_NUMBER_LEN).contains(&w)
+                    || entries.is_empty()
+                    || entries.len() % len != 0
+                {
+                    return Err(bad);
+                }
+                let mut longest = 0;
+                let mut previous: Option<&[u8]> = None;
+                for entry in entries.chunks_exact(len) {
+                    let decoded = status_entry(entry, w).ok_or(bad)?;
+                    longest = longest
+                        .max(decoded.document_number.len())
+                        .max(decoded.change.successor().len());
+                    if previous.is_some_and(|p| p >= &entry[..w]) {
+                        return Err(ListError::NotSorted("status changes"));
+                    }
+                    previous = Some(&entry[..w]);
+                }
+                if longest != w {
+                    return Err(ListError::BadField("status changes (width)"));
+                }
+                (w, entries)
+            }
+        };
+
         Ok(TrustListContent {
             sequence,
             issued_at,
@@ -321,6 +469,8 @@ impl<'a> TrustListContent<'a> {
             revoked_signers,
             revoked_document_width,
             revoked_documents,
+            status_width,
+            status_changes,
             signed_bytes: body.encoded,
             signature,
         })
@@ -344,7 +494,7 @@ impl<'a> TrustListContent<'a> {
     }
 
     pub fn is_signer_revoked(&self, key_id: KeyId) -> bool {
-        binary_search(self.revoked_signers, KEY_ID_LEN, &key_id.0)
+        binary_search(self.revoked_signers, KEY_ID_LEN, &key_id.0).is_some()
     }
 
     pub fn revoked_document_count(&self) -> usize {
@@ -371,21 +521,61 @@ impl<'a> TrustListContent<'a> {
         }
         let mut padded = [0u8; MAX_DOCUMENT_NUMBER_LEN];
         padded[..number.len()].copy_from_slice(number);
-        binary_search(self.revoked_documents, width, &padded[..width])
+        binary_search(self.revoked_documents, width, &padded[..width]).is_some()
+    }
+
+    pub fn status_change_count(&self) -> usize {
+        self.status_changes
+            .len()
+            .checked_div(status_entry_len(self.status_width))
+            .unwrap_or(0)
+    }
+
+    /// Every status change, in document-number order.
+    pub fn status_changes(&self) -> impl Iterator<Item = StatusEntry<'a>> + 'a {
+        let w = self.status_width;
+        self.status_changes
+            .chunks_exact(status_entry_len(w))
+            .filter_map(move |entry| status_entry(entry, w))
+    }
+
+    /// What this list says of `document_number` after its issuance, if anything: O(log n),
+    /// no allocation.
+    pub fn status_change(&self, document_number: &str) -> Option<StatusChange<'a>> {
+        let w = self.status_width;
+        let number = document_number.as_bytes();
+        if w == 0 || number.len() > w {
+            return None;
+        }
+        let mut padded = [0u8; MAX_DOCUMENT_NUMBER_LEN];
+        padded[..number.len()].copy_from_slice(number);
+        let len = status_entry_len(w);
+        let at = binary_search_keyed(self.status_changes, len, w, &padded[..w])?;
+        status_entry(&self.status_changes[at * len..(at + 1) * len], w).map(|e| e.change)
     }
 }
 
-fn binary_search(entries: &[u8], width: usize, needle: &[u8]) -> bool {
-    let (mut lo, mut hi) = (0usize, entries.len() / width);
+fn binary_search(entries: &[u8], width: usize, needle: &[u8]) -> Option<usize> {
+    binary_search_keyed(entries, width, width, needle)
+}
+
+/// The index of the entry (`stride` bytes each) whose first `key_len` bytes are `needle`.
+fn binary_search_keyed(
+    entries: &[u8],
+    stride: usize,
+    key_len: usize,
+    needle: &[u8],
+) -> Option<usize> {
+    let (mut lo, mut hi) = (0usize, entries.len() / stride);
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        match entries[mid * width..(mid + 1) * width].cmp(needle) {
+        match entries[mid * stride..mid * stride + key_len].cmp(needle) {
             Ordering::Less => lo = mid + 1,
             Ordering::Greater => hi = mid,
-            Ordering::Equal => return true,
+            Ordering::Equal => return Some(mid),
         }
     }
-    false
+    None
 }
 
 /// A list whose signature checked against the pinned root key and whose sequence is not
@@ -445,6 +635,8 @@ pub struct ListBody<'a> {
     pub revoked_signers: &'a [KeyId],
     /// Revoked document numbers, sorted by their NUL-padded form (see `sort_key`).
     pub revoked_documents: &'a [&'a str],
+    /// Status changes, sorted by document number the same way, one per document.
+    pub status_changes: &'a [StatusEntry<'a>],
 }
 
 impl ListBody<'_> {
@@ -469,6 +661,21 @@ impl ListBody<'_> {
         }
     }
 
+    fn status_width(&self) -> usize {
+        self.status_changes
+            .iter()
+            .map(|e| e.document_number.len().max(e.change.successor().len()))
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn status_len(&self) -> usize {
+        match self.status_width() {
+            0 => 0,
+            w => 1 + status_entry_len(w) * self.status_changes.len(),
+        }
+    }
+
     fn signers_len(&self) -> usize {
         self.signers.len() * tlv::encoded_len(tag::SIGNER, Self::SIGNER_CONTENT_LEN)
     }
@@ -482,6 +689,10 @@ impl ListBody<'_> {
                 KEY_ID_LEN * self.revoked_signers.len(),
             )
             + tlv::encoded_len(tag::REVOKED_DOCUMENTS, self.revoked_len())
+            + match self.status_len() {
+                0 => 0,
+                len => tlv::encoded_len(tag::STATUS_CHANGES, len),
+            }
     }
 
     /// Length of the signed body object.
@@ -529,6 +740,21 @@ impl ListBody<'_> {
                 w.bytes(&zeros[..width - d.len()])?;
             }
         }
+        let width = self.status_width();
+        if width > 0 {
+            w.header(tag::STATUS_CHANGES, self.status_len())?;
+            w.bytes(&[width as u8])?;
+            let zeros = [0u8; MAX_DOCUMENT_NUMBER_LEN];
+            for e in self.status_changes {
+                let successor = e.change.successor();
+                w.bytes(e.document_number.as_bytes())?;
+                w.bytes(&zeros[..width - e.document_number.len()])?;
+                w.bytes(&[e.change.kind()])?;
+                w.bytes(&e.change.date().to_bytes())?;
+                w.bytes(successor.as_bytes())?;
+                w.bytes(&zeros[..width - successor.len()])?;
+            }
+        }
         Ok(())
     }
 
@@ -560,4 +786,178 @@ impl ListBody<'_> {
 /// plain byte order of the numbers with a shorter prefix first.
 pub fn revoked_document_order(a: &str, b: &str) -> Ordering {
     a.as_bytes().cmp(b.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::vec;
+    use std::vec::Vec;
+
+    use super::*;
+
+    fn date(y: u16, m: u8, d: u8) -> Date {
+        Date::new(y, m, d).unwrap()
+    }
+
+    fn encoded(revoked: &[&str], status: &[StatusEntry<'_>]) -> Vec<u8> {
+        let body = ListBody {
+            sequence: 7,
+            issued_at: UnixTime(1_800_000_000),
+            next_update: UnixTime(1_800_086_400),
+            signers: &[],
+            revoked_signers: &[],
+            revoked_documents: revoked,
+            status_changes: status,
+        };
+        let mut list = vec![0u8; body.list_len()];
+        let n = body.encode_list(&[0; 64], &mut list).unwrap();
+        assert_eq!(n, list.len());
+        list
+    }
+
+    fn changes() -> [StatusEntry<'static>; 3] {
+        [
+            StatusEntry {
+                document_number: "KG0000001",
+                change: StatusChange::Extended {
+                    valid_until: date(2028, 10, 31),
+                },
+            },
+            StatusEntry {
+                document_number: "KG0000002",
+                change: StatusChange::Suspended {
+                    since: date(2027, 3, 1),
+                },
+            },
+            StatusEntry {
+                document_number: "UW77",
+                change: StatusChange::Superseded {
+                    on: date(2027, 1, 10),
+                    successor: "KG0000009",
+                },
+            },
+        ]
+    }
+
+    #[test]
+    fn status_changes_round_trip_and_are_found_by_number() {
+        let changes = changes();
+        let bytes = encoded(&["KG0000005"], &changes);
+        let list = TrustListContent::parse(&bytes).unwrap();
+        assert_eq!(list.status_change_count(), 3);
+        assert_eq!(list.status_changes().collect::<Vec<_>>(), changes);
+        for e in &changes {
+            assert_eq!(list.status_change(e.document_number), Some(e.change));
+        }
+        for absent in [
+            "KG000000",
+            "KG0000003",
+            "UW7",
+            "UW777",
+            "",
+            "KG00000010000000",
+        ] {
+            assert_eq!(list.status_change(absent), None, "{absent}");
+        }
+        assert!(list.is_document_revoked("KG0000005"));
+    }
+
+    #[test]
+    fn a_list_without_status_changes_keeps_its_old_bytes() {
+        let bytes = encoded(&["KG0000005"], &[]);
+        let list = TrustListContent::parse(&bytes).unwrap();
+        assert_eq!(list.status_change_count(), 0);
+        assert_eq!(list.status_change("KG0000005"), None);
+        // The body ends with the revoked documents: no status-change object at all.
+        let body = ListBody {
+            sequence: 7,
+            issued_at: UnixTime(1_800_000_000),
+            next_update: UnixTime(1_800_086_400),
+            signers: &[],
+            revoked_signers: &[],
+            revoked_documents: &["KG0000005"],
+            status_changes: &[],
+        };
+        let with = ListBody {
+            status_changes: &changes(),
+            ..body
+        };
+        assert!(with.body_len() > body.body_len());
+        assert_eq!(
+            body.body_len(),
+            tlv::encoded_len(
+                tag::BODY,
+                tlv::encoded_len(tag::VERSION, 1)
+                    + 3 * tlv::encoded_len(tag::SEQUENCE, 8)
+                    + tlv::encoded_len(tag::SIGNERS, 0)
+                    + tlv::encoded_len(tag::REVOKED_SIGNERS, 0)
+                    + tlv::encoded_len(tag::REVOKED_DOCUMENTS, 1 + 9)
+            )
+        );
+    }
+
+    /// The status object of `bytes` (the body's last field), for tampering.
+    fn status_value_at(bytes: &[u8]) -> usize {
+        let list = TrustListContent::parse(bytes).unwrap();
+        let w = list.status_width;
+        let value_len = 1 + status_entry_len(w) * list.status_change_count();
+        // The body is followed by the 5F37 40 signature (67 bytes).
+        bytes.len() - 67 - value_len
+    }
+
+    #[test]
+    fn malformed_status_changes_are_refused() {
+        let changes = changes();
+        let good = encoded(&[], &changes);
+        let at = status_value_at(&good);
+        let w = usize::from(good[at]);
+        assert_eq!(w, 9);
+        let len = status_entry_len(w);
+        let entry = |i: usize| at + 1 + i * len;
+        let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
+        let mut b = good.clone();
+        b[entry(0) + w] = 9; // unknown kind
+        cases.push(("kind", b));
+        let mut b = good.clone();
+        b[entry(0) + w + 1 + DATE_LEN] = b'K'; // a successor on an extension
+        cases.push(("successor on extension", b));
+        let mut b = good.clone();
+        b[entry(0) + w + 1 + 2] = 13; // month 13
+        cases.push(("date", b));
+        let mut b = good.clone();
+        b.copy_within(entry(1)..entry(1) + len, entry(0)); // a duplicate number
+        cases.push(("duplicate", b));
+        let mut b = good.clone();
+        let (first, second) = (entry(0), entry(1));
+        let one: Vec<u8> = b[first..first + len].to_vec();
+        b.copy_within(second..second + len, first);
+        b[second..second + len].copy_from_slice(&one); // out of order
+        cases.push(("order", b));
+        let mut b = good.clone();
+        b[entry(2) + w + 1 + DATE_LEN..entry(2) + len].fill(0); // superseded by nothing
+        cases.push(("no successor", b));
+        let mut b = good.clone();
+        let number: Vec<u8> = b[entry(2)..entry(2) + w].to_vec();
+        b[entry(2) + w + 1 + DATE_LEN..entry(2) + len].copy_from_slice(&number);
+        cases.push(("superseded by itself", b));
+        let mut b = good.clone();
+        b[entry(0) + 2] = b'a'; // not a document number
+        cases.push(("number", b));
+        for (name, bytes) in cases {
+            assert!(
+                matches!(
+                    TrustListContent::parse(&bytes),
+                    Err(ListError::BadField(_) | ListError::NotSorted(_))
+                ),
+                "{name}"
+            );
+        }
+        // A width byte that does not divide the entries.
+        let mut wide = encoded(&[], &changes[..1]);
+        let at = status_value_at(&wide);
+        assert_eq!(wide[at], 9);
+        wide[at] = 10;
+        assert!(TrustListContent::parse(&wide).is_err());
+    }
 }
