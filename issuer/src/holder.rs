@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use stay_core::record::{self, RecordFields, PIN_LEN, TIN_LEN};
 use stay_core::{Date, DocumentType, KeyId, Policy, Purpose, RecordError, Sex, TrustListContent};
 
-use stay_std::messages::Message;
+use stay_std::messages::{id, Message};
 
 use crate::keys::KeyPair;
 
@@ -157,6 +157,7 @@ impl Refusal {
                 Message {
                     id: why.id,
                     args: why.args,
+                    words: why.words,
                 }
                 .arg("field", field)
             }
@@ -176,7 +177,7 @@ impl Refusal {
                 days,
                 max,
             } => Message::new("refusal-validity-too-long")
-                .arg("type", document_type.name())
+                .word("type", id("document-type", document_type.name()))
                 .arg("days", days)
                 .arg("max", max),
             Refusal::ValidFromTooLate {
@@ -184,14 +185,14 @@ impl Refusal {
                 days,
                 max,
             } => Message::new("refusal-valid-from-too-late")
-                .arg("type", document_type.name())
+                .word("type", id("document-type", document_type.name()))
                 .arg("days", days)
                 .arg("max", max),
             Refusal::MissingItn => Message::new("refusal-missing-itn"),
             Refusal::MissingChipKey => Message::new("refusal-missing-chip-key"),
             Refusal::NomadWithEmployer => Message::new("refusal-nomad-with-employer"),
             Refusal::NomadPurpose(purpose) => {
-                Message::new("refusal-nomad-purpose").arg("purpose", purpose.name())
+                Message::new("refusal-nomad-purpose").word("purpose", id("purpose", purpose.name()))
             }
             Refusal::SignerNotListed(key) => {
                 Message::new("refusal-signer-not-listed").arg("key", key)
@@ -202,7 +203,7 @@ impl Refusal {
                 document_type,
             } => Message::new("refusal-signer-not-authorized")
                 .arg("key", key_id)
-                .arg("type", document_type.name()),
+                .word("type", id("document-type", document_type.name())),
             Refusal::SignerOutsidePeriod {
                 key_id,
                 issue,
@@ -218,7 +219,7 @@ impl Refusal {
                 document_type,
                 issue_date,
             } => Message::new("refusal-no-authorized-signer")
-                .arg("type", document_type.name())
+                .word("type", id("document-type", document_type.name()))
                 .arg("issue", issue_date),
             Refusal::Format(detail) => Message::new("refusal-format").arg("detail", detail),
         }

@@ -78,8 +78,7 @@ impl KeyPair {
     }
 
     pub fn read(path: &Path) -> Result<KeyPair> {
-        let pem = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read private key {}", path.display()))?;
+        let pem = stay_std::files::read_to_string(path)?;
         let signing = SigningKey::from_pkcs8_pem(&pem).with_context(|| {
             format!(
                 "{} is not a P-256 private key in PKCS#8 PEM",

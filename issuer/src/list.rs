@@ -186,8 +186,7 @@ fn date(field: &str, text: &str) -> Result<Date> {
 
 impl ListSource {
     pub fn read(path: &Path) -> Result<ListSource> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let text = stay_std::files::read_to_string(path)?;
         toml::from_str(&text)
             .with_context(|| format!("{} is not a valid list source", path.display()))
     }
@@ -246,8 +245,7 @@ impl ListSource {
 /// The document numbers in a text file, one per line, `#` comments: a list source's
 /// `revoked_documents_file`, or a station's `retired-numbers.txt` (`sign-list --retired`).
 pub fn read_numbers(path: &Path) -> Result<Vec<String>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = stay_std::files::read_to_string(path)?;
     Ok(text
         .lines()
         .map(str::trim)

@@ -282,7 +282,13 @@ fn run(command: Command, m: &Messages) -> Result<()> {
                     .extend(issuer::list::read_numbers(file)?);
             }
             let list = spec.seal(&root)?;
-            load_list(m, &out, &list, &root.public_key())?;
+            // A list this build cannot load back would strand every reader: never write one.
+            TrustList::load(&list, &root.public_key(), None).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}",
+                    m.format("issuer-list-does-not-load", &[("reason", &e.to_string())])
+                )
+            })?;
             stay_std::files::write_atomic(&out, &list)?;
             say(
                 m,
@@ -462,10 +468,11 @@ fn main() -> ExitCode {
             return ExitCode::from(stay_std::cli::exit::USAGE);
         }
     };
-    match run(cli.command, stay_std::messages::messages(language)) {
+    let m = stay_std::messages::messages(language);
+    match run(cli.command, m) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("issuer: {e:#}");
+            eprintln!("issuer: {}", stay_std::cli::error_text(m, &e));
             ExitCode::FAILURE
         }
     }

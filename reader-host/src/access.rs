@@ -22,7 +22,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -63,7 +63,11 @@ impl DeskToken {
                 stay_std::files::write_private(&path, format!("{token}\n").as_bytes())?;
                 Ok(DeskToken(token))
             }
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+            Err(source) => Err(stay_std::files::Unreadable {
+                path: path.to_owned(),
+                source,
+            }
+            .into()),
         }
     }
 

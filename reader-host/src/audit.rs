@@ -75,7 +75,11 @@ impl DigestKey {
                 stay_std::files::write_private(path, &key)?;
                 Ok(DigestKey(stay_core::audit::AuditKey(key)))
             }
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+            Err(source) => Err(stay_std::files::Unreadable {
+                path: path.to_owned(),
+                source,
+            }
+            .into()),
         }
     }
 

@@ -143,8 +143,7 @@ fn default_refresh() -> u64 {
 impl Config {
     /// Reads and checks the file; relative paths are taken from the file's folder.
     pub fn read(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read config {}", path.display()))?;
+        let text = stay_std::files::read_to_string(path)?;
         let mut config: Config =
             toml::from_str(&text).with_context(|| format!("config {}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new("."));

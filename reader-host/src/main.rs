@@ -679,8 +679,6 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
-    stay_std::cli::finish(
-        "reader-host",
-        run(cli.command, stay_std::messages::messages(language)),
-    )
+    let m = stay_std::messages::messages(language);
+    stay_std::cli::finish("reader-host", m, run(cli.command, m))
 }

@@ -100,11 +100,21 @@ impl Application {
         if let Some(portrait) = &self.portrait {
             let jpeg = std::fs::read(portrait)
                 .with_context(|| format!("portrait {}", portrait.display()))?;
-            issuer::portrait::check(&jpeg)
-                .with_context(|| format!("portrait {}", portrait.display()))?;
+            issuer::portrait::check(&jpeg).map_err(|refusal| PortraitFileRefused {
+                file: portrait.clone(),
+                refusal,
+            })?;
         }
         Ok(())
     }
+}
+
+/// A portrait file the card cannot carry: which file, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("portrait {}: {refusal}", file.display())]
+pub struct PortraitFileRefused {
+    pub file: PathBuf,
+    pub refusal: issuer::portrait::PortraitRefusal,
 }
 
 /// A row that was refused, and why.
@@ -132,8 +142,8 @@ fn said(e: &anyhow::Error) -> Option<Message> {
     if let Some(refusal) = e.downcast_ref::<issuer::Refusal>() {
         return Some(refusal.message());
     }
-    e.downcast_ref::<issuer::portrait::PortraitRefusal>()
-        .map(issuer::portrait::PortraitRefusal::message)
+    e.downcast_ref::<PortraitFileRefused>()
+        .map(|p| p.refusal.message().arg("file", p.file.display()))
 }
 
 /// A batch file read: the good applications (with their lines) and the bad rows.
@@ -151,8 +161,7 @@ struct TomlBatch {
 
 /// Reads `path` (`.csv` or `.toml`), checking each row as of `issue_date`.
 pub fn read(path: &Path, policy: &Policy, issue_date: Date) -> Result<Batch> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read batch {}", path.display()))?;
+    let text = stay_std::files::read_to_string(path)?;
     let base = path.parent().unwrap_or(Path::new("."));
     let rows = match path.extension().and_then(|e| e.to_str()) {
         Some("csv") => csv_rows(&text)?,
@@ -164,8 +173,7 @@ pub fn read(path: &Path, policy: &Policy, issue_date: Date) -> Result<Batch> {
 
 /// Reads one application (TOML, a batch row's columns at the top level): the one-card form.
 pub fn read_one(path: &Path, policy: &Policy, issue_date: Date) -> Result<Batch> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read application {}", path.display()))?;
+    let text = stay_std::files::read_to_string(path)?;
     let base = path.parent().unwrap_or(Path::new("."));
     let row = toml::from_str::<Application>(&text).map_err(|e| anyhow::anyhow!("{}", e.message()));
     checked(vec![(1, row)], base, policy, issue_date)

@@ -15,5 +15,6 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(code);
         }
     };
-    stay_std::cli::finish("station", station::cli::station(args, &|_| {}))
+    let m = args.messages();
+    stay_std::cli::finish("station", m, station::cli::station(args, &|_| {}))
 }

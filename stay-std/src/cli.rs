@@ -29,6 +29,20 @@ pub fn fail(code: u8) -> impl FnOnce(anyhow::Error) -> Failure {
     move |e| Failure(code, e)
 }
 
+/// An error's chain for the operator: a file that could not be read is said in their
+/// language, the rest as the layers wrote it.
+pub fn error_text(m: &Messages, e: &anyhow::Error) -> String {
+    let mut layers = Vec::new();
+    for layer in e.chain() {
+        if let Some(unreadable) = layer.downcast_ref::<crate::files::Unreadable>() {
+            layers.push(cannot_read(m, &unreadable.path, &unreadable.source).to_string());
+            break;
+        }
+        layers.push(layer.to_string());
+    }
+    layers.join(": ")
+}
+
 /// `cannot read FILE: why`, in the reader's language.
 pub fn cannot_read(m: &Messages, path: &Path, why: impl std::fmt::Display) -> anyhow::Error {
     said(m, "cli-cannot-read", path, why)
@@ -70,11 +84,11 @@ pub fn read_list(trust_list: &Path, root_key: &Path, m: &Messages) -> Result<Loa
 }
 
 /// Runs a tool's `run`, printing a failure as `NAME: error` and exiting with its status.
-pub fn finish(name: &str, result: Result<u8, Failure>) -> std::process::ExitCode {
+pub fn finish(name: &str, m: &Messages, result: Result<u8, Failure>) -> std::process::ExitCode {
     match result {
         Ok(code) => std::process::ExitCode::from(code),
         Err(Failure(code, e)) => {
-            eprintln!("{name}: {e:#}");
+            eprintln!("{name}: {}", error_text(m, &e));
             std::process::ExitCode::from(code)
         }
     }

@@ -5,6 +5,32 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+/// A file that could not be read: which, and the system's reason. Every tool's reads
+/// carry this, so the command line words it in the operator's language
+/// ([`crate::cli::error_text`]).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {}: {source}", path.display())]
+pub struct Unreadable {
+    pub path: std::path::PathBuf,
+    pub source: std::io::Error,
+}
+
+/// The bytes of `path`.
+pub fn read(path: &Path) -> Result<Vec<u8>, Unreadable> {
+    std::fs::read(path).map_err(|source| Unreadable {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// The text of `path`.
+pub fn read_to_string(path: &Path) -> Result<String, Unreadable> {
+    std::fs::read_to_string(path).map_err(|source| Unreadable {
+        path: path.to_owned(),
+        source,
+    })
+}
+
 /// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it into place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_with_mode(path, bytes, 0o644)

@@ -105,6 +105,8 @@ impl Messages {
 pub struct Message {
     pub id: &'static str,
     pub args: Vec<(&'static str, String)>,
+    /// Arguments that are words themselves: message ids, said in the same language.
+    pub words: Vec<(&'static str, String)>,
 }
 
 impl Message {
@@ -112,7 +114,15 @@ impl Message {
         Message {
             id,
             args: Vec::new(),
+            words: Vec::new(),
         }
+    }
+
+    /// With argument `name` said as message `id` in the reader's language (a
+    /// document type, an outcome: words that are translated too).
+    pub fn word(mut self, name: &'static str, id: impl Into<String>) -> Message {
+        self.words.push((name, id.into()));
+        self
     }
 
     /// With argument `name` (a number, a date, a file: nothing that needs translating).
@@ -125,10 +135,16 @@ impl Message {
 impl Messages {
     /// `message` in this language.
     pub fn say(&self, message: &Message) -> String {
+        let words: Vec<(&str, String)> = message
+            .words
+            .iter()
+            .map(|(name, id)| (*name, self.text(id)))
+            .collect();
         let args: Vec<(&str, &str)> = message
             .args
             .iter()
             .map(|(name, value)| (*name, value.as_str()))
+            .chain(words.iter().map(|(name, value)| (*name, value.as_str())))
             .collect();
         self.format(message.id, &args)
     }

@@ -17,8 +17,7 @@ pub fn public_pem(sec1: &[u8]) -> Result<String> {
 
 /// Reads an SPKI PEM public key (`-----BEGIN PUBLIC KEY-----`).
 pub fn read_public(path: &Path) -> Result<PublicKey> {
-    let pem = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read public key {}", path.display()))?;
+    let pem = crate::files::read_to_string(path)?;
     parse_public_pem(&pem)
         .with_context(|| format!("{} is not a P-256 public key in SPKI PEM", path.display()))
 }

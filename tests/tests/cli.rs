@@ -389,7 +389,7 @@ fn issuer_refuses_nonsense_with_a_clear_message() {
         (
             "too-long",
             base.replace("valid_until = \"", "valid_until = \"2099-01-01\"\n#"),
-            "exceeds the 366 days a resident-card may have",
+            "exceeds the 366 days a resident card may have",
         ),
         (
             "unknown-field",
@@ -399,7 +399,7 @@ fn issuer_refuses_nonsense_with_a_clear_message() {
         (
             "unauthorized",
             base.clone(),
-            "not authorized to sign resident-card",
+            "not authorized to sign a resident card",
         ),
         (
             "no-itn",
@@ -944,7 +944,7 @@ fn the_office_tools_speak_the_operators_language() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("отказ в подписи"), "{err}");
     assert!(
-        err.contains("больше 366 дн., допустимых для «resident-card»"),
+        err.contains("больше допустимого: карта резидента — не более 366 дн."),
         "{err}"
     );
     assert!(!err.contains("exceeds"), "{err}");
@@ -969,12 +969,12 @@ fn the_office_tools_speak_the_operators_language() {
         "тизменин номери",
         "Бишкек убактысы, UTC+6",
         "туура",
-        "кол коюучулар (3):",
+        "колтамга ачкычтары (3):",
     ] {
         assert!(shown.contains(ky), "{ky}: {shown}");
     }
     assert!(
-        !shown.contains("Trust list") && !shown.contains("signers"),
+        !shown.contains("Trust list") && !shown.contains("signing keys"),
         "{shown}"
     );
     let out = run(Command::new(&a.issuer)
@@ -982,17 +982,29 @@ fn the_office_tools_speak_the_operators_language() {
         .arg(a.path("rc.bin")));
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(shown.contains("Запись о пребывании"), "{shown}");
-    assert!(shown.contains("ключ подписанта"), "{shown}");
+    assert!(shown.contains("ключ подписи"), "{shown}");
     // `init` tells the office what it made, in Kyrgyz.
     let out = run(Command::new(&a.issuer)
         .args(["--lang", "ky", "init"])
         .arg(a.path("ky-authority")));
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("берүүчү орган"), "{said}");
+    assert!(said.contains("резидент картасы: колтамга ачкычы"), "{said}");
+    // A key file that is not there, said in Russian by the same words every tool uses.
+    let out = run(Command::new(&a.issuer)
+        .args(["--lang", "ru", "sign-record", "--key"])
+        .arg(a.path("auth/no-such.key.pem"))
+        .arg("--in")
+        .arg(a.holder("resident-card"))
+        .arg("--out")
+        .arg(a.path("never.bin")));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        said.contains("«резидент картасы» үчүн кол коюучу"),
-        "{said}"
+        err.contains("не удаётся прочитать") && err.contains("no-such.key.pem"),
+        "{err}"
     );
+    assert!(!err.contains("cannot read"), "{err}");
     // The reader's own errors and scan-qr, in Russian.
     let out = a.verify(&["--record", "missing.bin", "--lang", "ru"]);
     assert_eq!(out.status.code(), Some(66));

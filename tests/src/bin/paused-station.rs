@@ -36,5 +36,6 @@ fn main() -> ExitCode {
             }
         }
     };
-    finish("station", station(parsed, &pause))
+    let m = parsed.messages();
+    finish("station", m, station(parsed, &pause))
 }
