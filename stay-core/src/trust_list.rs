@@ -515,7 +515,7 @@ impl<'a> TrustListContent<'a> {
     /// Whether `document_number` is on the revocation list: O(log n), no allocation.
     pub fn is_document_revoked(&self, document_number: &str) -> bool {
         let width = self.revoked_document_width;
-        let Some(padded) = padded_number(document_number, width) else {
+        let Some(padded) = pad_number(document_number, width) else {
             return false;
         };
         binary_search(self.revoked_documents, width, &padded[..width]).is_some()
@@ -540,7 +540,7 @@ impl<'a> TrustListContent<'a> {
     /// no allocation.
     pub fn status_change(&self, document_number: &str) -> Option<StatusChange<'a>> {
         let w = self.status_width;
-        let padded = padded_number(document_number, w)?;
+        let padded = pad_number(document_number, w)?;
         let len = status_entry_len(w);
         let at = binary_search_keyed(self.status_changes, len, w, &padded[..w])?;
         status_entry(&self.status_changes[at * len..(at + 1) * len], w).map(|e| e.change)
@@ -548,7 +548,7 @@ impl<'a> TrustListContent<'a> {
 }
 
 /// `number` zero-padded to a list's entry width, or `None` when no entry can match it.
-fn padded_number(number: &str, width: usize) -> Option<[u8; MAX_DOCUMENT_NUMBER_LEN]> {
+fn pad_number(number: &str, width: usize) -> Option<[u8; MAX_DOCUMENT_NUMBER_LEN]> {
     let number = number.as_bytes();
     if width == 0 || number.len() > width {
         return None;
