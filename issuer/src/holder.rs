@@ -154,12 +154,7 @@ impl Refusal {
                     Invalid::NotAPoint => Message::new("invalid-not-a-point"),
                     Invalid::NotInFormat => Message::new("invalid-not-in-format"),
                 };
-                Message {
-                    id: why.id,
-                    args: why.args,
-                    words: why.words,
-                }
-                .arg("field", field)
+                why.arg("field", field)
             }
             Refusal::Pin(got) => Message::new("refusal-pin")
                 .arg("expected", PIN_LEN)

@@ -42,7 +42,7 @@ impl DeskToken {
     /// The data directory's token, made (0600) on first use.
     pub fn open_or_create(data_dir: &Path) -> Result<DeskToken> {
         let path = data_dir.join(TOKEN_FILE);
-        match std::fs::read_to_string(&path) {
+        match stay_std::files::read_to_string(&path) {
             Ok(_) if is_shared(&path)? => anyhow::bail!(
                 "{}: the desk token is readable by others (chmod 600 it)",
                 path.display()
@@ -56,18 +56,14 @@ impl DeskToken {
                 );
                 Ok(DeskToken(token.to_ascii_lowercase()))
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(e) if e.source.kind() == std::io::ErrorKind::NotFound => {
                 let mut bytes = [0u8; TOKEN_BYTES];
                 rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut bytes);
                 let token = hex::encode(bytes);
                 stay_std::files::write_private(&path, format!("{token}\n").as_bytes())?;
                 Ok(DeskToken(token))
             }
-            Err(source) => Err(stay_std::files::Unreadable {
-                path: path.to_owned(),
-                source,
-            }
-            .into()),
+            Err(e) => Err(e.into()),
         }
     }
 

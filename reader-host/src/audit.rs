@@ -57,7 +57,7 @@ pub struct DigestKey(stay_core::audit::AuditKey);
 
 impl DigestKey {
     pub fn open(path: &Path) -> Result<DigestKey> {
-        match std::fs::read(path) {
+        match stay_std::files::read(path) {
             Ok(_) if crate::access::is_shared(path)? => {
                 anyhow::bail!(
                     "{}: the audit key is readable by others (chmod 600 it)",
@@ -69,17 +69,13 @@ impl DigestKey {
                     anyhow::anyhow!("{}: the audit key must be {KEY_LEN} bytes", path.display())
                 })?,
             ))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(e) if e.source.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = [0u8; KEY_LEN];
                 rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut key);
                 stay_std::files::write_private(path, &key)?;
                 Ok(DigestKey(stay_core::audit::AuditKey(key)))
             }
-            Err(source) => Err(stay_std::files::Unreadable {
-                path: path.to_owned(),
-                source,
-            }
-            .into()),
+            Err(e) => Err(e.into()),
         }
     }
 

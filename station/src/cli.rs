@@ -79,9 +79,6 @@ pub struct StationArgs {
     lang: Option<String>,
 }
 
-/// Exit status: 0 every application issued; 1 some failed, were refused as bad rows, or
-/// are still pending; 65/66 the station could not start.
-/// `checkpoint` runs at each step the station commits (the binary passes `&|_| {}`).
 impl StationArgs {
     /// The operator's messages: `--lang`, else the locale (English when `--lang` is not
     /// one of ours: [`station`] refuses that as a usage error).
@@ -93,6 +90,9 @@ impl StationArgs {
     }
 }
 
+/// Exit status: 0 every application issued; 1 some failed, were refused as bad rows, or
+/// are still pending; 65/66 the station could not start.
+/// `checkpoint` runs at each step the station commits (the binary passes `&|_| {}`).
 pub fn station(args: StationArgs, checkpoint: &dyn Fn(Checkpoint)) -> Result<u8, Failure> {
     let now = now_or(args.at.as_deref())?;
     let m = stay_std::messages::messages(

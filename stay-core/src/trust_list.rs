@@ -317,13 +317,6 @@ fn strictly_ascending(entries: &[u8], width: usize) -> bool {
         .all(|(a, b)| a < b)
 }
 
-/// A revoked-document entry: a document number, then NUL padding to the list's width.
-fn is_padded_document_number(entry: &[u8]) -> bool {
-    let len = entry.iter().position(|&b| b == 0).unwrap_or(entry.len());
-    entry[len..].iter().all(|&b| b == 0)
-        && core::str::from_utf8(&entry[..len]).is_ok_and(is_document_number)
-}
-
 impl<'a> TrustListContent<'a> {
     /// Parses and checks the structure; does not check the signature.
     pub fn parse(bytes: &'a [u8]) -> Result<TrustListContent<'a>, ListError> {
@@ -414,10 +407,10 @@ impl<'a> TrustListContent<'a> {
                 // The width is the longest entry's length: one encoding per set of numbers.
                 let mut longest = 0;
                 for entry in entries.chunks_exact(w) {
-                    if !is_padded_document_number(entry) {
-                        return Err(ListError::BadField("revoked documents"));
-                    }
-                    longest = longest.max(entry.iter().take_while(|&&b| b != 0).count());
+                    let number = padded_number(entry)
+                        .filter(|n| is_document_number(n))
+                        .ok_or(ListError::BadField("revoked documents"))?;
+                    longest = longest.max(number.len());
                 }
                 if longest != w {
                     return Err(ListError::BadField("revoked documents (width)"));
@@ -506,10 +499,9 @@ impl<'a> TrustListContent<'a> {
 
     pub fn revoked_documents(&self) -> impl Iterator<Item = &'a str> + 'a {
         let width = self.revoked_document_width.max(1);
-        self.revoked_documents.chunks_exact(width).map(|entry| {
-            let len = entry.iter().position(|&b| b == 0).unwrap_or(entry.len());
-            core::str::from_utf8(&entry[..len]).unwrap_or("")
-        })
+        self.revoked_documents
+            .chunks_exact(width)
+            .map(|entry| padded_number(entry).unwrap_or(""))
     }
 
     /// Whether `document_number` is on the revocation list: O(log n), no allocation.
@@ -803,8 +795,8 @@ mod tests {
         Date::new(y, m, d).unwrap()
     }
 
-    fn encoded(revoked: &[&str], status: &[StatusEntry<'_>]) -> Vec<u8> {
-        let body = ListBody {
+    fn body<'a>(revoked: &'a [&'a str], status: &'a [StatusEntry<'a>]) -> ListBody<'a> {
+        ListBody {
             sequence: 7,
             issued_at: UnixTime(1_800_000_000),
             next_update: UnixTime(1_800_086_400),
@@ -812,7 +804,11 @@ mod tests {
             revoked_signers: &[],
             revoked_documents: revoked,
             status_changes: status,
-        };
+        }
+    }
+
+    fn encoded(revoked: &[&str], status: &[StatusEntry<'_>]) -> Vec<u8> {
+        let body = body(revoked, status);
         let mut list = vec![0u8; body.list_len()];
         let n = body.encode_list(&[0; 64], &mut list).unwrap();
         assert_eq!(n, list.len());
@@ -873,17 +869,10 @@ mod tests {
         assert_eq!(list.status_change_count(), 0);
         assert_eq!(list.status_change("KG0000005"), None);
         // The body ends with the revoked documents: no status-change object at all.
-        let body = ListBody {
-            sequence: 7,
-            issued_at: UnixTime(1_800_000_000),
-            next_update: UnixTime(1_800_086_400),
-            signers: &[],
-            revoked_signers: &[],
-            revoked_documents: &["KG0000005"],
-            status_changes: &[],
-        };
+        let body = body(&["KG0000005"], &[]);
+        let changes = changes();
         let with = ListBody {
-            status_changes: &changes(),
+            status_changes: &changes,
             ..body
         };
         assert!(with.body_len() > body.body_len());
