@@ -39,6 +39,9 @@ struct Case {
     expect_reason: Option<String>,
     expect_decision: String,
     expect_chip_authenticated: bool,
+    expect_change: Option<String>,
+    expect_change_date: Option<String>,
+    expect_successor: Option<String>,
 }
 
 fn main() {
@@ -76,8 +79,23 @@ fn main() {
         let next = files.len();
         *files.entry(name.to_string()).or_insert(next)
     };
+    // The cases' words go to the vectors' section too: an expression naming one.
+    let texts = std::cell::RefCell::new(String::new());
+    let text_count = std::cell::Cell::new(0usize);
+    let text = |s: &str| -> String {
+        let n = text_count.get();
+        text_count.set(n + 1);
+        writeln!(
+            texts.borrow_mut(),
+            "#[link_section = \".vectors\"]\nstatic TEXT_{n}: [u8; {}] = {:?};",
+            s.len(),
+            s.as_bytes()
+        )
+        .unwrap();
+        format!("vector_text(&TEXT_{n})")
+    };
     let opt_str = |s: &Option<String>| match s {
-        Some(s) => format!("Some({s:?})"),
+        Some(s) => format!("Some({})", text(s)),
         None => "None".into(),
     };
     // Test data is not firmware: the vectors' bytes go to their own section, which
@@ -112,39 +130,53 @@ fn main() {
         format!("Some({n})")
     };
     let mut code = String::new();
-    writeln!(code, "pub static LIST_CASES: &[ListCase] = &[").unwrap();
+    writeln!(
+        code,
+        "#[link_section = \".vectors\"]\npub static LIST_CASES: [ListCase; {}] = [",
+        vectors.lists.len()
+    )
+    .unwrap();
     for l in &vectors.lists {
         writeln!(
             code,
-            "    ListCase {{ name: {:?}, file: {}, trusted_sequence: {:?}, expect: {:?} }},",
-            l.name,
+            "    ListCase {{ name: {}, file: {}, trusted_sequence: {:?}, expect: {} }},",
+            text(&l.name),
             file(&l.file),
             l.trusted_sequence,
-            l.expect
+            text(&l.expect)
         )
         .unwrap();
     }
-    writeln!(code, "];\npub static CASES: &[Case] = &[").unwrap();
+    writeln!(
+        code,
+        "];\n#[link_section = \".vectors\"]\npub static CASES: [Case; {}] = [",
+        vectors.cases.len()
+    )
+    .unwrap();
     for c in &vectors.cases {
         writeln!(
             code,
-            "    Case {{ name: {:?}, record: {}, list: {}, now: {}, role: {:?}, employer_tin: {}, \
-             printed: {}, transcript: {}, can: {}, terminal_seed: {}, expect_status: {:?}, expect_reason: {}, \
-             expect_decision: {:?}, expect_chip_authenticated: {} }},",
-            c.name,
+            "    Case {{ name: {}, record: {}, list: {}, now: {}, role: {}, employer_tin: {}, \
+             printed: {}, transcript: {}, can: {}, terminal_seed: {}, expect_status: {}, expect_reason: {}, \
+             expect_decision: {}, expect_chip_authenticated: {}, expect_change: {}, \
+             expect_change_date: {}, expect_successor: {} }},",
+            text(&c.name),
             file(&c.record),
             file(&c.list),
             c.now,
-            c.role,
+            text(&c.role),
             opt_str(&c.employer_tin),
             c.presentation == "printed",
             transcript(&c.transcript),
             opt_str(&c.can),
             c.terminal_seed.unwrap_or(0),
-            c.expect_status,
+            text(&c.expect_status),
             opt_str(&c.expect_reason),
-            c.expect_decision,
-            c.expect_chip_authenticated
+            text(&c.expect_decision),
+            c.expect_chip_authenticated,
+            opt_str(&c.expect_change),
+            opt_str(&c.expect_change_date),
+            opt_str(&c.expect_successor)
         )
         .unwrap();
     }
@@ -179,6 +211,7 @@ fn main() {
     .unwrap();
     let _ = vectors.root_key;
     code.push_str(&statics);
+    code.push_str(&texts.borrow());
     std::fs::write(out.join("vectors.rs"), code).unwrap();
     wycheproof(&testdata, &out);
 }

@@ -15,7 +15,7 @@ use heapless::{Deque, Vec};
 use stay_core::audit::{AuditKey, DOCUMENT_DIGEST_LEN};
 use stay_core::pace::{Can, PaceError};
 use stay_core::terminal::{ApduLink, BorderCheckError, CardError, Instruction};
-use stay_core::{Check, Policy, Role, Status, TrustList, UnixTime};
+use stay_core::{Check, Policy, Role, Status, StatusChange, TrustList, UnixTime};
 
 use crate::imager::{Imager, ImagerError};
 use crate::messages::{self, Language, MessageId};
@@ -457,22 +457,35 @@ where
             let _ = self.indicators.red.set_high();
         }
         let mut screen = Screen::new(self.language, outcome);
+        let change = verdict.status_change.map(|a| a.change);
         screen.lines = if printed_chip_card {
             [Some(MessageId::ScannerPrintedCopy), None]
         } else {
             [
                 messages::of_code("decision", verdict.decision.code()),
-                status
-                    .reason_code()
-                    .and_then(|code| messages::of_code("reason", code)),
+                match (status.reason_code(), change) {
+                    (Some(code), _) => messages::of_code("reason", code),
+                    // Valid on a date the card does not print: the guard sees why.
+                    (None, Some(StatusChange::Extended { .. })) => Some(MessageId::ScannerExtended),
+                    (None, _) => None,
+                },
             ]
         };
         screen.code = status.reason_code();
+        let successor = match &change {
+            Some(StatusChange::Superseded { successor, .. }) => Some(*successor),
+            _ => None,
+        };
         screen.holder = Holder {
             surname: verdict.shown.surname,
             given_names: verdict.shown.given_names,
             number: verdict.shown.document_number,
-            valid_until: verdict.shown.valid_until,
+            // The list's extension, else the record's own date.
+            valid_until: verdict
+                .shown
+                .effective_valid_until
+                .or(verdict.shown.valid_until),
+            successor: successor.as_ref().map(|n| n.as_str()),
         };
         // The screen borrows the record's fields (in `self.payload`): the other parts of
         // `self` are passed one by one.

@@ -200,6 +200,8 @@ pub struct Holder<'a> {
     pub given_names: Option<&'a str>,
     pub number: Option<&'a str>,
     pub valid_until: Option<Date>,
+    /// The document that replaced this one (a superseded unified-window document).
+    pub successor: Option<&'a str>,
 }
 
 /// One screen, in one language.
@@ -283,6 +285,7 @@ pub const SAMPLE_HOLDER: Holder<'static> = Holder {
         Ok(d) => Some(d),
         Err(_) => None,
     },
+    successor: None,
 };
 
 impl Screen<'static> {
@@ -485,6 +488,9 @@ where
     if let Some(until) = h.valid_until {
         field(MessageId::ScannerValidUntil, &until, &mut y)?;
     }
+    if let Some(successor) = h.successor {
+        field(MessageId::ScannerSuccessor, &successor, &mut y)?;
+    }
     Ok(())
 }
 
@@ -521,7 +527,9 @@ impl Layout {
             );
             holder_lines += wrap(&text, TEXT_CHARS).take(NAME_LINES).count() as i32;
         }
-        holder_lines += i32::from(h.number.is_some()) + i32::from(h.valid_until.is_some());
+        holder_lines += i32::from(h.number.is_some())
+            + i32::from(h.valid_until.is_some())
+            + i32::from(h.successor.is_some());
         let fields_top = HEIGHT as i32 - 4 - holder_lines * TEXT_LINE;
         let room = fields_top - (BAND as i32 + 6) - 4;
         // In 8x13 when the sentences fit in it, else in 6x12.

@@ -23,13 +23,7 @@ fn outcome(
         "printed" => Check::printed(now, role, &Policy::DEFAULT),
         _ => Check::chip(now, role, proof, &Policy::DEFAULT),
     };
-    let v = stay_core::verify(record, list, &check);
-    Outcome {
-        status: v.status.name().into(),
-        reason: v.status.reason_code().map(Into::into),
-        decision: v.decision.code().into(),
-        chip_authenticated: v.chip_authenticated,
-    }
+    Outcome::of(&stay_core::verify(record, list, &check))
 }
 
 /// The record as the imager delivers it: one frame, arriving in 7-byte pieces after some

@@ -182,6 +182,7 @@ pub fn init(dir: &Path, now: UnixTime) -> Result<Authority> {
             .collect(),
         revoked_signers: vec![],
         revoked_documents: vec![DEMO_REVOKED_NUMBER.into()],
+        status_changes: vec![],
     };
     stay_std::files::write_atomic(&dir.join("trust.list"), &spec.seal(&root)?)?;
     for (name, mut holder) in sample_holders(today) {

@@ -9,6 +9,7 @@ pub mod portrait;
 pub mod qr;
 pub mod service;
 pub mod show;
+pub mod status;
 
 pub use holder::{
     check_sealed, seal_record, sign_record, sign_record_by_any, Holder, Invalid, Refusal,

@@ -5,12 +5,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use stay_core::record::is_document_number;
-use stay_core::trust_list::{ListBody, SignerEntry};
-use stay_core::{Date, DocumentType, KeyId, ListError, PublicKey, TrustList, UnixTime};
+use stay_core::trust_list::{ListBody, SignerEntry, StatusEntry};
+use stay_core::{
+    Date, DocumentType, KeyId, ListError, Policy, PublicKey, StatusChange, TrustList, UnixTime,
+};
 
 use stay_std::messages::Message;
 
 use crate::keys::KeyPair;
+use crate::status::StatusStep;
 
 /// One signer key the list trusts.
 #[derive(Debug, Clone)]
@@ -30,6 +33,9 @@ pub struct ListSpec {
     pub signers: Vec<SignerSpec>,
     pub revoked_signers: Vec<KeyId>,
     pub revoked_documents: Vec<String>,
+    /// Each document's state after issuance (one entry per number), as folded from the
+    /// list source's history (`crate::status::current`).
+    pub status_changes: Vec<(String, StatusChange)>,
 }
 
 impl ListSpec {
@@ -72,6 +78,38 @@ impl ListSpec {
         }
         revoked.sort_unstable_by(|a, b| stay_core::trust_list::revoked_document_order(a, b));
         revoked.dedup();
+        // A revoked document's later state is moot: revocation decides first everywhere.
+        let mut status: Vec<StatusEntry<'_>> = self
+            .status_changes
+            .iter()
+            .filter(|(number, _)| {
+                revoked
+                    .binary_search_by(|r| stay_core::trust_list::revoked_document_order(r, number))
+                    .is_err()
+            })
+            .map(|(number, change)| StatusEntry {
+                document_number: number,
+                change: *change,
+            })
+            .collect();
+        if let Some(bad) = status
+            .iter()
+            .find(|e| !is_document_number(e.document_number))
+        {
+            bail!(
+                "status change for {:?}: not a document number (1-16 of A-Z 0-9)",
+                bad.document_number
+            );
+        }
+        status.sort_by(|a, b| {
+            stay_core::trust_list::revoked_document_order(a.document_number, b.document_number)
+        });
+        if let Some(w) = status
+            .windows(2)
+            .find(|w| w[0].document_number == w[1].document_number)
+        {
+            bail!("two status changes for {}", w[0].document_number);
+        }
         let body = ListBody {
             sequence: self.sequence,
             issued_at: self.issued_at,
@@ -79,7 +117,7 @@ impl ListSpec {
             signers: &signers,
             revoked_signers: &revoked_signers,
             revoked_documents: &revoked,
-            status_changes: &[],
+            status_changes: &status,
         };
         let mut signed = vec![0u8; body.body_len()];
         body.encode_body(&mut signed).expect("sized by body_len");
@@ -168,6 +206,11 @@ pub struct ListSource {
     /// A text file with one revoked document number per line (for large lists).
     #[serde(default)]
     pub revoked_documents_file: Option<PathBuf>,
+    /// Every change to a stay after issuance, in the order recorded (`issuer extend`,
+    /// `suspend`, `lift`, `supersede` append here); the list carries each document's
+    /// current state.
+    #[serde(default, rename = "status")]
+    pub status: Vec<StatusStep>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,7 +230,12 @@ fn date(field: &str, text: &str) -> Result<Date> {
 impl ListSource {
     pub fn read(path: &Path) -> Result<ListSource> {
         let text = stay_std::files::read_to_string(path)?;
-        toml::from_str(&text)
+        ListSource::parse(path, &text)
+    }
+
+    /// The list source in `text`, read from `path` (named in the error).
+    pub fn parse(path: &Path, text: &str) -> Result<ListSource> {
+        toml::from_str(text)
             .with_context(|| format!("{} is not a valid list source", path.display()))
     }
 
@@ -238,6 +286,7 @@ impl ListSource {
             signers,
             revoked_signers,
             revoked_documents,
+            status_changes: crate::status::current(&self.status, &Policy::DEFAULT)?,
         })
     }
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use issuer::status::Action;
 use issuer::{show, Holder, KeyPair, ListSource};
 use stay_core::{Policy, TrustList};
 use stay_std::cli::{cannot_read, list_refused};
@@ -115,6 +116,46 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Extend a document's stay: the next list says it is valid until DATE (within the
+    /// extensions the policy allows its type).
+    Extend {
+        /// The document's record (its type and validity are the base of the extension).
+        record: PathBuf,
+        /// The new valid-until (YYYY-MM-DD).
+        #[arg(long)]
+        until: String,
+        #[command(flatten)]
+        step: StepArgs,
+    },
+    /// Suspend a document from a day on (today by default) until `issuer lift`.
+    Suspend {
+        number: String,
+        /// The first day it is suspended (YYYY-MM-DD) [default: today in Bishkek].
+        #[arg(long)]
+        from: Option<String>,
+        #[command(flatten)]
+        step: StepArgs,
+    },
+    /// Lift a document's suspension: the next list no longer suspends it.
+    Lift {
+        number: String,
+        #[command(flatten)]
+        step: StepArgs,
+    },
+    /// Record that a resident card replaces a unified-window document.
+    Supersede {
+        /// The unified-window document's record.
+        record: PathBuf,
+        /// The resident card's record that replaces it (the same holder's).
+        #[arg(long)]
+        by: PathBuf,
+        /// The first day the card replaces it [default: the card's valid-from, or today if
+        /// that has passed].
+        #[arg(long)]
+        on: Option<String>,
+        #[command(flatten)]
+        step: StepArgs,
+    },
     /// Decode a record or a trust list for people.
     Show {
         file: PathBuf,
@@ -124,6 +165,111 @@ enum Command {
         #[arg(long)]
         root_key: Option<PathBuf>,
     },
+}
+
+/// What every status command needs: where the history is kept, and when.
+#[derive(clap::Args)]
+struct StepArgs {
+    /// The list source whose history the step is appended to (sign the list afterwards to
+    /// publish it).
+    #[arg(long)]
+    list_source: PathBuf,
+    /// The office's reference for the decision (kept in the history, never on a list).
+    #[arg(long)]
+    note: Option<String>,
+    /// Record as of this time (RFC 3339) instead of now.
+    #[arg(long)]
+    at: Option<String>,
+}
+
+impl StepArgs {
+    fn at(&self) -> Result<stay_core::UnixTime> {
+        match &self.at {
+            Some(at) => stay_std::clock::parse_rfc3339("--at", at),
+            None => Ok(stay_std::clock::system_now()),
+        }
+    }
+}
+
+fn parse_date(m: &Messages, option: &str, text: &str) -> Result<stay_core::Date> {
+    stay_core::Date::parse_iso(text).map_err(|_| {
+        anyhow::anyhow!(
+            "{}",
+            m.format("status-bad-date", &[("option", option), ("value", text)])
+        )
+    })
+}
+
+fn read_record<'b>(
+    m: &Messages,
+    path: &Path,
+    bytes: &'b [u8],
+) -> Result<stay_core::StayRecord<'b>> {
+    stay_core::StayRecord::parse(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}",
+            m.format(
+                "issuer-not-a-record",
+                &[
+                    ("file", &path.display().to_string()),
+                    ("detail", &e.to_string())
+                ]
+            )
+        )
+    })
+}
+
+/// Appends `step` to the history and says what the document's state is now.
+fn record_step(m: &Messages, args: &StepArgs, mut step: issuer::status::StatusStep) -> Result<()> {
+    use issuer::status::NotRecorded;
+    step.note = args.note.clone();
+    let recorded = issuer::status::record(&args.list_source, &step, &Policy::DEFAULT).map_err(
+        |e| match e {
+            NotRecorded::Refused(r) => anyhow::anyhow!(
+                "{}",
+                m.format(
+                    "status-refused",
+                    &[
+                        ("file", &args.list_source.display().to_string()),
+                        ("step", &r.step.to_string()),
+                        ("number", &r.document),
+                        ("reason", &m.say(&r.refusal.message())),
+                    ]
+                )
+            ),
+            NotRecorded::Source(e) => e,
+        },
+    )?;
+    let number = step.document.as_str();
+    let now = match recorded.now {
+        Some(stay_core::StatusChange::Extended { valid_until }) => m.format(
+            "status-now-extended",
+            &[("number", number), ("date", &valid_until.to_string())],
+        ),
+        Some(stay_core::StatusChange::Suspended { since }) => m.format(
+            "status-now-suspended",
+            &[("number", number), ("date", &since.to_string())],
+        ),
+        Some(stay_core::StatusChange::Superseded { on, successor }) => m.format(
+            "status-now-superseded",
+            &[
+                ("number", number),
+                ("date", &on.to_string()),
+                ("successor", successor.as_str()),
+            ],
+        ),
+        None => m.format("status-now-as-issued", &[("number", number)]),
+    };
+    println!("{now}");
+    say(
+        m,
+        "status-recorded",
+        &[
+            ("file", &args.list_source.display().to_string()),
+            ("step", &recorded.step.to_string()),
+        ],
+    );
+    Ok(())
 }
 
 fn beside(key: &Path, name: &str) -> PathBuf {
@@ -420,6 +566,84 @@ fn run(command: Command, m: &Messages) -> Result<()> {
                     ("bytes", &bytes.len().to_string()),
                 ],
             );
+        }
+        Command::Extend {
+            record,
+            until,
+            step: args,
+        } => {
+            let bytes = read_file(m, &record)?;
+            let r = read_record(m, &record, &bytes)?;
+            let f = &r.fields;
+            let until = parse_date(m, "--until", &until)?;
+            let step = issuer::status::StatusStep {
+                document_type: Some(f.document_type.name().into()),
+                valid_from: Some(f.valid_from.to_string()),
+                valid_until: Some(f.valid_until.to_string()),
+                ..issuer::status::step(Action::Extend, f.document_number, until, args.at()?)
+            };
+            record_step(m, &args, step)?;
+        }
+        Command::Suspend {
+            number,
+            from,
+            step: args,
+        } => {
+            let at = args.at()?;
+            let from = match from {
+                Some(text) => parse_date(m, "--from", &text)?,
+                None => at.bishkek_date(),
+            };
+            record_step(
+                m,
+                &args,
+                issuer::status::step(Action::Suspend, &number, from, at),
+            )?;
+        }
+        Command::Lift { number, step: args } => {
+            let at = args.at()?;
+            let step = issuer::status::step(Action::Lift, &number, at.bishkek_date(), at);
+            record_step(m, &args, step)?;
+        }
+        Command::Supersede {
+            record,
+            by,
+            on,
+            step: args,
+        } => {
+            let at = args.at()?;
+            let old_bytes = read_file(m, &record)?;
+            let old = read_record(m, &record, &old_bytes)?;
+            let new_bytes = read_file(m, &by)?;
+            let new = read_record(m, &by, &new_bytes)?;
+            if old.fields.pin != new.fields.pin {
+                anyhow::bail!(
+                    "{}",
+                    m.format(
+                        "status-refused",
+                        &[
+                            ("file", &args.list_source.display().to_string()),
+                            ("step", "-"),
+                            ("number", old.fields.document_number),
+                            (
+                                "reason",
+                                &m.say(&issuer::status::StatusRefusal::OtherHolder.message())
+                            ),
+                        ]
+                    )
+                );
+            }
+            let on = match on {
+                Some(text) => parse_date(m, "--on", &text)?,
+                None => new.fields.valid_from.max(at.bishkek_date()),
+            };
+            let step = issuer::status::StatusStep {
+                document_type: Some(old.fields.document_type.name().into()),
+                successor: Some(new.fields.document_number.into()),
+                successor_type: Some(new.fields.document_type.name().into()),
+                ..issuer::status::step(Action::Supersede, old.fields.document_number, on, at)
+            };
+            record_step(m, &args, step)?;
         }
         Command::Show {
             file,

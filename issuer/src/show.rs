@@ -57,6 +57,25 @@ pub fn decode(bytes: &[u8], root: Option<&PublicKey>) -> Result<Shown> {
                 })
                 .collect();
             let count = list.revoked_document_count();
+            let status_count = list.status_change_count();
+            let status_changes: Vec<Value> = list
+                .status_changes()
+                .take(REVOKED_SHOWN)
+                .map(|e| {
+                    let successor = match e.change {
+                        stay_core::StatusChange::Superseded { successor, .. } => {
+                            Some(successor.to_string())
+                        }
+                        _ => None,
+                    };
+                    json!({
+                        "document_number": e.document_number,
+                        "kind": e.change.name(),
+                        "date": e.change.date().to_string(),
+                        "successor": successor,
+                    })
+                })
+                .collect();
             Ok(Shown::List(json!({
                 "kind": "trust-list",
                 "length": bytes.len(),
@@ -69,6 +88,9 @@ pub fn decode(bytes: &[u8], root: Option<&PublicKey>) -> Result<Shown> {
                 "revoked_document_count": count,
                 "revoked_documents": list.revoked_documents().take(REVOKED_SHOWN).collect::<Vec<_>>(),
                 "revoked_documents_truncated": count > REVOKED_SHOWN,
+                "status_change_count": status_count,
+                "status_changes": status_changes,
+                "status_changes_truncated": status_count > REVOKED_SHOWN,
             })))
         }
         _ => bail!("neither a stay record (7F70...) nor a trust list (7F72...)"),
@@ -205,6 +227,39 @@ pub fn to_text(shown: &Shown, m: &Messages) -> String {
                 ),
                 strings(&v["revoked_documents"]).join(" ")
             );
+            let _ = writeln!(
+                out,
+                "  {}",
+                m.format(
+                    "show-status-changes",
+                    &[("count", &v["status_change_count"].to_string())]
+                )
+            );
+            for e in v["status_changes"].as_array().into_iter().flatten() {
+                let number = e["document_number"].as_str().unwrap_or("");
+                let date = e["date"].as_str().unwrap_or("");
+                let line = match e["kind"].as_str() {
+                    Some("extended") => {
+                        m.format("status-now-extended", &[("number", number), ("date", date)])
+                    }
+                    Some("suspended") => m.format(
+                        "status-now-suspended",
+                        &[("number", number), ("date", date)],
+                    ),
+                    _ => m.format(
+                        "status-now-superseded",
+                        &[
+                            ("number", number),
+                            ("date", date),
+                            ("successor", e["successor"].as_str().unwrap_or("")),
+                        ],
+                    ),
+                };
+                let _ = writeln!(out, "    {line}");
+            }
+            if v["status_changes_truncated"] == json!(true) {
+                let _ = writeln!(out, "    ...");
+            }
         }
     }
     out

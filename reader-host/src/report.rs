@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 use stay_core::terminal::Transcript;
-use stay_core::{Role, TrustList, UnixTime, Verdict};
+use stay_core::{AppliedChange, Role, StatusChange, TrustList, UnixTime, Verdict};
 use stay_std::messages::{messages, Language, Messages};
 
 /// The verdict as JSON: status, reason, decision and the fields this role may see.
@@ -67,7 +67,35 @@ pub fn to_json(
         "trust_list": trust_list,
         // Read from a chip, or printed (a QR code, a record file).
         "presentation": if from_chip { "chip" } else { "printed" },
+        "status_change": verdict.status_change.as_ref().map(status_change_json),
     })
+}
+
+/// The trust-list entry that changed the stay: `kind` (`extended`, `suspended`,
+/// `superseded`), its `date`, the `successor` of a superseded document, and the list's
+/// sequence that carries it.
+pub fn status_change_json(applied: &AppliedChange) -> Value {
+    let successor = match applied.change {
+        StatusChange::Superseded { successor, .. } => Some(successor),
+        _ => None,
+    };
+    json!({
+        "kind": applied.change.name(),
+        "date": applied.change.date(),
+        "successor": successor,
+        "list_sequence": applied.list_sequence,
+    })
+}
+
+/// The status change as a person reads it, in `m`'s language.
+pub fn status_change_line(applied: &AppliedChange, m: &Messages) -> String {
+    let date = applied.change.date().to_string();
+    let sequence = applied.list_sequence.to_string();
+    let mut args = vec![("date", date.as_str()), ("sequence", sequence.as_str())];
+    if let StatusChange::Superseded { successor, .. } = &applied.change {
+        args.push(("successor", successor.as_str()));
+    }
+    m.format(&format!("change-{}", applied.change.name()), &args)
 }
 
 /// What the verdict proves about the document in hand, beyond its data: the message id.
@@ -138,6 +166,9 @@ pub fn to_text(
     let _ = writeln!(out, "  {}: {time}", m.text("field-checked-at"));
     if let Some(line) = presentation(verdict, from_chip) {
         let _ = writeln!(out, "  {}", m.text(line));
+    }
+    if let Some(applied) = &verdict.status_change {
+        let _ = writeln!(out, "  {}", status_change_line(applied, m));
     }
     if let Value::Object(fields) = json!(verdict.shown) {
         for (k, v) in fields {

@@ -527,6 +527,7 @@ mod tests {
             signers: vec![],
             revoked_signers: vec![],
             revoked_documents: revoked.iter().map(|d| d.to_string()).collect(),
+            status_changes: vec![],
         }
         .seal(&root())
         .unwrap()

@@ -33,6 +33,9 @@ reason-not-yet-valid = the document is not valid yet
 reason-expired = the document has expired
 reason-chip-key-missing = a resident card without a chip key: not a card this authority issued
 reason-portrait-mismatch = the portrait on the chip is not the one issued with this document
+reason-suspended = the document is suspended: not valid until the authority lifts the suspension
+reason-superseded = this document was replaced by a newer one: ask for the new document
+reason-extension-exceeds-policy = the trust list extends this stay beyond what this document type allows
 reason-portrait-not-read = the portrait could not be read from the chip: present the card again
 reason-unknown-signer = the signing key is not on this terminal's trust list; update the list
 reason-clock-before-trust-list = this terminal's clock is wrong (earlier than its trust list); fix the clock
@@ -75,6 +78,12 @@ portrait-mismatch = portrait: NOT the one issued with this document; not shown
 portrait-not-read = portrait not read: the card left first; present it again to see the face
 portrait-printed = no portrait in a printed code: compare the holder with the photo on the printed card
 
+## What the trust list changed after issuance (the verdict's status change).
+
+change-extended = stay extended until { $date } by trust list { $sequence } (the document itself says an earlier date)
+change-suspended = suspended from { $date } by trust list { $sequence }
+change-superseded = replaced on { $date } by document { $successor } (trust list { $sequence })
+
 ## The record's fields, as labels.
 
 field-document-type = document type
@@ -90,6 +99,7 @@ field-purpose = purpose of stay
 field-employer-tin = employer's taxpayer number
 field-valid-from = valid from
 field-valid-until = valid until
+field-effective-valid-until = valid until (extended)
 field-issue-date = issue date
 field-issuing-authority = issuing authority
 field-has-portrait-digest = portrait signed
@@ -183,6 +193,33 @@ issuer-qr-written = { $file }: QR code of { $bytes } bytes
 issuer-refused-to-sign = refused to sign { $file }: { $reason }
 issuer-not-a-record = { $file } is not a stay record: { $detail }
 issuer-label-one-word = --label: one word, such as station-2
+
+## The history of a stay after issuance (issuer extend, suspend, lift, supersede).
+
+status-bad-value = { $field }: { $value } is not { $expected }
+status-expected-date = a date YYYY-MM-DD
+status-expected-time = an RFC 3339 time
+status-expected-number = a document number (1-16 of A-Z 0-9)
+status-expected-type = resident-card, unified-window or digital-nomad
+status-bad-date = { $option }: { $value } is not a date YYYY-MM-DD
+status-missing = { $action } needs { $field }
+status-in-the-past = { $date } is before the day the step is recorded ({ $today }): a change never reaches back
+status-not-later = the new valid-until { $until } is not later than the stay's { $current }
+status-not-extendable = a { $type } is not extended (the policy allows no extension)
+status-exceeds-policy = a { $type } lasts at most { $days } days from its valid-from with every extension: { $latest } at the latest
+status-already-suspended = { $number } is already suspended (since { $since })
+status-not-suspended = { $number } is not suspended: nothing to lift
+status-superseded = { $number } was superseded by { $successor }: nothing changes it any more
+status-revoked = { $number } is revoked: a revoked document has no stay to change
+status-supersede-types = only a unified-window document is superseded, and only by a resident card
+status-supersedes-itself = a document does not supersede itself
+status-other-holder = the two documents are not the same holder's (their PINs differ)
+status-refused = refused, nothing written to { $file } (step { $step }, { $number }): { $reason }
+status-now-extended = { $number }: stay extended until { $date }
+status-now-suspended = { $number }: suspended from { $date }
+status-now-superseded = { $number }: replaced by { $successor } from { $date }
+status-now-as-issued = { $number }: no change in force, valid as issued
+status-recorded = recorded in { $file } as step { $step }; sign the list (issuer sign-list) to publish it
 show-record = Stay record, { $bytes } bytes (signature not checked: use reader-host verify)
 show-list = Trust list, { $bytes } bytes
 show-signature-not-checked = not checked (pass --root-key)
@@ -191,6 +228,7 @@ show-signature-invalid = INVALID: { $detail }
 show-signers = signing keys ({ $count }):
 show-revoked-signers = revoked signing keys ({ $count }):
 show-revoked-documents = revoked documents ({ $count }):
+show-status-changes = status changes ({ $count }):
 field-sequence = sequence
 field-issued-at = issued at
 field-next-update = next update
@@ -276,6 +314,8 @@ scanner-present-card = Hold the card to the scanner
 scanner-enter-can = Enter the CAN
 scanner-name = Name
 scanner-valid-until = Valid until
+scanner-extended = stay extended by the trust list
+scanner-successor = New document
 scanner-number = Number
 scanner-ready = READY
 scanner-list = trust list { $sequence }

@@ -31,6 +31,9 @@ reason-not-yet-valid = документ азырынча күчүнө кире �
 reason-expired = документтин мөөнөтү бүттү
 reason-chip-key-missing = чип ачкычы жок резидент картасы: бул органдын картасы эмес
 reason-portrait-mismatch = чиптеги сүрөт бул документ менен берилген сүрөт эмес
+reason-suspended = документтин күчү убактылуу токтотулган: орган токтотууну алмайынча жарактуу эмес
+reason-superseded = бул документ жаңысы менен алмаштырылган: жаңы документти сураңыз
+reason-extension-exceeds-policy = ишеним тизмеси болууну бул документ түрүнө уруксат берилгенден узак узартат
 reason-portrait-not-read = сүрөттү чиптен окууга мүмкүн болгон жок: картаны кайра тийгизиңиз
 reason-unknown-signer = колтамга ачкычы бул терминалдын ишеним тизмесинде жок; тизмени жаңыртыңыз
 reason-clock-before-trust-list = бул терминалдын сааты туура эмес (ишеним тизмесинен эрте); саатты оңдоңуз
@@ -73,6 +76,12 @@ portrait-mismatch = сүрөт: бул документ менен берилг�
 portrait-not-read = сүрөт окулган жок: карта эрте алынды; жүзүн көрүү үчүн кайра тийгизиңиз
 portrait-printed = басма коддо сүрөт жок: ээсин басма картадагы сүрөт менен салыштырыңыз
 
+## Берилгенден кийин ишеним тизмеси эмнени өзгөрттү (өкүмдөгү статустун өзгөрүшү).
+
+change-extended = болуу мөөнөтү { $date } чейин узартылган, ишеним тизмеси { $sequence } (документтин өзүндө мурунку күн жазылган)
+change-suspended = { $date } тартып күчү токтотулган, ишеним тизмеси { $sequence }
+change-superseded = { $date } күнү { $successor } документи менен алмаштырылган (ишеним тизмеси { $sequence })
+
 ## Жазуунун талаалары.
 
 field-document-type = документтин түрү
@@ -88,6 +97,7 @@ field-purpose = болуу максаты
 field-employer-tin = иш берүүчүнүн салык номери
 field-valid-from = жарактуу күнү башталат
 field-valid-until = жарактуулук мөөнөтү
+field-effective-valid-until = жарактуулук мөөнөтү (узартылган)
 field-issue-date = берилген күнү
 field-issuing-authority = берген орган
 field-has-portrait-digest = сүрөткө кол коюлган
@@ -180,6 +190,33 @@ issuer-qr-written = { $file }: { $bytes } байттык QR-код
 issuer-refused-to-sign = { $file } үчүн кол коюудан баш тартылды: { $reason }
 issuer-not-a-record = { $file } болуу жөнүндө жазуу эмес: { $detail }
 issuer-label-one-word = --label: бир сөз, мисалы station-2
+
+## Берилгенден кийинки болуунун тарыхы (issuer extend, suspend, lift, supersede).
+
+status-bad-value = { $field }: { $value } { $expected } эмес
+status-expected-date = ЖЖЖЖ-АА-КК күнү
+status-expected-time = RFC 3339 убактысы
+status-expected-number = документтин номери (A-Z 0-9, 1–16 белги)
+status-expected-type = resident-card, unified-window же digital-nomad
+status-bad-date = { $option }: { $value } ЖЖЖЖ-АА-КК күнү эмес
+status-missing = { $action } үчүн { $field } керек
+status-in-the-past = { $date } кадам жазылган күндөн ({ $today }) мурда: өзгөрүү артка карай күчүнө кирбейт
+status-not-later = жаңы мөөнөт { $until } азыркы { $current } мөөнөтүнөн кеч эмес
+status-not-extendable = «{ $type }» узартылбайт (саясат узартууга жол бербейт)
+status-exceeds-policy = «{ $type }» бардык узартуулары менен башталышынан { $days } күндөн ашпайт: эң кечи { $latest }
+status-already-suspended = { $number } мурунтан токтотулган ({ $since } тартып)
+status-not-suspended = { $number } токтотулган эмес: алына турган эч нерсе жок
+status-superseded = { $number } { $successor } документи менен алмаштырылган: аны эми эч нерсе өзгөртпөйт
+status-revoked = { $number } жокко чыгарылган: жокко чыгарылган документтин өзгөртө турган болуусу жок
+status-supersede-types = бирдиктүү терезе документи гана алмаштырылат, резидент картасы менен гана
+status-supersedes-itself = документ өзүн өзү алмаштыра албайт
+status-other-holder = эки документ башка-башка ээлердики (ПИН айырмаланат)
+status-refused = баш тартылды, { $file } ичине эч нерсе жазылган жок (кадам { $step }, { $number }): { $reason }
+status-now-extended = { $number }: болуу мөөнөтү { $date } чейин узартылды
+status-now-suspended = { $number }: { $date } тартып токтотулду
+status-now-superseded = { $number }: { $date } тартып { $successor } менен алмаштырылды
+status-now-as-issued = { $number }: күчүндөгү өзгөрүү жок, берилгендей жарактуу
+status-recorded = { $file } ичине { $step }-кадам болуп жазылды; жарыялоо үчүн тизмеге кол коюңуз (issuer sign-list)
 show-record = Болуу жазуусу, { $bytes } байт (кол текшерилген жок: reader-host verify колдонуңуз)
 show-list = Ишеним тизмеси, { $bytes } байт
 show-signature-not-checked = текшерилген жок (--root-key көрсөтүңүз)
@@ -188,6 +225,7 @@ show-signature-invalid = ТУУРА ЭМЕС: { $detail }
 show-signers = колтамга ачкычтары ({ $count }):
 show-revoked-signers = жокко чыгарылган колтамга ачкычтары ({ $count }):
 show-revoked-documents = жокко чыгарылган документтер ({ $count }):
+show-status-changes = статустун өзгөрүштөрү ({ $count }):
 field-sequence = тизменин номери
 field-issued-at = чыгарылган убакыты
 field-next-update = кийинки жаңыртуу
@@ -273,6 +311,8 @@ scanner-present-card = Картаны сканерге тийгизиңиз
 scanner-enter-can = CAN териңиз
 scanner-name = Аты-жөнү
 scanner-valid-until = Мөөнөтү
+scanner-extended = болуу ишеним тизмеси менен узартылган
+scanner-successor = Жаңы документ
 scanner-number = Номери
 scanner-ready = ДАЯР
 scanner-list = ишеним тизмеси { $sequence }

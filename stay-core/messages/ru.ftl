@@ -31,6 +31,9 @@ reason-not-yet-valid = документ ещё не действует
 reason-expired = срок действия документа истёк
 reason-chip-key-missing = карта резидента без ключа чипа: эту карту выдал не этот орган
 reason-portrait-mismatch = фотография на чипе не та, что выдана с этим документом
+reason-suspended = действие документа приостановлено: недействителен, пока орган не снимет приостановление
+reason-superseded = этот документ заменён новым: попросите новый документ
+reason-extension-exceeds-policy = список доверия продлевает пребывание дольше, чем допускает этот тип документа
 reason-portrait-not-read = фотографию не удалось прочитать с чипа: приложите карту снова
 reason-unknown-signer = ключа подписи нет в списке доверия этого терминала; обновите список
 reason-clock-before-trust-list = часы этого терминала неверны (раньше выпуска его списка доверия); исправьте часы
@@ -73,6 +76,12 @@ portrait-mismatch = фотография: НЕ та, что выдана с эт
 portrait-not-read = фотография не прочитана: карту убрали раньше; приложите её снова, чтобы увидеть лицо
 portrait-printed = в печатном коде нет фотографии: сравните владельца с фотографией на печатной карте
 
+## Что список доверия изменил после выдачи (изменение статуса в вердикте).
+
+change-extended = пребывание продлено до { $date } списком доверия { $sequence } (в самом документе указана более ранняя дата)
+change-suspended = действие приостановлено с { $date } списком доверия { $sequence }
+change-superseded = заменён { $date } документом { $successor } (список доверия { $sequence })
+
 ## Поля записи.
 
 field-document-type = тип документа
@@ -88,6 +97,7 @@ field-purpose = цель пребывания
 field-employer-tin = ИНН работодателя
 field-valid-from = действителен с
 field-valid-until = действителен до
+field-effective-valid-until = действителен до (продлён)
 field-issue-date = дата выдачи
 field-issuing-authority = орган выдачи
 field-has-portrait-digest = фотография подписана
@@ -180,6 +190,33 @@ issuer-qr-written = { $file }: QR-код из { $bytes } байт
 issuer-refused-to-sign = отказ в подписи { $file }: { $reason }
 issuer-not-a-record = { $file } не является записью о пребывании: { $detail }
 issuer-label-one-word = --label: одно слово, например station-2
+
+## История пребывания после выдачи (issuer extend, suspend, lift, supersede).
+
+status-bad-value = { $field }: { $value } — не { $expected }
+status-expected-date = дата ГГГГ-ММ-ДД
+status-expected-time = время RFC 3339
+status-expected-number = номер документа (1–16 знаков A-Z 0-9)
+status-expected-type = resident-card, unified-window или digital-nomad
+status-bad-date = { $option }: { $value } — не дата ГГГГ-ММ-ДД
+status-missing = для { $action } нужно { $field }
+status-in-the-past = { $date } раньше дня записи шага ({ $today }): изменение не действует задним числом
+status-not-later = новый срок { $until } не позже нынешнего { $current }
+status-not-extendable = документ «{ $type }» не продлевается (политика не допускает продлений)
+status-exceeds-policy = документ «{ $type }» со всеми продлениями действует не более { $days } дней от начала срока: не позже { $latest }
+status-already-suspended = { $number } уже приостановлен (с { $since })
+status-not-suspended = { $number } не приостановлен: снимать нечего
+status-superseded = { $number } заменён документом { $successor }: больше ничто его не меняет
+status-revoked = { $number } отозван: у отозванного документа нет пребывания, которое можно изменить
+status-supersede-types = заменяется только документ единого окна и только картой резидента
+status-supersedes-itself = документ не может заменить сам себя
+status-other-holder = документы принадлежат разным владельцам (ПИН различается)
+status-refused = отказано, в { $file } ничего не записано (шаг { $step }, { $number }): { $reason }
+status-now-extended = { $number }: пребывание продлено до { $date }
+status-now-suspended = { $number }: приостановлен с { $date }
+status-now-superseded = { $number }: заменён документом { $successor } с { $date }
+status-now-as-issued = { $number }: изменений нет, действует как выдан
+status-recorded = записано в { $file } как шаг { $step }; подпишите список (issuer sign-list), чтобы опубликовать
 show-record = Запись о пребывании, { $bytes } байт (подпись не проверена: используйте reader-host verify)
 show-list = Список доверия, { $bytes } байт
 show-signature-not-checked = не проверена (укажите --root-key)
@@ -188,6 +225,7 @@ show-signature-invalid = НЕВЕРНА: { $detail }
 show-signers = ключи подписи ({ $count }):
 show-revoked-signers = отозванные ключи подписи ({ $count }):
 show-revoked-documents = отозванные документы ({ $count }):
+show-status-changes = изменения статуса ({ $count }):
 field-sequence = номер списка
 field-issued-at = выпущен
 field-next-update = следующее обновление
@@ -273,6 +311,8 @@ scanner-present-card = Приложите карту к сканеру
 scanner-enter-can = Введите CAN
 scanner-name = Имя
 scanner-valid-until = Действителен до
+scanner-extended = пребывание продлено списком доверия
+scanner-successor = Новый документ
 scanner-number = Номер
 scanner-ready = ГОТОВ
 scanner-list = список доверия { $sequence }

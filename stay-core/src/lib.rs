@@ -32,13 +32,16 @@ pub use chip_proof::{ChipAuthentication, ChipAuthenticationError};
 pub use date::{Date, UnixTime};
 pub use high_water::HighWater;
 pub use policy::{Policy, Role, RoleError};
-pub use record::{DocumentType, Purpose, RecordError, RecordFields, Sex, StayRecord};
+pub use record::{
+    DocumentNumber, DocumentType, Purpose, RecordError, RecordFields, Sex, StayRecord,
+};
 pub use signature::{KeyId, PublicKey, SignatureError};
 pub use trust_list::{
     ListError, SignerEntry, StatusChange, StatusEntry, TrustList, TrustListContent,
 };
 pub use verdict::{
-    Decision, IndeterminateReason, InvalidReason, NotEmployable, ShownFields, Status, Verdict,
+    AppliedChange, Decision, IndeterminateReason, InvalidReason, NotEmployable, ShownFields,
+    Status, Verdict,
 };
 pub use verify::{
     check_portrait, verify, verify_portrait, verify_without_list, Check, PortraitCheck,

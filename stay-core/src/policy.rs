@@ -74,6 +74,10 @@ pub struct Policy {
     /// record issued today could start its validity years later, long after its signer's
     /// period and any revocation of it (docs/policy.md).
     pub max_issue_lead_days: [u16; 3],
+    /// How many times a document's stay may be extended by a trust list's status change,
+    /// indexed by document type code - 1: an extended valid-until lies at most
+    /// `max_validity_days × (1 + extensions)` days (inclusive) from the record's valid-from.
+    pub max_extensions: [u8; 3],
     /// How long after its next-update time a trust list still counts as current.
     pub trust_list_grace_secs: u64,
     /// Purposes of stay (mask of [`Purpose::bit`]) under which a holder may be employed.
@@ -88,6 +92,9 @@ impl Policy {
         // unified window: two weeks (a short stay applied for just before travel); digital
         // nomad: a month (applied for online before arrival).
         max_issue_lead_days: [90, 14, 30],
+        // Resident card: four yearly extensions (five years on one card); unified window:
+        // none (a resident card supersedes it); digital nomad: two (three years).
+        max_extensions: [4, 0, 2],
         trust_list_grace_secs: 7 * 86_400,
         employable_purposes: Purpose::Work.bit(),
     };
@@ -98,6 +105,13 @@ impl Policy {
 
     pub fn max_issue_lead_days(&self, document_type: DocumentType) -> u16 {
         self.max_issue_lead_days[document_type as usize - 1]
+    }
+
+    /// The longest a document may last, in days from its valid-from (inclusive), once every
+    /// extension the type allows was granted.
+    pub fn max_extended_days(&self, document_type: DocumentType) -> u32 {
+        let i = document_type as usize - 1;
+        u32::from(self.max_validity_days[i]) * (1 + u32::from(self.max_extensions[i]))
     }
 
     pub fn purpose_employable(&self, purpose: Purpose) -> bool {

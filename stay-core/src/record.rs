@@ -322,6 +322,52 @@ mod serde_hex {
     }
 }
 
+/// A document number held by value (a verdict outlives the list that named it).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DocumentNumber {
+    bytes: [u8; MAX_DOCUMENT_NUMBER_LEN],
+    len: u8,
+}
+
+impl DocumentNumber {
+    /// `number`, if it is a document number ([`is_document_number`]).
+    pub fn new(number: &str) -> Option<DocumentNumber> {
+        if !is_document_number(number) {
+            return None;
+        }
+        let mut bytes = [0u8; MAX_DOCUMENT_NUMBER_LEN];
+        bytes[..number.len()].copy_from_slice(number.as_bytes());
+        Some(DocumentNumber {
+            bytes,
+            len: number.len() as u8,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII letters and digits were ever stored.
+        core::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+    }
+}
+
+impl fmt::Debug for DocumentNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for DocumentNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for DocumentNumber {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Document numbers: 1-16 of `A-Z 0-9`.
 pub fn is_document_number(s: &str) -> bool {
     (1..=MAX_DOCUMENT_NUMBER_LEN).contains(&s.len())

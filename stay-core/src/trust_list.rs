@@ -27,7 +27,7 @@ use core::ops::Deref;
 
 use crate::date::{Date, UnixTime, DATE_LEN};
 use crate::high_water::{self, HighWater};
-use crate::record::{is_document_number, DocumentType, MAX_DOCUMENT_NUMBER_LEN};
+use crate::record::{is_document_number, DocumentNumber, DocumentType, MAX_DOCUMENT_NUMBER_LEN};
 use crate::signature::{KeyId, PublicKey, SignatureError, KEY_ID_LEN, PUBLIC_KEY_LEN};
 use crate::tlv::{self, BufferTooSmall, Reader, TlvError, Writer};
 
@@ -118,17 +118,17 @@ impl fmt::Display for ListError {
 /// What a list says of a document after its issuance: the stay as it stands now. One
 /// entry per document; the authority's list source keeps the history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusChange<'a> {
+pub enum StatusChange {
     /// The stay is extended: valid until this date instead of the record's.
     Extended { valid_until: Date },
     /// Not valid from this date on, until a later list lifts the suspension.
     Suspended { since: Date },
     /// Replaced on this date by the document numbered `successor` (a unified-window
     /// document by the resident card issued after it).
-    Superseded { on: Date, successor: &'a str },
+    Superseded { on: Date, successor: DocumentNumber },
 }
 
-impl StatusChange<'_> {
+impl StatusChange {
     const EXTENDED: u8 = 1;
     const SUSPENDED: u8 = 2;
     const SUPERSEDED: u8 = 3;
@@ -161,7 +161,7 @@ impl StatusChange<'_> {
 
     fn successor(&self) -> &str {
         match self {
-            StatusChange::Superseded { successor, .. } => successor,
+            StatusChange::Superseded { successor, .. } => successor.as_str(),
             _ => "",
         }
     }
@@ -171,7 +171,7 @@ impl StatusChange<'_> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatusEntry<'a> {
     pub document_number: &'a str,
-    pub change: StatusChange<'a>,
+    pub change: StatusChange,
 }
 
 /// The number in a NUL-padded entry field, if it is one.
@@ -196,14 +196,10 @@ fn status_entry(entry: &[u8], w: usize) -> Option<StatusEntry<'_>> {
             StatusChange::Extended { valid_until: date }
         }
         StatusChange::SUSPENDED if successor.is_empty() => StatusChange::Suspended { since: date },
-        StatusChange::SUPERSEDED
-            if is_document_number(successor) && successor != document_number =>
-        {
-            StatusChange::Superseded {
-                on: date,
-                successor,
-            }
-        }
+        StatusChange::SUPERSEDED if successor != document_number => StatusChange::Superseded {
+            on: date,
+            successor: DocumentNumber::new(successor)?,
+        },
         _ => return None,
     };
     Some(StatusEntry {
@@ -530,7 +526,7 @@ impl<'a> TrustListContent<'a> {
 
     /// What this list says of `document_number` after its issuance, if anything: O(log n),
     /// no allocation.
-    pub fn status_change(&self, document_number: &str) -> Option<StatusChange<'a>> {
+    pub fn status_change(&self, document_number: &str) -> Option<StatusChange> {
         let w = self.status_width;
         let padded = pad_number(document_number, w)?;
         let len = status_entry_len(w);
@@ -833,7 +829,7 @@ mod tests {
                 document_number: "UW77",
                 change: StatusChange::Superseded {
                     on: date(2027, 1, 10),
-                    successor: "KG0000009",
+                    successor: DocumentNumber::new("KG0000009").unwrap(),
                 },
             },
         ]

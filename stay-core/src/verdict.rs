@@ -4,6 +4,7 @@ use core::fmt;
 
 use crate::date::Date;
 use crate::record::{DocumentType, Purpose, RecordError, RecordFields, Sex};
+use crate::trust_list::StatusChange;
 
 /// The document check itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +48,15 @@ pub enum InvalidReason {
     /// The chip's portrait is not the one the record's signed digest names (or the chip
     /// holds none, or one the record does not name): the face on the chip was replaced.
     PortraitMismatch,
+    /// The trust list suspends the document from a date that has come: not valid until a
+    /// later list lifts the suspension.
+    Suspended,
+    /// The trust list says another document replaced this one (a unified-window document
+    /// by the resident card issued after it): the verdict's status change names it.
+    Superseded,
+    /// The trust list extends the stay beyond what the policy allows for the type (more
+    /// than its maximum validity times the allowed extensions from valid-from).
+    ExtensionExceedsPolicy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +95,9 @@ impl InvalidReason {
             InvalidReason::Expired => "expired",
             InvalidReason::ChipKeyMissing => "chip-key-missing",
             InvalidReason::PortraitMismatch => "portrait-mismatch",
+            InvalidReason::Suspended => "suspended",
+            InvalidReason::Superseded => "superseded",
+            InvalidReason::ExtensionExceedsPolicy => "extension-exceeds-policy",
         }
     }
 }
@@ -220,6 +233,10 @@ pub struct ShownFields<'r> {
     pub valid_from: Option<Date>,
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub valid_until: Option<Date>,
+    /// The valid-until a trust list's extension set, where it differs from the record's
+    /// (the card's printed date): the date the verdict was decided on.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub effective_valid_until: Option<Date>,
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub issue_date: Option<Date>,
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -279,11 +296,21 @@ impl<'r> ShownFields<'r> {
             employer_tin: f.employer_tin,
             valid_from: Some(f.valid_from),
             valid_until: Some(f.valid_until),
+            effective_valid_until: None,
             issue_date: Some(f.issue_date),
             issuing_authority: Some(f.issuing_authority),
             has_portrait_digest: Some(f.portrait_digest.is_some()),
         }
     }
+}
+
+/// The trust-list entry that changed a document's stay after its issuance, as it was
+/// applied to a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppliedChange {
+    /// The sequence of the list that carries the entry.
+    pub list_sequence: u64,
+    pub change: StatusChange,
 }
 
 /// The outcome of one verification.
@@ -296,6 +323,9 @@ pub struct Verdict<'r> {
     /// The chip proved it holds the record's chip key for this terminal's challenge.
     pub chip_authenticated: bool,
     pub shown: ShownFields<'r>,
+    /// The list's status change that decided or moved this verdict (an extension in force,
+    /// a suspension or a supersession that has taken effect), on an authentic record only.
+    pub status_change: Option<AppliedChange>,
 }
 
 impl Verdict<'_> {

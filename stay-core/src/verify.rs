@@ -9,12 +9,15 @@
 //! 6. the validity span is within policy for the type            -> Invalid(validity-exceeds-policy)
 //! 7. valid-from is at most the type's lead after issue          -> Invalid(valid-from-too-late)
 //! 8. the document is not revoked                                -> Invalid(document-revoked)
-//! 9. a resident card names its chip key                          -> Invalid(chip-key-missing)
-//! 10. the chip proves its key (when read from a chip)             -> Invalid(chip-proof-…)
-//! 11. the clock is not before the list's issue time              -> Indeterminate(clock-before-trust-list)
-//! 12. today is within valid-from ..= valid-until (Bishkek time) -> Invalid(not-yet-valid | expired)
-//! 13. the list is not past next-update + grace                   -> Indeterminate(trust-list-stale)
-//! 14. a record naming a chip key was proven by that chip         -> Indeterminate(chip-not-read)
+//! 9. an extension on the list is within the type's extensions   -> Invalid(extension-exceeds-policy)
+//! 10. a resident card names its chip key                         -> Invalid(chip-key-missing)
+//! 11. the chip proves its key (when read from a chip)            -> Invalid(chip-proof-…)
+//! 12. the clock is not before the list's issue time              -> Indeterminate(clock-before-trust-list)
+//! 13. no suspension or supersession on the list has taken effect -> Invalid(suspended | superseded)
+//! 14. today is within valid-from ..= the effective valid-until   -> Invalid(not-yet-valid | expired)
+//!     (Bishkek time; the list's extension, else the record's)
+//! 15. the list is not past next-update + grace                   -> Indeterminate(trust-list-stale)
+//! 16. a record naming a chip key was proven by that chip         -> Indeterminate(chip-not-read)
 //!
 //! After the verdict, a terminal that reads the chip's portrait checks it with
 //! [`verify_portrait`]: a portrait other than the signed one turns any verdict that is not
@@ -31,9 +34,10 @@ use crate::chip_proof::ChipAuthentication;
 use crate::date::UnixTime;
 use crate::policy::{Policy, Role};
 use crate::record::{DocumentType, StayRecord, PORTRAIT_DIGEST_LEN};
-use crate::trust_list::TrustList;
+use crate::trust_list::{StatusChange, TrustList};
 use crate::verdict::{
-    Decision, IndeterminateReason, InvalidReason, NotEmployable, ShownFields, Status, Verdict,
+    AppliedChange, Decision, IndeterminateReason, InvalidReason, NotEmployable, ShownFields,
+    Status, Verdict,
 };
 
 /// How the record reached the terminal.
@@ -88,6 +92,8 @@ impl<'a> Check<'a> {
 struct Evidence {
     authentic: bool,
     chip_authenticated: bool,
+    /// The list's status change that moved the verdict, once it applied.
+    applied: Option<StatusChange>,
 }
 
 fn evaluate(
@@ -129,6 +135,22 @@ fn evaluate(
     if list.is_document_revoked(f.document_number) {
         return Status::Invalid(Inv::DocumentRevoked);
     }
+    // What the authority changed after issuance: one entry per document, O(log n).
+    let change = list.status_change(f.document_number);
+    let mut valid_until = f.valid_until;
+    if let Some(extension @ StatusChange::Extended { valid_until: until }) = change {
+        let span = f.valid_from.days_inclusive_until(until);
+        if span > i64::from(check.policy.max_extended_days(f.document_type)) {
+            ev.applied = Some(extension);
+            return Status::Invalid(Inv::ExtensionExceedsPolicy);
+        }
+        // An extension moves the end later only: a shorter stay is the authority's to
+        // suspend or revoke, never to write as an extension.
+        if until > valid_until {
+            valid_until = until;
+            ev.applied = Some(extension);
+        }
+    }
     // Every resident card is a chip card: a resident card's record without a chip key was
     // not issued by this system's station, and its printed form would prove nothing.
     if f.document_type == DocumentType::ResidentCard && f.chip_public_key.is_none() {
@@ -154,10 +176,22 @@ fn evaluate(
         return Status::Indeterminate(Ind::ClockBeforeTrustList);
     }
     let today = check.now.bishkek_date();
+    // A suspension or supersession takes effect on its date (Bishkek), not before.
+    match change {
+        Some(c @ StatusChange::Suspended { since }) if today >= since => {
+            ev.applied = Some(c);
+            return Status::Invalid(Inv::Suspended);
+        }
+        Some(c @ StatusChange::Superseded { on, .. }) if today >= on => {
+            ev.applied = Some(c);
+            return Status::Invalid(Inv::Superseded);
+        }
+        _ => {}
+    }
     if today < f.valid_from {
         return Status::Invalid(Inv::NotYetValid);
     }
-    if today > f.valid_until {
+    if today > valid_until {
         return Status::Invalid(Inv::Expired);
     }
     let stale_after = list
@@ -219,6 +253,7 @@ pub fn verify<'r>(record_bytes: &'r [u8], list: &TrustList<'_>, check: &Check<'_
     let mut ev = Evidence {
         authentic: false,
         chip_authenticated: false,
+        applied: None,
     };
     let (status, record) = match StayRecord::parse(record_bytes) {
         Err(e) => (Status::Invalid(InvalidReason::Malformed(e)), None),
@@ -231,7 +266,7 @@ pub fn verify<'r>(record_bytes: &'r [u8], list: &TrustList<'_>, check: &Check<'_
         check.policy,
         ev.chip_authenticated,
     );
-    let shown = match record {
+    let mut shown = match record {
         Some(r) if ev.authentic => match check.role {
             Role::Border => ShownFields::for_border(&r.fields),
             Role::Employer { .. } => ShownFields::for_employer(&r.fields),
@@ -239,12 +274,20 @@ pub fn verify<'r>(record_bytes: &'r [u8], list: &TrustList<'_>, check: &Check<'_
         },
         _ => ShownFields::default(),
     };
+    if let (Some(StatusChange::Extended { valid_until }), Some(_)) = (ev.applied, shown.valid_until)
+    {
+        shown.effective_valid_until = Some(valid_until);
+    }
     Verdict {
         status,
         decision,
         authentic: ev.authentic,
         chip_authenticated: ev.chip_authenticated,
         shown,
+        status_change: ev.applied.map(|change| AppliedChange {
+            list_sequence: list.sequence,
+            change,
+        }),
     }
 }
 
@@ -262,6 +305,7 @@ pub fn verify_without_list<'r>(record_bytes: &'r [u8], check: &Check<'_>) -> Ver
         authentic: false,
         chip_authenticated: false,
         shown: ShownFields::default(),
+        status_change: None,
     }
 }
 

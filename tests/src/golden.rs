@@ -9,7 +9,9 @@ use std::path::Path;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use stay_core::terminal::{ApduLink, BorderCheckError, CardError, LinkError};
-use stay_core::{Check, Date, DocumentType, Policy, PublicKey, Purpose, Role, TrustList, UnixTime};
+use stay_core::{
+    Check, Date, DocumentType, Policy, PublicKey, Purpose, Role, StatusChange, TrustList, UnixTime,
+};
 
 use issuer::KeyPair;
 use issuer::{seal_record, Holder};
@@ -72,6 +74,14 @@ pub struct Case {
     pub expect_reason: Option<String>,
     pub expect_decision: String,
     pub expect_chip_authenticated: bool,
+    /// The list's status change the verdict names (`extended`, `suspended`, `superseded`),
+    /// its date and a superseded document's successor; absent: none applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_change: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_change_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_successor: Option<String>,
 }
 
 /// What a case gave, in the vectors' own words.
@@ -81,9 +91,29 @@ pub struct Outcome {
     pub reason: Option<String>,
     pub decision: String,
     pub chip_authenticated: bool,
+    pub change: Option<String>,
+    pub change_date: Option<String>,
+    pub successor: Option<String>,
 }
 
 impl Outcome {
+    /// A verdict in the vectors' words.
+    pub fn of(v: &stay_core::Verdict<'_>) -> Outcome {
+        let change = v.status_change.map(|a| a.change);
+        Outcome {
+            status: v.status.name().into(),
+            reason: v.status.reason_code().map(Into::into),
+            decision: v.decision.code().into(),
+            chip_authenticated: v.chip_authenticated,
+            change: change.map(|c| c.name().into()),
+            change_date: change.map(|c| c.date().to_string()),
+            successor: match change {
+                Some(StatusChange::Superseded { successor, .. }) => Some(successor.to_string()),
+                _ => None,
+            },
+        }
+    }
+
     /// No verdict: the card gave no channel (status `no-channel`, reason the failure).
     pub fn no_channel<E: std::fmt::Debug>(e: &BorderCheckError<E>) -> Outcome {
         let reason = match e {
@@ -97,6 +127,9 @@ impl Outcome {
             reason: Some(reason),
             decision: "no-verdict".into(),
             chip_authenticated: false,
+            change: None,
+            change_date: None,
+            successor: None,
         }
     }
 }
@@ -159,6 +192,9 @@ impl Case {
             reason: self.expect_reason.clone(),
             decision: self.expect_decision.clone(),
             chip_authenticated: self.expect_chip_authenticated,
+            change: self.expect_change.clone(),
+            change_date: self.expect_change_date.clone(),
+            successor: self.expect_successor.clone(),
         }
     }
 }
@@ -237,13 +273,7 @@ impl Vectors {
             None => Check::printed(now, role, &Policy::DEFAULT),
             Some(reading) => Check::chip(now, role, reading.proof(), &Policy::DEFAULT),
         };
-        let v = stay_core::verify(&record, &list, &check);
-        Ok(Outcome {
-            status: v.status.name().into(),
-            reason: v.status.reason_code().map(Into::into),
-            decision: v.decision.code().into(),
-            chip_authenticated: v.chip_authenticated,
-        })
+        Ok(Outcome::of(&stay_core::verify(&record, &list, &check)))
     }
 }
 
@@ -431,6 +461,7 @@ pub fn generate(dir: &Path) -> Result<()> {
         ],
         revoked_signers: vec![compromised.key_id()],
         revoked_documents,
+        status_changes: vec![],
     };
     let current_bytes = current.seal(&root)?;
     let older_bytes = ListSpec {
@@ -453,14 +484,62 @@ pub fn generate(dir: &Path) -> Result<()> {
         )],
         revoked_signers: vec![],
         revoked_documents: vec!["DN0000013".into()],
+        status_changes: vec![],
+    }
+    .seal(&root)?;
+    // Changes after issuance (docs/policy.md): list 6 extends, suspends and supersedes;
+    // list 7 lifts the suspension.
+    let extended = |until: Date| StatusChange::Extended { valid_until: until };
+    let mut status_changes = vec![
+        ("DN0000011".to_string(), extended(date(2027, 5, 20))),
+        ("RC0000011".to_string(), extended(date(2027, 11, 19))),
+        (
+            "UW0000021".to_string(),
+            StatusChange::Suspended {
+                since: date(2026, 11, 20),
+            },
+        ),
+        (
+            "UW0000031".to_string(),
+            StatusChange::Superseded {
+                on: date(2026, 11, 20),
+                successor: stay_core::DocumentNumber::new("RC0000031").expect("a number"),
+            },
+        ),
+        // A unified-window document is never extended (Policy::DEFAULT): a list that does
+        // so anyway is refused for it at every terminal.
+        ("UW0000041".to_string(), extended(date(2027, 2, 14))),
+        // A suspension recorded ahead of its day: in force from 2026-12-01 only.
+        (
+            "DN0000001".to_string(),
+            StatusChange::Suspended {
+                since: date(2026, 12, 1),
+            },
+        ),
+    ];
+    let status_bytes = ListSpec {
+        sequence: 6,
+        issued_at: UnixTime(NOW.0 - DAY),
+        status_changes: status_changes.clone(),
+        ..current.clone()
+    }
+    .seal(&root)?;
+    status_changes.retain(|(number, _)| number != "UW0000021");
+    let lifted_bytes = ListSpec {
+        sequence: 7,
+        issued_at: UnixTime(NOW.0 - DAY / 2),
+        status_changes,
+        ..current.clone()
     }
     .seal(&root)?;
     let mut bad_signature = current_bytes.clone();
     let last = bad_signature.len() - 1;
     bad_signature[last] ^= 0x01;
     let truncated_list = current_bytes[..current_bytes.len() - 1].to_vec();
-    let lists: [(&str, &[u8]); 5] = [
+    let lists: [(&str, &[u8]); 7] = [
         ("current", &current_bytes),
+        ("status", &status_bytes),
+        ("status-lifted", &lifted_bytes),
         ("minimal", &minimal_bytes),
         ("older", &older_bytes),
         ("bad-signature", &bad_signature),
@@ -492,8 +571,39 @@ pub fn generate(dir: &Path) -> Result<()> {
         ..resident("RC0000002", Some(&chip1))
     };
     let rc_study = forge(&student, &rc);
+    // Issued a year ago, expired on the day before NOW by their own dates.
+    let year_ago = |h: Holder| Holder {
+        valid_from: "2025-11-21".into(),
+        valid_until: "2026-11-20".into(),
+        issue_date: "2025-11-20".into(),
+        ..h
+    };
+    let rc_extended = forge(&year_ago(resident("RC0000011", Some(&chip1))), &rc);
     let records: Vec<(&str, Vec<u8>)> = vec![
         ("resident-card-chip", rc_chip.clone()),
+        ("resident-card-extended", rc_extended.clone()),
+        (
+            "digital-nomad-extended",
+            forge(
+                &year_ago(Holder {
+                    document_number: "DN0000011".into(),
+                    ..nomad.clone()
+                }),
+                &dn,
+            ),
+        ),
+        (
+            "unified-window-suspended",
+            forge(&unified_window("UW0000021"), &uw),
+        ),
+        (
+            "unified-window-superseded",
+            forge(&unified_window("UW0000031"), &uw),
+        ),
+        (
+            "unified-window-extended",
+            forge(&unified_window("UW0000041"), &uw),
+        ),
         ("unified-window", forge(&uw_holder, &uw)),
         ("digital-nomad", forge(&nomad, &dn)),
         ("resident-card-study", rc_study.clone()),
@@ -588,6 +698,7 @@ pub fn generate(dir: &Path) -> Result<()> {
         ("golden-clone", record_border_check(&chip2, &rc_chip)),
         ("golden-study", record_border_check(&chip1, &rc_study)),
         ("golden-no-chip-data", without_chip_data),
+        ("golden-extended", record_border_check(&chip1, &rc_extended)),
     ] {
         let intro = format!(
             "Golden chip case {name} (generated by `cargo xtask vectors`): PACE-CAM with CAN\n\
@@ -969,9 +1080,176 @@ pub fn generate(dir: &Path) -> Result<()> {
             expect_reason: s.expect.1.map(Into::into),
             expect_decision: s.expect.2.into(),
             expect_chip_authenticated: s.expect.3,
+            expect_change: None,
+            expect_change_date: None,
+            expect_successor: None,
+        });
+    }
+    // The status changes (list 6, then list 7 lifting the suspension), each with the
+    // change the verdict must name: kind, date, successor. `suspension-*-its-day` check
+    // that a suspension recorded ahead takes effect on its date, not before.
+    type Change<'a> = Option<(&'a str, &'a str, Option<&'a str>)>;
+    let status_specs: Vec<(Spec<'_>, Change<'_>)> = vec![
+        (
+            Spec {
+                name: "extended-printed",
+                record: "digital-nomad-extended",
+                list: "status",
+                now,
+                role: "border",
+                presentation: printed,
+                expect: ("valid", None, "may-stay", false),
+            },
+            Some(("extended", "2027-05-20", None)),
+        ),
+        (
+            Spec {
+                name: "extended-not-on-older-list",
+                record: "digital-nomad-extended",
+                list: "current",
+                now,
+                role: "border",
+                presentation: printed,
+                expect: ("invalid", Some("expired"), "may-not-stay", false),
+            },
+            None,
+        ),
+        (
+            Spec {
+                name: "extended-chip",
+                record: "resident-card-extended",
+                list: "status",
+                now,
+                role: "border",
+                presentation: ("chip", Some("golden-extended"), None),
+                expect: ("valid", None, "may-stay", true),
+            },
+            Some(("extended", "2027-11-19", None)),
+        ),
+        (
+            Spec {
+                name: "extended-until-its-new-date",
+                record: "digital-nomad-extended",
+                list: "status",
+                now: NOW.0 + 181 * DAY,
+                role: "border",
+                presentation: printed,
+                expect: ("invalid", Some("expired"), "may-not-stay", false),
+            },
+            Some(("extended", "2027-05-20", None)),
+        ),
+        (
+            Spec {
+                name: "suspended",
+                record: "unified-window-suspended",
+                list: "status",
+                now,
+                role: "border",
+                presentation: printed,
+                expect: ("invalid", Some("suspended"), "may-not-stay", false),
+            },
+            Some(("suspended", "2026-11-20", None)),
+        ),
+        (
+            Spec {
+                name: "suspension-lifted",
+                record: "unified-window-suspended",
+                list: "status-lifted",
+                now,
+                role: "border",
+                presentation: printed,
+                expect: ("valid", None, "may-stay", false),
+            },
+            None,
+        ),
+        (
+            Spec {
+                name: "superseded",
+                record: "unified-window-superseded",
+                list: "status",
+                now,
+                role: "border",
+                presentation: printed,
+                expect: ("invalid", Some("superseded"), "may-not-stay", false),
+            },
+            Some(("superseded", "2026-11-20", Some("RC0000031"))),
+        ),
+        (
+            Spec {
+                name: "extension-exceeds-policy",
+                record: "unified-window-extended",
+                list: "status",
+                now,
+                role: "border",
+                presentation: printed,
+                expect: (
+                    "invalid",
+                    Some("extension-exceeds-policy"),
+                    "may-not-stay",
+                    false,
+                ),
+            },
+            Some(("extended", "2027-02-14", None)),
+        ),
+        (
+            Spec {
+                name: "suspension-on-its-day",
+                record: "digital-nomad",
+                list: "status",
+                now: NOW.0 + 10 * DAY,
+                role: "border",
+                presentation: printed,
+                expect: ("invalid", Some("suspended"), "may-not-stay", false),
+            },
+            Some(("suspended", "2026-12-01", None)),
+        ),
+        (
+            Spec {
+                name: "suspension-before-its-day",
+                record: "digital-nomad",
+                list: "status",
+                now,
+                role: "border",
+                presentation: printed,
+                expect: ("valid", None, "may-stay", false),
+            },
+            None,
+        ),
+    ];
+    for (s, change) in status_specs {
+        cases.push(Case {
+            name: s.name.into(),
+            record: format!("records/{}.bin", s.record),
+            list: format!("lists/{}.list", s.list),
+            now: s.now,
+            role: s.role.into(),
+            employer_tin: None,
+            presentation: s.presentation.0.into(),
+            transcript: s.presentation.1.map(|t| format!("apdu/{t}.apdu")),
+            can: s.presentation.1.map(|_| GOLDEN_CAN.to_string()),
+            terminal_seed: s.presentation.2,
+            expect_status: s.expect.0.into(),
+            expect_reason: s.expect.1.map(Into::into),
+            expect_decision: s.expect.2.into(),
+            expect_chip_authenticated: s.expect.3,
+            expect_change: change.map(|c| c.0.into()),
+            expect_change_date: change.map(|c| c.1.into()),
+            expect_successor: change.and_then(|c| c.2.map(Into::into)),
         });
     }
     let list_cases = vec![
+        ListCase {
+            name: "status-changes".into(),
+            file: "lists/status.list".into(),
+            trusted_sequence: Some(5),
+            expect: "ok".into(),
+        },
+        ListCase {
+            name: "status-lifted".into(),
+            file: "lists/status-lifted.list".into(),
+            trusted_sequence: Some(6),
+            expect: "ok".into(),
+        },
         ListCase {
             name: "current".into(),
             file: "lists/current.list".into(),

@@ -53,6 +53,7 @@ impl Fixture {
             }],
             revoked_signers: vec![],
             revoked_documents: revoked,
+            status_changes: vec![],
         }
     }
 

@@ -1023,3 +1023,165 @@ fn the_office_tools_speak_the_operators_language() {
     assert_eq!(out.status.code(), Some(65));
     assert!(String::from_utf8_lossy(&out.stdout).ends_with("blank.png: кодов: 0\n"));
 }
+
+/// The office changes stays after issuance: each step appended to the list source's
+/// history, refused when it makes no sense (the source then unchanged), published by the
+/// next signed list, and read by `reader-host verify` with the date it moved.
+#[test]
+fn the_office_extends_suspends_lifts_and_supersedes_and_every_reader_sees_it() {
+    let a = Authority::new();
+    let source = a.path("auth/list.toml");
+    let today = stay_std::clock::system_now().bishkek_date();
+    let day = |n: i64| stay_core::Date::from_days_since_epoch(today.days_since_epoch() + n);
+    let at = |n: i64| format!("{}T06:00:00Z", day(n));
+    let sequence = std::cell::Cell::new(1);
+    // Each list goes a sequence up and lasts two years, so a check far ahead is current.
+    let publish = || {
+        sequence.set(sequence.get() + 1);
+        let sequence = sequence.get();
+        let text = std::fs::read_to_string(&source).unwrap();
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        for line in &mut lines {
+            if line.starts_with("sequence = ") {
+                *line = format!("sequence = {sequence}");
+            } else if line.starts_with("next_update = ") {
+                *line = format!("next_update = \"{}T00:00:00Z\"", day(730));
+            }
+        }
+        std::fs::write(&source, lines.join("\n") + "\n").unwrap();
+        let out = run(Command::new(&a.issuer)
+            .args(["sign-list", "--key"])
+            .arg(a.path("auth/root.key.pem"))
+            .arg("--in")
+            .arg(&source)
+            .arg("--out")
+            .arg(a.path("auth/trust.list")));
+        assert!(out.status.success());
+    };
+    let step = |args: &[&str]| {
+        run(Command::new(&a.issuer)
+            .args(["--lang", "en"])
+            .args(args)
+            .arg("--list-source")
+            .arg(&source))
+    };
+    let stdout = |o: &Output| String::from_utf8_lossy(&o.stdout).into_owned();
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let refused = |args: &[&str], words: &str| {
+        let before = std::fs::read(&source).unwrap();
+        let out = step(args);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        assert!(stderr(&out).contains(words), "{}", stderr(&out));
+        assert_eq!(std::fs::read(&source).unwrap(), before, "{args:?} wrote");
+    };
+
+    // Suspended from today: invalid with its own reason; lifted: valid again.
+    let uw = a.signed_unified_window();
+    let uw = uw.to_str().unwrap();
+    let ok = step(&["suspend", "UW0000001", "--note", "case 2026/117"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(
+        stdout(&ok).contains("UW0000001: suspended from"),
+        "{}",
+        stdout(&ok)
+    );
+    refused(&["suspend", "UW0000001"], "UW0000001 is already suspended");
+    publish();
+    let out = a.verify(&["--record", uw]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).starts_with("INVALID: suspended"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(step(&["lift", "UW0000001"]).status.success());
+    refused(&["lift", "UW0000001"], "UW0000001 is not suspended");
+    publish();
+    assert_eq!(a.verify(&["--record", uw]).status.code(), Some(0));
+
+    // A unified-window document is never extended; a digital nomad's stay is, within
+    // three years from its valid-from.
+    refused(
+        &["extend", uw, "--until", &day(90).to_string()],
+        "is not extended",
+    );
+    let nomad = a.holder("digital-nomad");
+    assert!(a.sign("digital-nomad", &nomad, "dn.bin").status.success());
+    let dn = a.path("dn.bin");
+    let dn = dn.to_str().unwrap();
+    refused(
+        &["extend", dn, "--until", &day(300).to_string()],
+        "is not later than the stay's",
+    );
+    refused(
+        &["extend", dn, "--until", &day(1200).to_string()],
+        "lasts at most 1098 days",
+    );
+    let until = day(500).to_string();
+    assert!(step(&["extend", dn, "--until", &until]).status.success());
+    publish();
+    // A year and a month on, the card's own date has passed; the list's has not.
+    let out = a.verify(&["--record", dn, "--json", "--at", &at(400)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"], "valid");
+    assert_eq!(v["fields"]["valid_until"], day(364).to_string());
+    assert_eq!(v["fields"]["effective_valid_until"], until);
+    assert_eq!(v["status_change"]["kind"], "extended");
+    assert_eq!(v["status_change"]["list_sequence"], sequence.get());
+    let out = a.verify(&["--record", dn, "--lang", "ru", "--at", &at(400)]);
+    assert!(
+        stdout(&out).contains(&format!("пребывание продлено до {until}")),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        a.verify(&["--record", dn, "--at", &at(501)]).status.code(),
+        Some(1),
+        "expired on the extension's own date"
+    );
+
+    // Superseded by the same holder's resident card: names the successor.
+    let other = a.signed_resident_card();
+    refused(
+        &["supersede", uw, "--by", other.to_str().unwrap()],
+        "not the same holder's",
+    );
+    let same_holder = a.path("rc-of-uw.toml");
+    let text = std::fs::read_to_string(a.holder("resident-card")).unwrap();
+    let text = text
+        .replace("RC0000001", "RC0000071")
+        .replace("21503199000123", "12207198500456");
+    std::fs::write(&same_holder, text).unwrap();
+    assert!(a
+        .sign("resident-card", &same_holder, "rc-of-uw.bin")
+        .status
+        .success());
+    let rc = a.path("rc-of-uw.bin");
+    refused(
+        &["supersede", rc.to_str().unwrap(), "--by", uw],
+        "only a unified-window document is superseded",
+    );
+    assert!(step(&["supersede", uw, "--by", rc.to_str().unwrap()])
+        .status
+        .success());
+    refused(&["suspend", "UW0000001"], "was superseded by RC0000071");
+    publish();
+    let out = a.verify(&["--record", uw, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["reason"], "superseded");
+    assert_eq!(v["status_change"]["successor"], "RC0000071");
+
+    // The history keeps every step; the list only what is in force.
+    let history = std::fs::read_to_string(&source).unwrap();
+    assert_eq!(history.matches("[[status]]").count(), 4, "{history}");
+    assert!(history.contains("note = \"case 2026/117\""));
+    let shown = run(Command::new(&a.issuer)
+        .args(["--lang", "en", "show"])
+        .arg(a.path("auth/trust.list")));
+    let shown = stdout(&shown);
+    assert!(shown.contains("status changes (2):"), "{shown}");
+    assert!(shown.contains(&format!("DN0000001: stay extended until {until}")));
+    assert!(shown.contains("UW0000001: replaced by RC0000071 from"));
+}

@@ -48,6 +48,9 @@ fn every_reason_is_covered() {
         "unknown-signer",
         "clock-before-trust-list",
         "trust-list-stale",
+        "suspended",
+        "superseded",
+        "extension-exceeds-policy",
     ] {
         assert!(reasons.contains(reason), "no vector for {reason}");
     }

@@ -31,6 +31,33 @@ pub struct Case {
     pub expect_reason: Option<&'static str>,
     pub expect_decision: &'static str,
     pub expect_chip_authenticated: bool,
+    /// The list's status change the verdict names: kind, date (YYYY-MM-DD), successor.
+    pub expect_change: Option<&'static str>,
+    pub expect_change_date: Option<&'static str>,
+    pub expect_successor: Option<&'static str>,
+}
+
+/// Whether the verdict's status change is the one `case` expects.
+fn change_matches(case: &Case, applied: Option<stay_core::AppliedChange>) -> bool {
+    let change = applied.map(|a| a.change);
+    let date = case
+        .expect_change_date
+        .map(|d| stay_core::Date::parse_iso(d).ok());
+    let successor = match change {
+        Some(stay_core::StatusChange::Superseded { successor, .. }) => Some(successor),
+        _ => None,
+    };
+    change.map(|c| c.name()) == case.expect_change
+        && change.map(|c| Some(c.date())) == date
+        && successor.as_ref().map(|s| s.as_str()) == case.expect_successor
+}
+
+/// A case's words, kept beside its bytes in the vectors' section (test data, not firmware).
+const fn vector_text(bytes: &'static [u8]) -> &'static str {
+    match core::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(_) => "",
+    }
 }
 
 include!(concat!(env!("OUT_DIR"), "/vectors.rs"));
@@ -176,7 +203,7 @@ fn golden() -> u32 {
         CASES.len(),
         BACKEND
     );
-    for case in LIST_CASES {
+    for case in &LIST_CASES {
         let start = cortex_m::peripheral::SYST::get_current();
         let got = list_outcome(&TrustList::load(
             FILES[case.file],
@@ -195,7 +222,7 @@ fn golden() -> u32 {
         );
     }
     let (mut printed_valid, mut chip_valid) = (0u32, 0u32);
-    for case in CASES {
+    for case in &CASES {
         let Ok(list) = TrustList::load(FILES[case.list], &root, None) else {
             hprintln!("FAIL {}: its list does not load", case.name);
             failures += 1;
@@ -207,7 +234,7 @@ fn golden() -> u32 {
             continue;
         };
         let start = cortex_m::peripheral::SYST::get_current();
-        let (status, reason, decision, chip) = if case.printed {
+        let (status, reason, decision, chip, change) = if case.printed {
             let v = stay_core::verify(
                 FILES[case.record],
                 &list,
@@ -218,6 +245,7 @@ fn golden() -> u32 {
                 v.status.reason_code(),
                 v.decision.code(),
                 v.chip_authenticated,
+                change_matches(case, v.status_change),
             )
         } else {
             let (Some(transcript), Some(Ok(can))) = (case.transcript, case.can.map(Can::parse))
@@ -247,12 +275,19 @@ fn golden() -> u32 {
                         v.status.reason_code(),
                         v.decision.code(),
                         v.chip_authenticated,
+                        change_matches(case, v.status_change),
                     )
                 }
                 // No channel, no verdict: the vectors' `no-channel` (a replayed session).
                 Err(stay_core::terminal::BorderCheckError::Pace(
                     stay_core::terminal::CardError::Pace(stay_core::pace::PaceError::BadToken),
-                )) => ("no-channel", Some("pace-bad-token"), "no-verdict", false),
+                )) => (
+                    "no-channel",
+                    Some("pace-bad-token"),
+                    "no-verdict",
+                    false,
+                    case.expect_change.is_none(),
+                ),
                 Err(_) => {
                     hprintln!("FAIL {}: the card read failed", case.name);
                     failures += 1;
@@ -264,7 +299,8 @@ fn golden() -> u32 {
         let ok = status == case.expect_status
             && reason == case.expect_reason
             && decision == case.expect_decision
-            && chip == case.expect_chip_authenticated;
+            && chip == case.expect_chip_authenticated
+            && change;
         failures += u32::from(!ok);
         if ok && status == "valid" {
             if case.printed {
