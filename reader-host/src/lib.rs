@@ -8,6 +8,7 @@ pub mod audit;
 pub mod card;
 pub mod config;
 pub mod desk;
+pub mod employees;
 pub mod frames;
 pub mod http;
 pub mod pcsc_reader;

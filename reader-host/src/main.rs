@@ -106,6 +106,33 @@ enum Command {
         #[arg(long)]
         page: Option<PathBuf>,
     },
+    /// The employer's watch: check the documents of the people you employ (kept in
+    /// --employees, on this machine only) against the trust list, and report who was
+    /// revoked, suspended or superseded, or whose stay ends within --within days. With
+    /// --add, first add a record's document to the file. Exit status: 0 nothing to report,
+    /// 1 something reported, 64 usage, 65 unusable list or record, 66 file missing.
+    Watch {
+        /// The watched documents (TOML, created 0600 on the first --add).
+        #[arg(long)]
+        employees: PathBuf,
+        #[arg(long)]
+        trust_list: PathBuf,
+        #[arg(long)]
+        root_key: PathBuf,
+        /// Add the document of this record (read at hiring) before checking.
+        #[arg(long, requires = "name")]
+        add: Option<PathBuf>,
+        /// Your own name for the person whose record is added.
+        #[arg(long, requires = "add")]
+        name: Option<String>,
+        #[arg(long, default_value_t = reader_host::employees::DEFAULT_WITHIN_DAYS)]
+        within: i64,
+        /// Check as of this time (RFC 3339) instead of now.
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Query the audit log, newest first.
     Audit {
         /// The desk's config: where its log and its digest key are.
@@ -195,7 +222,132 @@ fn run(command: Command, m: &Messages) -> Result<u8, Failure> {
             limit,
             json,
         } => audit(&config, since.as_deref(), document, limit, json, m),
+        Command::Watch {
+            employees,
+            trust_list,
+            root_key,
+            add,
+            name,
+            within,
+            at,
+            json,
+        } => watch(
+            &employees,
+            &read_list(&trust_list, &root_key, m)?,
+            add.as_deref().zip(name.as_deref()),
+            within,
+            now_or(at.as_deref())?,
+            Show { json, messages: m },
+        ),
     }
+}
+
+/// `reader-host watch`: adds a record's document if asked, then reports every finding.
+fn watch(
+    path: &Path,
+    loaded: &stay_std::list::LoadedList,
+    add: Option<(&Path, &str)>,
+    within: i64,
+    now: stay_core::UnixTime,
+    show: Show<'_>,
+) -> Result<u8, Failure> {
+    use reader_host::employees::{self, Employee, Employees};
+    let (json, m) = (show.json, show.messages);
+    let list = loaded.list();
+    let mut file = Employees::read(path).map_err(fail(exit::DATA))?;
+    if let Some((record, name)) = add {
+        let bytes = read(record, m)?;
+        // Only an authentic record is watched: its number and date are the issuer's.
+        let verdict = stay_core::verify(
+            &bytes,
+            list,
+            &Check::printed(now, Role::Border, &Policy::DEFAULT),
+        );
+        let fields = match stay_core::StayRecord::parse(&bytes) {
+            Ok(r) if verdict.authentic => r.fields,
+            _ => {
+                return Err(Failure(
+                    exit::DATA,
+                    anyhow::anyhow!(
+                        "{}",
+                        m.format(
+                            "watch-not-authentic",
+                            &[
+                                ("file", &record.display().to_string()),
+                                ("reason", &verdict.status.to_string()),
+                            ]
+                        )
+                    ),
+                ))
+            }
+        };
+        file.add(Employee {
+            name: name.into(),
+            number: fields.document_number.into(),
+            document_type: fields.document_type.name().into(),
+            valid_until: fields.valid_until.to_string(),
+        });
+        file.write(path).map_err(fail(exit::NO_INPUT))?;
+        if !json {
+            println!(
+                "{}",
+                m.format(
+                    "watch-added",
+                    &[
+                        ("name", name),
+                        ("number", fields.document_number),
+                        ("file", &path.display().to_string()),
+                    ]
+                )
+            );
+        }
+    }
+    let mut found = Vec::new();
+    for e in &file.employees {
+        let finding = employees::check(e, list, now, within).map_err(|bad| {
+            Failure(
+                exit::DATA,
+                anyhow::anyhow!("{}: {} ({bad})", path.display(), e.name),
+            )
+        })?;
+        if let Some(finding) = finding {
+            found.push((e, finding));
+        }
+    }
+    if json {
+        let v = serde_json::json!({
+            "trust_list_sequence": list.sequence,
+            "watched": file.employees.len(),
+            "within_days": within,
+            "findings": found.iter().map(|(e, f)| employees::to_json(e, f)).collect::<Vec<_>>(),
+        });
+        println!("{v:#}");
+    } else {
+        for (e, f) in &found {
+            println!("{}", m.say(&employees::message(e, f)));
+        }
+        let (count, total, sequence) = (
+            found.len().to_string(),
+            file.employees.len().to_string(),
+            list.sequence.to_string(),
+        );
+        println!(
+            "{}",
+            m.format(
+                "watch-summary",
+                &[
+                    ("count", &count),
+                    ("total", &total),
+                    ("sequence", &sequence)
+                ]
+            )
+        );
+    }
+    Ok(if found.is_empty() {
+        exit::VALID
+    } else {
+        exit::INVALID
+    })
 }
 
 fn serve(config_path: &Path, m: &Messages) -> Result<u8, Failure> {

@@ -331,3 +331,14 @@ scanner-hold-still = hold the card still and present it again
 scanner-code-again = TRY AGAIN
 scanner-show-code-again = show the code to the imager again
 scanner-printed-copy = printed copy: hold the card itself to the scanner
+
+## The employer's watch (reader-host watch).
+
+watch-revoked = { $name } ({ $number }): REVOKED: may not be employed on this document
+watch-suspended = { $name } ({ $number }): suspended from { $date }
+watch-superseded = { $name } ({ $number }): replaced by document { $successor } from { $date }: ask for the new document
+watch-ends = { $name } ({ $number }): the stay ends on { $date }, in { $days } days
+watch-ended = { $name } ({ $number }): the stay ended on { $date }
+watch-summary = { $count } of { $total } watched documents need attention (trust list { $sequence })
+watch-added = { $name } ({ $number }) is watched in { $file }
+watch-not-authentic = { $file } is not an authentic stay record ({ $reason }): not added

@@ -328,3 +328,14 @@ scanner-hold-still = картаны кыймылдатпай кармап, ка�
 scanner-code-again = КАЙРА АРАКЕТ КЫЛЫҢЫЗ
 scanner-show-code-again = кодду камерага кайра көрсөтүңүз
 scanner-printed-copy = басма көчүрмө: картанын өзүн сканерге тийгизиңиз
+
+## Иш берүүчүнүн көзөмөлү (reader-host watch).
+
+watch-revoked = { $name } ({ $number }): ЖОККО ЧЫГАРЫЛГАН: бул документ менен жумушка алууга болбойт
+watch-suspended = { $name } ({ $number }): { $date } тартып күчү токтотулган
+watch-superseded = { $name } ({ $number }): { $date } тартып { $successor } документи менен алмаштырылган: жаңы документти сураңыз
+watch-ends = { $name } ({ $number }): болуу мөөнөтү { $date } бүтөт, { $days } күндөн кийин
+watch-ended = { $name } ({ $number }): болуу мөөнөтү { $date } бүткөн
+watch-summary = көзөмөлдөгү { $total } документтин { $count } көңүл бурууну талап кылат (ишеним тизмеси { $sequence })
+watch-added = { $name } ({ $number }) { $file } ичинде көзөмөлдө
+watch-not-authentic = { $file } чыныгы болуу жазуусу эмес ({ $reason }): кошулган жок

@@ -328,3 +328,14 @@ scanner-hold-still = держите карту неподвижно и прил�
 scanner-code-again = ЕЩЁ РАЗ
 scanner-show-code-again = покажите код камере ещё раз
 scanner-printed-copy = печатная копия: приложите к сканеру саму карту
+
+## Наблюдение работодателя (reader-host watch).
+
+watch-revoked = { $name } ({ $number }): ОТОЗВАН: по этому документу нанимать нельзя
+watch-suspended = { $name } ({ $number }): действие приостановлено с { $date }
+watch-superseded = { $name } ({ $number }): заменён документом { $successor } с { $date }: попросите новый документ
+watch-ends = { $name } ({ $number }): пребывание заканчивается { $date }, через { $days } дн.
+watch-ended = { $name } ({ $number }): пребывание закончилось { $date }
+watch-summary = требуют внимания { $count } из { $total } наблюдаемых документов (список доверия { $sequence })
+watch-added = { $name } ({ $number }) под наблюдением в { $file }
+watch-not-authentic = { $file } — не подлинная запись о пребывании ({ $reason }): не добавлено

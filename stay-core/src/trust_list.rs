@@ -533,6 +533,16 @@ impl<'a> TrustListContent<'a> {
         let at = binary_search_keyed(self.status_changes, len, w, &padded[..w])?;
         status_entry(&self.status_changes[at * len..(at + 1) * len], w).map(|e| e.change)
     }
+
+    /// The valid-until in force for a document whose record says `printed`: a later date
+    /// this list extends it to, else `printed` (an extension never moves the end earlier).
+    /// The policy's bound on extensions is `verify`'s to check.
+    pub fn effective_valid_until(&self, document_number: &str, printed: Date) -> Date {
+        match self.status_change(document_number) {
+            Some(StatusChange::Extended { valid_until }) if valid_until > printed => valid_until,
+            _ => printed,
+        }
+    }
 }
 
 /// `number` zero-padded to a list's entry width, or `None` when no entry can match it.

@@ -137,19 +137,18 @@ fn evaluate(
     }
     // What the authority changed after issuance: one entry per document, O(log n).
     let change = list.status_change(f.document_number);
-    let mut valid_until = f.valid_until;
     if let Some(extension @ StatusChange::Extended { valid_until: until }) = change {
         let span = f.valid_from.days_inclusive_until(until);
         if span > i64::from(check.policy.max_extended_days(f.document_type)) {
             ev.applied = Some(extension);
             return Status::Invalid(Inv::ExtensionExceedsPolicy);
         }
-        // An extension moves the end later only: a shorter stay is the authority's to
-        // suspend or revoke, never to write as an extension.
-        if until > valid_until {
-            valid_until = until;
-            ev.applied = Some(extension);
-        }
+    }
+    // An extension moves the end later only: a shorter stay is the authority's to suspend
+    // or revoke, never to write as an extension.
+    let valid_until = list.effective_valid_until(f.document_number, f.valid_until);
+    if valid_until != f.valid_until {
+        ev.applied = change;
     }
     // Every resident card is a chip card: a resident card's record without a chip key was
     // not issued by this system's station, and its printed form would prove nothing.

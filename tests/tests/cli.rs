@@ -1185,3 +1185,90 @@ fn the_office_extends_suspends_lifts_and_supersedes_and_every_reader_sees_it() {
     assert!(shown.contains(&format!("DN0000001: stay extended until {until}")));
     assert!(shown.contains("UW0000001: replaced by RC0000071 from"));
 }
+
+/// The employer watches three documents: the next list revokes one, another's stay ends in
+/// ten days; both are reported, the third is not.
+#[test]
+fn the_employers_watch_reports_the_revoked_and_the_ending_and_no_one_else() {
+    let a = Authority::new();
+    let today = stay_std::clock::system_now().bishkek_date();
+    let day = |n: i64| stay_core::Date::from_days_since_epoch(today.days_since_epoch() + n);
+    let staff = a.path("employer/staff.toml");
+    std::fs::create_dir_all(a.path("employer")).unwrap();
+    let watch = |args: &[&str]| {
+        run(Command::new(&a.reader)
+            .args(["--lang", "en", "watch", "--employees"])
+            .arg(&staff)
+            .arg("--trust-list")
+            .arg(a.path("auth/trust.list"))
+            .arg("--root-key")
+            .arg(a.path("auth/root.pub.pem"))
+            .args(args))
+    };
+    let rc = a.signed_resident_card();
+    let uw = a.signed_unified_window();
+    let nomad = a.holder("digital-nomad");
+    assert!(a.sign("digital-nomad", &nomad, "dn.bin").status.success());
+    for (record, name) in [
+        (rc.clone(), "Elena (warehouse)"),
+        (uw.clone(), "Farrukh (kitchen)"),
+        (a.path("dn.bin"), "Jonas (consultant)"),
+    ] {
+        let out = watch(&["--add", record.to_str().unwrap(), "--name", name]);
+        assert_eq!(out.status.code(), Some(0), "nothing to report yet");
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&staff).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "the watch names people: owner only");
+    // A forged record is never watched.
+    let mut forged = std::fs::read(&uw).unwrap();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    std::fs::write(a.path("forged.bin"), forged).unwrap();
+    let out = watch(&[
+        "--add",
+        a.path("forged.bin").to_str().unwrap(),
+        "--name",
+        "X",
+    ]);
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an authentic stay record"));
+
+    let source = std::fs::read_to_string(a.path("auth/list.toml")).unwrap();
+    let revoking = source.replace("sequence = 1", "sequence = 2").replace(
+        "revoked_documents = [\"RC0000099\"]",
+        "revoked_documents = [\"RC0000099\", \"RC0000001\"]",
+    );
+    std::fs::write(a.path("auth/list.toml"), revoking).unwrap();
+    assert!(run(Command::new(&a.issuer)
+        .args(["sign-list", "--key"])
+        .arg(a.path("auth/root.key.pem"))
+        .arg("--in")
+        .arg(a.path("auth/list.toml"))
+        .arg("--out")
+        .arg(a.path("auth/trust.list")))
+    .status
+    .success());
+    // The unified-window document ends on day 59: ten days ahead on day 49.
+    let at = format!("{}T06:00:00Z", day(49));
+    let out = watch(&["--at", &at, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{v:#}");
+    assert_eq!(findings[0]["number"], "RC0000001");
+    assert_eq!(findings[0]["finding"], "revoked");
+    assert_eq!(findings[1]["number"], "UW0000001");
+    assert_eq!(findings[1]["finding"], "ends-soon");
+    assert_eq!(findings[1]["days_left"], 10);
+    assert_eq!(findings[1]["date"], day(59).to_string());
+    assert_eq!(v["watched"], 3);
+    let text = String::from_utf8_lossy(&watch(&["--at", &at]).stdout).into_owned();
+    assert!(
+        text.contains("Elena (warehouse) (RC0000001): REVOKED"),
+        "{text}"
+    );
+    assert!(text.contains("Farrukh (kitchen) (UW0000001): the stay ends on"));
+    assert!(!text.contains("Jonas"), "{text}");
+    assert!(text.contains("2 of 3 watched documents need attention (trust list 2)"));
+}
