@@ -2,6 +2,7 @@
 //! card-face QR codes.
 
 pub mod authority;
+pub mod document;
 pub mod holder;
 pub mod keys;
 pub mod list;

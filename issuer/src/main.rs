@@ -156,6 +156,16 @@ enum Command {
         #[command(flatten)]
         step: StepArgs,
     },
+    /// Render a record as the holder's electronic document (PDF): its fields labelled in
+    /// Kyrgyz, Russian and English, and its QR code.
+    Document {
+        record: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// A TrueType font covering Cyrillic with Ң Ө Ү.
+        #[arg(long, default_value = issuer::document::DEFAULT_FONT)]
+        font: PathBuf,
+    },
     /// Decode a record or a trust list for people.
     Show {
         file: PathBuf,
@@ -644,6 +654,20 @@ fn run(command: Command, m: &Messages) -> Result<()> {
                 ..issuer::status::step(Action::Supersede, old.fields.document_number, on, at)
             };
             record_step(m, &args, step)?;
+        }
+        Command::Document { record, out, font } => {
+            let bytes = read_file(m, &record)?;
+            read_record(m, &record, &bytes)?;
+            let pdf = issuer::document::render(&bytes, &font)?;
+            stay_std::files::write_atomic(&out, &pdf)?;
+            say(
+                m,
+                "issuer-document-written",
+                &[
+                    ("file", &out.display().to_string()),
+                    ("bytes", &pdf.len().to_string()),
+                ],
+            );
         }
         Command::Show {
             file,

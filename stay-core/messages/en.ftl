@@ -190,9 +190,11 @@ issuer-serve-key = key { $key } signs { $types }, issued { $from } to { $until }
 issuer-serve-list = trust list sequence { $sequence }
 issuer-token-created = { $file }: token for { $label }, added to { $tokens }
 issuer-qr-written = { $file }: QR code of { $bytes } bytes
+issuer-document-written = { $file }: the electronic document, { $bytes } bytes
 issuer-refused-to-sign = refused to sign { $file }: { $reason }
 issuer-not-a-record = { $file } is not a stay record: { $detail }
 issuer-label-one-word = --label: one word, such as station-2
+document-qr-note = this code carries the signed record: any desk, scanner or phone checks it against the current trust list
 
 ## The history of a stay after issuance (issuer extend, suspend, lift, supersede).
 

@@ -187,9 +187,11 @@ issuer-serve-key = { $key } ачкычы кол коёт: { $types }; берүү
 issuer-serve-list = ишеним тизмесинин номери { $sequence }
 issuer-token-created = { $file }: { $label } үчүн токен, { $tokens } файлына кошулду
 issuer-qr-written = { $file }: { $bytes } байттык QR-код
+issuer-document-written = { $file }: электрондук документ, { $bytes } байт
 issuer-refused-to-sign = { $file } үчүн кол коюудан баш тартылды: { $reason }
 issuer-not-a-record = { $file } болуу жөнүндө жазуу эмес: { $detail }
 issuer-label-one-word = --label: бир сөз, мисалы station-2
+document-qr-note = бул коддо кол коюлган жазуу бар: каалаган терминал, сканер же телефон аны учурдагы ишеним тизмеси боюнча текшерет
 
 ## Берилгенден кийинки болуунун тарыхы (issuer extend, suspend, lift, supersede).
 

@@ -187,9 +187,11 @@ issuer-serve-key = ключ { $key } подписывает: { $types }; выд�
 issuer-serve-list = номер списка доверия { $sequence }
 issuer-token-created = { $file }: токен для { $label }, добавлен в { $tokens }
 issuer-qr-written = { $file }: QR-код из { $bytes } байт
+issuer-document-written = { $file }: электронный документ, { $bytes } байт
 issuer-refused-to-sign = отказ в подписи { $file }: { $reason }
 issuer-not-a-record = { $file } не является записью о пребывании: { $detail }
 issuer-label-one-word = --label: одно слово, например station-2
+document-qr-note = этот код содержит подписанную запись: любой терминал, сканер или телефон проверит её по текущему списку доверия
 
 ## История пребывания после выдачи (issuer extend, suspend, lift, supersede).
 

@@ -1272,3 +1272,40 @@ fn the_employers_watch_reports_the_revoked_and_the_ending_and_no_one_else() {
     assert!(!text.contains("Jonas"), "{text}");
     assert!(text.contains("2 of 3 watched documents need attention (trust list 2)"));
 }
+
+/// The electronic unified-window document: a PDF whose QR, rendered by an independent PDF
+/// renderer (poppler's pdftoppm), reads back to the very record.
+#[test]
+fn the_electronic_document_renders_and_its_qr_reads_back_to_the_record() {
+    let a = Authority::new();
+    let uw = a.signed_unified_window();
+    let pdf = a.path("uw.pdf");
+    let out = run(Command::new(&a.issuer)
+        .args(["--lang", "en", "document"])
+        .arg(&uw)
+        .arg("--out")
+        .arg(&pdf));
+    assert!(out.status.success());
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    let rendered = run(Command::new("pdftoppm")
+        .args(["-png", "-r", "100", "-singlefile"])
+        .arg(&pdf)
+        .arg(a.path("uw")));
+    assert!(rendered.status.success());
+    let scanned = run(Command::new(&a.reader)
+        .args(["scan-qr", "--json"])
+        .arg(a.path("uw.png")));
+    assert!(scanned.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&scanned.stdout).unwrap();
+    let record = hex::encode_upper(std::fs::read(&uw).unwrap());
+    assert_eq!(v[0]["payloads"], serde_json::json!([record]));
+    // Anything but a record is refused, and no PDF written.
+    let refused = run(Command::new(&a.issuer)
+        .args(["--lang", "en", "document"])
+        .arg(a.path("auth/trust.list"))
+        .arg("--out")
+        .arg(a.path("list.pdf")));
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("is not a stay record"));
+    assert!(!a.path("list.pdf").exists());
+}

@@ -39,6 +39,9 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "libclang-dev",
     "qemu-system-arm",
     "llvm",
+    // The electronic document's font (Kyrgyz, Russian, Latin), and pdftoppm to render it back.
+    "fonts-dejavu-core",
+    "poppler-utils",
     // P256-Cortex-M4 (the scanner's fast signature check) is C and GNU assembler.
     "gcc-arm-none-eabi",
     "libnewlib-arm-none-eabi",
