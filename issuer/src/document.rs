@@ -59,7 +59,7 @@ pub fn render(record: &[u8], font: &Path) -> Result<Vec<u8>> {
         text(&layer, t, 16.0, y, &font);
         y -= 8.0;
     }
-    text(&layer, &f.issuing_authority.to_string(), 10.0, y, &font);
+    text(&layer, f.issuing_authority, 10.0, y, &font);
     y -= 12.0;
     let sex = Language::ALL
         .iter()
