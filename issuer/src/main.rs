@@ -555,18 +555,7 @@ fn run(command: Command, m: &Messages) -> Result<()> {
         }
         Command::Qr { record, out } => {
             let bytes = read_file(m, &record)?;
-            stay_core::StayRecord::parse(&bytes).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}",
-                    m.format(
-                        "issuer-not-a-record",
-                        &[
-                            ("file", &record.display().to_string()),
-                            ("detail", &e.to_string())
-                        ]
-                    )
-                )
-            })?;
+            read_record(m, &record, &bytes)?;
             issuer::qr::write(&bytes, &out)?;
             say(
                 m,

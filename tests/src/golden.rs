@@ -1058,14 +1058,14 @@ pub fn generate(dir: &Path) -> Result<()> {
             expect: ("valid", None, "may-stay", true),
         },
     ];
-    let mut cases = Vec::new();
-    for s in specs {
+    // One case of a spec, with no status change expected.
+    let case = |s: Spec<'_>| {
         let (role, employer_tin) = match s.role {
             "employer" => ("employer", Some(EMPLOYER_TIN.to_string())),
             "employer-other" => ("employer", Some(OTHER_EMPLOYER_TIN.to_string())),
             r => (r, None),
         };
-        cases.push(Case {
+        Case {
             name: s.name.into(),
             record: format!("records/{}.bin", s.record),
             list: format!("lists/{}.list", s.list),
@@ -1083,8 +1083,9 @@ pub fn generate(dir: &Path) -> Result<()> {
             expect_change: None,
             expect_change_date: None,
             expect_successor: None,
-        });
-    }
+        }
+    };
+    let mut cases: Vec<Case> = specs.into_iter().map(case).collect();
     // The status changes (list 6, then list 7 lifting the suspension), each with the
     // change the verdict must name: kind, date, successor. `suspension-*-its-day` check
     // that a suspension recorded ahead takes effect on its date, not before.
@@ -1216,27 +1217,12 @@ pub fn generate(dir: &Path) -> Result<()> {
             None,
         ),
     ];
-    for (s, change) in status_specs {
-        cases.push(Case {
-            name: s.name.into(),
-            record: format!("records/{}.bin", s.record),
-            list: format!("lists/{}.list", s.list),
-            now: s.now,
-            role: s.role.into(),
-            employer_tin: None,
-            presentation: s.presentation.0.into(),
-            transcript: s.presentation.1.map(|t| format!("apdu/{t}.apdu")),
-            can: s.presentation.1.map(|_| GOLDEN_CAN.to_string()),
-            terminal_seed: s.presentation.2,
-            expect_status: s.expect.0.into(),
-            expect_reason: s.expect.1.map(Into::into),
-            expect_decision: s.expect.2.into(),
-            expect_chip_authenticated: s.expect.3,
-            expect_change: change.map(|c| c.0.into()),
-            expect_change_date: change.map(|c| c.1.into()),
-            expect_successor: change.and_then(|c| c.2.map(Into::into)),
-        });
-    }
+    cases.extend(status_specs.into_iter().map(|(s, change)| Case {
+        expect_change: change.map(|c| c.0.into()),
+        expect_change_date: change.map(|c| c.1.into()),
+        expect_successor: change.and_then(|c| c.2.map(Into::into)),
+        ..case(s)
+    }));
     let list_cases = vec![
         ListCase {
             name: "status-changes".into(),
